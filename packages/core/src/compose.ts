@@ -1,0 +1,149 @@
+import type { Context, ContextState, EventInput, EventListener, Middleware, Next, RequestOptions, SluiceEvent } from './context.js';
+import { createRedaction } from './redact.js';
+import type { Stack } from './stack.js';
+
+/**
+ * A fetch-compatible function whose `init` also takes Sluice's per-request options.
+ *
+ * @example
+ * ```ts
+ * const pipeline: SluiceFetch = compose([correlationId()]);
+ * const response = await pipeline('https://api.example.com/users', { skip: ['correlationId'] });
+ * ```
+ */
+export type SluiceFetch = (input: RequestInfo | URL, init?: SluiceRequestInit) => Promise<Response>;
+
+/** `RequestInit` plus Sluice's typed per-request options. */
+export type SluiceRequestInit = RequestInit & RequestOptions;
+
+/** The terminal fetch a pipeline ends in. */
+export type FetchLike = (input: Request, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Options of {@link compose}.
+ *
+ * @example
+ * ```ts
+ * compose([], { fetch: (request) => fetch(request) });
+ * ```
+ */
+export interface ComposeOptions {
+  /**
+   * The terminal fetch. When absent, `globalThis.fetch` is looked up on every call
+   * (never captured), so test interceptors installed later still apply.
+   */
+  fetch?: FetchLike;
+}
+
+const SLUICE_INIT_KEYS = new Set<string>(['skip', 'bodyFactory']);
+
+/**
+ * Turns middlewares (outermost first) into one fetch-compatible function.
+ *
+ * @example
+ * ```ts
+ * const pipeline = compose([errors(), correlationId(), timeout({ total: 10_000 })]);
+ * const users = await (await pipeline('https://api.example.com/users')).json();
+ * ```
+ */
+export function compose(middlewares: readonly Middleware[] | Stack, options: ComposeOptions = {}): SluiceFetch {
+  const list: readonly Middleware[] = Array.isArray(middlewares) ? middlewares : (middlewares as Stack).middlewares;
+  assertUniqueNames(list);
+  const names = new Set(list.map((m) => m.name));
+  const terminalFetch = options.fetch;
+
+  return async function sluiceFetch(input, init) {
+    const requestOptions: RequestOptions = init ?? {};
+    const skip = new Set(requestOptions.skip ?? []);
+    for (const name of skip) {
+      if (!names.has(name)) {
+        throw new TypeError(
+          `Cannot skip middleware "${name}": the stack has no middleware of that name (it has: ${[...names].join(', ') || 'none'}).`,
+        );
+      }
+    }
+    const request = buildRequest(input, init);
+    const replayable = !(isStream(init?.body) && !requestOptions.bodyFactory);
+    const context = createContext(request, requestOptions, replayable);
+
+    const dispatch = (index: number, current: Request): Promise<Response> => {
+      let i = index;
+      while (i < list.length && skip.has((list[i] as Middleware).name)) i++;
+      const middleware = list[i];
+      if (!middleware) {
+        const signal = context.signal;
+        const fetchImpl: FetchLike = terminalFetch ?? ((r, o) => globalThis.fetch(r, o));
+        return signal === current.signal ? fetchImpl(current) : fetchImpl(current, { signal });
+      }
+      const next: Next = (nextRequest) => dispatch(i + 1, nextRequest);
+      return middleware.handle(current, context, next);
+    };
+    return dispatch(0, request);
+  };
+}
+
+function buildRequest(input: RequestInfo | URL, init: SluiceRequestInit | undefined): Request {
+  if (!init) return input instanceof Request ? input : new Request(input);
+  const standard: RequestInit & { duplex?: 'half' } = {};
+  for (const [key, value] of Object.entries(init)) {
+    if (!SLUICE_INIT_KEYS.has(key) && value !== undefined) (standard as Record<string, unknown>)[key] = value;
+  }
+  if (isStream(init.body)) standard.duplex = 'half';
+  if (input instanceof Request && Object.keys(standard).length === 0) return input;
+  return new Request(input, standard);
+}
+
+function isStream(body: unknown): body is ReadableStream {
+  return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
+}
+
+function createContext(request: Request, options: RequestOptions, replayable: boolean): Context {
+  const listeners = new Set<EventListener>();
+  const context: Context = {
+    signal: request.signal,
+    callerSignal: request.signal,
+    attempt: 1,
+    correlationId: undefined,
+    options,
+    state: {} as ContextState,
+    replayable,
+    method: request.method,
+    url: request.url,
+    startedAt: Date.now(),
+    redaction: createRedaction(),
+    emit(event: EventInput) {
+      if (listeners.size === 0) return;
+      const full = {
+        ...event,
+        method: context.method,
+        url: context.redaction.url(context.url),
+        correlationId: context.correlationId,
+        attempt: context.attempt,
+        timestamp: Date.now(),
+      } as SluiceEvent;
+      for (const listener of listeners) listener(full);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  return context;
+}
+
+/** Throws a `TypeError` naming both sides when two middlewares share a name. */
+export function assertUniqueNames(list: readonly Middleware[]): void {
+  const seen = new Map<string, number>();
+  list.forEach((middleware, index) => {
+    if (typeof middleware?.handle !== 'function' || typeof middleware.name !== 'string' || !middleware.name) {
+      throw new TypeError(`Middleware at position ${index} is not a middleware: it needs a non-empty "name" and a "handle" function.`);
+    }
+    const previous = seen.get(middleware.name);
+    if (previous !== undefined) {
+      throw new TypeError(
+        `Duplicate middleware name "${middleware.name}": position ${index} clashes with position ${previous}. Use .replace("${middleware.name}", …) or give one a different name.`,
+      );
+    }
+    seen.set(middleware.name, index);
+  });
+}

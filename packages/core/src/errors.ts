@@ -1,0 +1,261 @@
+/**
+ * The typed error hierarchy. Every error Sluice raises is a {@link SluiceError}; none of
+ * them holds a secret in its message, `toString()`, `toJSON()` or `util.inspect` output.
+ */
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/** Options shared by every Sluice error. */
+export interface SluiceErrorOptions {
+  cause?: unknown;
+  correlationId?: string | undefined;
+}
+
+/**
+ * The root of every error Sluice raises. Extend it for your own error classes.
+ *
+ * @example
+ * ```ts
+ * try { await client.get('users/1').json(); }
+ * catch (error) { if (error instanceof SluiceError) console.log(error.correlationId); }
+ * ```
+ */
+export class SluiceError extends Error {
+  override name = 'SluiceError';
+  /** The correlation id of the logical request that failed, when known. */
+  correlationId: string | undefined;
+
+  constructor(message: string, options: SluiceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.correlationId = options.correlationId;
+  }
+
+  /** A plain, secret-free object for logs. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, message: this.message, correlationId: this.correlationId };
+  }
+
+  /** What Node's `util.inspect` and `console.log` show: the redacted JSON form. */
+  [INSPECT](): string {
+    return `${this.name}: ${this.message} ${JSON.stringify(this.toJSON())}`;
+  }
+}
+
+/** What an {@link HttpError} is built from. All values are already redacted. */
+export interface HttpErrorInit extends SluiceErrorOptions {
+  status: number;
+  statusText: string;
+  method: string;
+  /** The request URL, redacted. */
+  url: string;
+  /** The response headers, redacted. */
+  headers: Record<string, string>;
+  /** A preview of the body: parsed JSON, or text, capped at 8 KiB. */
+  body?: unknown;
+  attempts: number;
+  /** An explanation appended to the message, such as why retries stopped. */
+  note?: string | undefined;
+}
+
+/**
+ * A response with a non-2xx status. Subclasses tell the meaning by status.
+ *
+ * @example
+ * ```ts
+ * catch (error) { if (error instanceof HttpError) console.log(error.status, error.body); }
+ * ```
+ */
+export class HttpError extends SluiceError {
+  override name = 'HttpError';
+  readonly status: number;
+  readonly statusText: string;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+  attempts: number;
+
+  constructor(init: HttpErrorInit) {
+    const reason = init.statusText ? `${init.status} ${init.statusText}` : String(init.status);
+    super(`${init.method} ${init.url} failed with ${reason}${init.note ? ` (${init.note})` : ''}`, init);
+    this.status = init.status;
+    this.statusText = init.statusText;
+    this.method = init.method;
+    this.url = init.url;
+    this.headers = init.headers;
+    this.body = init.body;
+    this.attempts = init.attempts;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      status: this.status,
+      statusText: this.statusText,
+      method: this.method,
+      url: this.url,
+      headers: this.headers,
+      body: this.body,
+      attempts: this.attempts,
+    };
+  }
+}
+
+/** 400. @example `if (error instanceof BadRequestError) showValidation(error.body)` */
+export class BadRequestError extends HttpError {
+  override name = 'BadRequestError';
+}
+/** 401. @example `if (error instanceof UnauthorizedError) login()` */
+export class UnauthorizedError extends HttpError {
+  override name = 'UnauthorizedError';
+}
+/** 403. @example `if (error instanceof ForbiddenError) askForAccess()` */
+export class ForbiddenError extends HttpError {
+  override name = 'ForbiddenError';
+}
+/** 404. @example `if (error instanceof NotFoundError) return undefined` */
+export class NotFoundError extends HttpError {
+  override name = 'NotFoundError';
+}
+/** 409. @example `if (error instanceof ConflictError) reload()` */
+export class ConflictError extends HttpError {
+  override name = 'ConflictError';
+}
+
+/**
+ * 429, or a rate limit the retry middleware refused to wait out.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof RateLimitError) console.log(`retry in ${error.retryAfter} ms`);
+ * ```
+ */
+export class RateLimitError extends HttpError {
+  override name = 'RateLimitError';
+  /** The server's requested delay in milliseconds, when known. */
+  readonly retryAfter: number | undefined;
+
+  constructor(init: HttpErrorInit & { retryAfter?: number | undefined }) {
+    super(init);
+    this.retryAfter = init.retryAfter;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), retryAfter: this.retryAfter };
+  }
+}
+
+/** 5xx. @example `if (error instanceof ServerError) reportOutage(error.status)` */
+export class ServerError extends HttpError {
+  override name = 'ServerError';
+}
+
+/**
+ * A deadline passed: one network `attempt`, or the `total` across attempts and waits.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof TimeoutError && error.phase === 'total') giveUp();
+ * ```
+ */
+export class TimeoutError extends SluiceError {
+  override name = 'TimeoutError';
+  readonly phase: 'attempt' | 'total';
+  readonly timeoutMs: number;
+
+  constructor(phase: 'attempt' | 'total', timeoutMs: number, options: SluiceErrorOptions & { message?: string } = {}) {
+    super(options.message ?? `The ${phase} timeout of ${timeoutMs} ms elapsed`, options);
+    this.phase = phase;
+    this.timeoutMs = timeoutMs;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), phase: this.phase, timeoutMs: this.timeoutMs };
+  }
+}
+
+/**
+ * The network failed (DNS, connection reset, TLS...). `cause` holds the original error.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof NetworkError) console.log(error.cause);
+ * ```
+ */
+export class NetworkError extends SluiceError {
+  override name = 'NetworkError';
+  attempts = 1;
+}
+
+/**
+ * A response body could not be parsed as the caller asked (e.g. invalid JSON).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ResponseParseError) console.log(error.message);
+ * ```
+ */
+export class ResponseParseError extends SluiceError {
+  override name = 'ResponseParseError';
+}
+
+/**
+ * A token endpoint failed. `status` is its HTTP status (absent for a network failure);
+ * `body` is its redacted response text.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof AuthError) console.log(error.status, error.body);
+ * ```
+ */
+export class AuthError extends SluiceError {
+  override name = 'AuthError';
+  readonly status: number | undefined;
+  readonly body: string | undefined;
+
+  constructor(message: string, options: SluiceErrorOptions & { status?: number; body?: string } = {}) {
+    super(message, options);
+    this.status = options.status;
+    this.body = options.body;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), status: this.status, body: this.body };
+  }
+}
+
+/**
+ * A request had to be sent again (retry, 401 replay) but its body is a one-shot stream.
+ *
+ * @example
+ * ```ts
+ * await pipeline(url, { method: 'PUT', body: stream, bodyFactory: () => openStream() });
+ * ```
+ */
+export class NotReplayableError extends SluiceError {
+  override name = 'NotReplayableError';
+}
+
+/**
+ * The concurrency limiter's queue is full (`maxQueue`).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof QueueFullError) respondBusy();
+ * ```
+ */
+export class QueueFullError extends SluiceError {
+  override name = 'QueueFullError';
+}
+
+/**
+ * Pagination went wrong: a strategy returned the same next page twice, or a guard hit.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof PaginationError) console.log(error.message);
+ * ```
+ */
+export class PaginationError extends SluiceError {
+  override name = 'PaginationError';
+}

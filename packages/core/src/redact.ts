@@ -1,0 +1,93 @@
+/** The text that replaces a secret value. */
+export const REDACTED = '[REDACTED]';
+
+/** Headers that always hold secrets. */
+const ALWAYS_SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
+
+/**
+ * Header and query-parameter names treated as secret unless the user names others.
+ *
+ * @example
+ * ```ts
+ * const names = [...DEFAULT_SECRET_NAMES, 'x-session'];
+ * ```
+ */
+export const DEFAULT_SECRET_NAMES: readonly string[] = ['x-api-key', 'api_key', 'apikey', 'token', 'access_token'];
+
+/**
+ * Redacts secrets from URLs, headers and free text.
+ *
+ * @example
+ * ```ts
+ * const redaction = createRedaction(['x-octopus-apikey']);
+ * redaction.url('https://api.example.com/x?token=abc'); // 'https://api.example.com/x?token=%5BREDACTED%5D'
+ * ```
+ */
+export interface Redaction {
+  /** Lower-cased names of secret headers and query parameters. */
+  readonly names: ReadonlySet<string>;
+  /** The URL with secret query values and any userinfo password replaced. */
+  url(url: string | URL): string;
+  /** A plain object of the headers with secret values replaced. */
+  headers(headers: Headers | Iterable<[string, string]> | Record<string, string>): Record<string, string>;
+  /** Replaces every occurrence of the given secret values in a text. */
+  text(text: string, secrets: Iterable<string>): string;
+}
+
+/**
+ * Builds a {@link Redaction}. The always-secret headers (`authorization`,
+ * `proxy-authorization`, `cookie`, `set-cookie`) are added to `names`.
+ *
+ * @example
+ * ```ts
+ * createRedaction().headers({ Authorization: 'Bearer x' }); // { authorization: '[REDACTED]' }
+ * ```
+ */
+export function createRedaction(names: Iterable<string> = DEFAULT_SECRET_NAMES): Redaction {
+  const set = new Set<string>(ALWAYS_SECRET_HEADERS);
+  for (const name of names) set.add(name.toLowerCase());
+  return {
+    names: set,
+    url(url) {
+      let parsed: URL;
+      try {
+        parsed = new URL(String(url));
+      } catch {
+        return redactRawQuery(String(url), set);
+      }
+      if (parsed.password) parsed.password = REDACTED;
+      for (const key of new Set(parsed.searchParams.keys())) {
+        if (set.has(key.toLowerCase())) {
+          const count = parsed.searchParams.getAll(key).length;
+          parsed.searchParams.delete(key);
+          for (let i = 0; i < count; i++) parsed.searchParams.append(key, REDACTED);
+        }
+      }
+      return parsed.toString();
+    },
+    headers(headers) {
+      const out: Record<string, string> = {};
+      const entries = headers instanceof Headers || Symbol.iterator in Object(headers)
+        ? (headers as Iterable<[string, string]>)
+        : Object.entries(headers as Record<string, string>);
+      for (const [name, value] of entries) {
+        const key = name.toLowerCase();
+        out[key] = set.has(key) ? REDACTED : value;
+      }
+      return out;
+    },
+    text(text, secrets) {
+      let out = text;
+      for (const secret of secrets) {
+        if (secret.length >= 4) out = out.split(secret).join(REDACTED);
+      }
+      return out;
+    },
+  };
+}
+
+function redactRawQuery(url: string, names: ReadonlySet<string>): string {
+  return url.replace(/([?&])([^=&#]+)=([^&#]*)/g, (whole, sep: string, key: string) =>
+    names.has(decodeURIComponent(key).toLowerCase()) ? `${sep}${key}=${REDACTED}` : whole,
+  );
+}

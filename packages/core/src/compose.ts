@@ -70,16 +70,27 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
       let i = index;
       while (i < list.length && skip.has((list[i] as Middleware).name)) i++;
       const middleware = list[i];
-      if (!middleware) {
-        const signal = context.signal;
-        const fetchImpl: FetchLike = terminalFetch ?? ((r, o) => globalThis.fetch(r, o));
-        return signal === current.signal ? fetchImpl(current) : fetchImpl(current, { signal });
-      }
+      if (!middleware) return terminal(current, context, terminalFetch);
       const next: Next = (nextRequest) => dispatch(i + 1, nextRequest);
       return middleware.handle(current, context, next);
     };
     return dispatch(0, request);
   };
+}
+
+/** Calls the network once and emits the `attempt` event for it. */
+async function terminal(request: Request, context: Context, injected: FetchLike | undefined): Promise<Response> {
+  const signal = context.signal;
+  const fetchImpl: FetchLike = injected ?? ((r, o) => globalThis.fetch(r, o));
+  const started = performance.now();
+  try {
+    const response = await (signal === request.signal ? fetchImpl(request) : fetchImpl(request, { signal }));
+    context.emit({ type: 'attempt', status: response.status, durationMs: performance.now() - started });
+    return response;
+  } catch (error) {
+    context.emit({ type: 'attempt', error, durationMs: performance.now() - started });
+    throw error;
+  }
 }
 
 function buildRequest(input: RequestInfo | URL, init: SluiceRequestInit | undefined): Request {

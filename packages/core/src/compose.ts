@@ -54,6 +54,9 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
 
   return async function sluiceFetch(input, init) {
     const requestOptions: RequestOptions = init ?? {};
+    if (requestOptions.skip !== undefined && !Array.isArray(requestOptions.skip)) {
+      throw new TypeError(`The "skip" request option must be an array of middleware names, got ${typeof requestOptions.skip}.`);
+    }
     const skip = new Set(requestOptions.skip ?? []);
     for (const name of skip) {
       if (!names.has(name)) {
@@ -72,7 +75,12 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
       const middleware = list[i];
       if (!middleware) return terminal(current, context, terminalFetch);
       const next: Next = (nextRequest) => dispatch(i + 1, nextRequest);
-      return middleware.handle(current, context, next);
+      try {
+        return middleware.handle(current, context, next);
+      } catch (error) {
+        // A handle that throws synchronously still gives its caller a rejected promise.
+        return Promise.reject(error);
+      }
     };
     return dispatch(0, request);
   };
@@ -132,7 +140,13 @@ function createContext(request: Request, options: RequestOptions, replayable: bo
         attempt: context.attempt,
         timestamp: Date.now(),
       } as SluiceEvent;
-      for (const listener of listeners) listener(full);
+      for (const listener of listeners) {
+        try {
+          listener(full);
+        } catch {
+          // A throwing listener never breaks the request (observe reports its own errors).
+        }
+      }
     },
     subscribe(listener) {
       listeners.add(listener);

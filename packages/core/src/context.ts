@@ -178,7 +178,10 @@ export interface Context {
   readonly startedAt: number;
   /** Emits an event to every listener subscribed on this context. */
   emit(event: EventInput): void;
-  /** Subscribes to this request's events; returns the unsubscribe function. */
+  /**
+   * Subscribes to this request's events; returns the unsubscribe function. A listener
+   * that throws is isolated: its error is ignored and the request goes on.
+   */
   subscribe(listener: EventListener): () => void;
   /**
    * Redacts secrets from URLs and headers. The default hides the standard secret

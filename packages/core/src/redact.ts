@@ -56,13 +56,9 @@ export function createRedaction(names: Iterable<string> = DEFAULT_SECRET_NAMES):
         return redactRawQuery(String(url), set);
       }
       if (parsed.password) parsed.password = REDACTED;
-      for (const key of new Set(parsed.searchParams.keys())) {
-        if (set.has(key.toLowerCase())) {
-          const count = parsed.searchParams.getAll(key).length;
-          parsed.searchParams.delete(key);
-          for (let i = 0; i < count; i++) parsed.searchParams.append(key, REDACTED);
-        }
-      }
+      // Rewrites only the secret values, so the other parameters keep their order and encoding.
+      if (parsed.search) parsed.search = redactPairs(parsed.search.slice(1), set, ENCODED_REDACTED);
+      if (parsed.hash.includes('=')) parsed.hash = redactPairs(parsed.hash.slice(1), set, ENCODED_REDACTED);
       return parsed.toString();
     },
     headers(headers) {
@@ -86,8 +82,30 @@ export function createRedaction(names: Iterable<string> = DEFAULT_SECRET_NAMES):
   };
 }
 
+const ENCODED_REDACTED = encodeURIComponent(REDACTED);
+
+/** `a=1&token=x` → `a=1&token=<replacement>` for the secret names; other pairs untouched. */
+function redactPairs(query: string, names: ReadonlySet<string>, replacement: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals < 0) return pair;
+      return names.has(decodeName(pair.slice(0, equals))) ? `${pair.slice(0, equals)}=${replacement}` : pair;
+    })
+    .join('&');
+}
+
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
+}
+
 function redactRawQuery(url: string, names: ReadonlySet<string>): string {
   return url.replace(/([?&])([^=&#]+)=([^&#]*)/g, (whole, sep: string, key: string) =>
-    names.has(decodeURIComponent(key).toLowerCase()) ? `${sep}${key}=${REDACTED}` : whole,
+    names.has(decodeName(key)) ? `${sep}${key}=${REDACTED}` : whole,
   );
 }

@@ -74,9 +74,15 @@ export class Stack {
   private indexOf(anchor: string, operation: string, adding: readonly Middleware[]): number {
     const index = this.middlewares.findIndex((m) => m.name === anchor);
     if (index === -1) {
-      const what = adding.length ? ` ${adding.map((m) => `"${m?.name}"`).join(', ')}` : '';
+      const what = adding.map((m) => `"${m?.name}"`).join(', ');
+      const action =
+        operation === 'replace'
+          ? `replace "${anchor}" with ${what}`
+          : operation === 'remove'
+            ? `remove "${anchor}"`
+            : `insert ${what} ${operation} "${anchor}"`;
       throw new TypeError(
-        `Cannot ${operation}${what}: no middleware named "${anchor}" in the stack (it has: ${this.names().join(', ') || 'none'}).`,
+        `Cannot ${action}: no middleware named "${anchor}" in the stack (it has: ${this.names().join(', ') || 'none'}).`,
       );
     }
     return index;

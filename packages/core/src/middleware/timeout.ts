@@ -1,1 +1,141 @@
-export {};
+import type { Context, Middleware } from '../context.js';
+import { TimeoutError } from '../errors.js';
+
+/** A per-phase deadline in milliseconds, or `false` for none. */
+export type TimeoutValue = number | false;
+
+declare module '../context.js' {
+  interface RequestOptions {
+    /**
+     * Overrides the timeout middlewares for this request. A number is the `total`
+     * deadline; `false` turns both phases off; an object sets each phase.
+     */
+    timeout?: TimeoutValue | { attempt?: TimeoutValue; total?: TimeoutValue };
+  }
+}
+
+/**
+ * Options of {@link timeout}. Give `total`, `attempt` or both; `false` installs the
+ * phase with no default deadline, so that a per-request `timeout` option can set one.
+ *
+ * @example
+ * ```ts
+ * const options: TimeoutOptions = { total: 30_000, attempt: 5_000 };
+ * ```
+ */
+export interface TimeoutOptions {
+  /** Deadline of one network attempt, in ms. */
+  attempt?: TimeoutValue;
+  /** Deadline of the whole logical request (all attempts and waits), in ms. */
+  total?: TimeoutValue;
+}
+
+/** setTimeout's largest delay; longer ones fire at once. */
+const MAX_DELAY = 2_147_483_647;
+
+type Phase = 'attempt' | 'total';
+
+/**
+ * Enforces deadlines with an `AbortSignal`, combined with the caller's. A deadline runs
+ * until the response headers arrive (the body is read later, under the caller's signal
+ * only); when it passes, the request rejects with a {@link TimeoutError} whose `phase`
+ * says which one. A caller's own abort rejects with the caller's reason, never a
+ * `TimeoutError`. Timers are cleared on every path.
+ *
+ * Its name is `timeout.total` (only `total`), `timeout.attempt` (only `attempt`) or
+ * `timeout` (both). In the standard chain the total deadline sits outside retry and the
+ * attempt deadline inside it.
+ *
+ * @example
+ * ```ts
+ * const pipeline = compose([timeout({ total: 30_000 }), retry(), timeout({ attempt: 5_000 })]);
+ * await pipeline('https://api.example.com/slow', { timeout: { attempt: 20_000 } });
+ * ```
+ */
+export function timeout(options: TimeoutOptions): Middleware {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`timeout(): expected an options object such as { total: 30000 }, got ${String(options)}.`);
+  }
+  const phases: Phase[] = [];
+  if (options.total !== undefined) phases.push('total');
+  if (options.attempt !== undefined) phases.push('attempt');
+  if (phases.length === 0) throw new TypeError('timeout(): give "total", "attempt" or both (in ms, or false).');
+  const defaults: Record<Phase, TimeoutValue> = {
+    total: options.total === undefined ? false : validate(options.total, 'timeout(): "total"'),
+    attempt: options.attempt === undefined ? false : validate(options.attempt, 'timeout(): "attempt"'),
+  };
+  const name = phases.length === 2 ? 'timeout' : `timeout.${phases[0]}`;
+
+  return {
+    name,
+    async handle(request, context, next) {
+      const own = phases.map((phase) => [phase, effective(phase, defaults[phase], context)] as const);
+      const active = own.filter((entry): entry is readonly [Phase, number] => entry[1] !== false);
+      if (active.length === 0) return next(request);
+      return withDeadlines(active, request, context, next);
+    },
+  };
+}
+
+async function withDeadlines(
+  deadlines: readonly (readonly [Phase, number])[],
+  request: Request,
+  context: Context,
+  next: (request: Request) => Promise<Response>,
+): Promise<Response> {
+  const outer = context.signal;
+  outer.throwIfAborted();
+  const controller = new AbortController();
+  const timers = deadlines.map(([phase, ms]) =>
+    setTimeout(() => controller.abort(timeoutError(phase, ms, context)), ms),
+  );
+  const signal = AbortSignal.any([outer, controller.signal]);
+  context.signal = signal;
+  let onAbort: (() => void) | undefined;
+  try {
+    const pending = next(request);
+    return await new Promise<Response>((resolve, reject) => {
+      onAbort = () => {
+        reject(signal.reason);
+        // A late response nobody will read: release its connection.
+        pending.then((late) => late.body?.cancel().catch(() => {}), () => {});
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      pending.then(resolve, reject);
+    });
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    context.signal = outer;
+  }
+}
+
+function timeoutError(phase: Phase, ms: number, context: Context): TimeoutError {
+  return new TimeoutError(phase, ms, {
+    correlationId: context.correlationId,
+    message: `The ${phase} timeout of ${ms} ms elapsed before the response headers of ${context.method} ${context.redaction.url(context.url)} arrived`,
+  });
+}
+
+function effective(phase: Phase, fallback: TimeoutValue, context: Context): TimeoutValue {
+  const option = context.options.timeout;
+  if (option === undefined) return fallback;
+  if (option === false) return false;
+  if (typeof option === 'number') return phase === 'total' ? validate(option, 'The "timeout" request option') : fallback;
+  if (typeof option !== 'object' || option === null) {
+    throw new TypeError(`The "timeout" request option must be a number, false or { attempt, total }, got ${String(option)}.`);
+  }
+  const value = option[phase];
+  return value === undefined ? fallback : validate(value, `The "timeout.${phase}" request option`);
+}
+
+function validate(value: unknown, what: string): TimeoutValue {
+  if (value === false) return false;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_DELAY) {
+    throw new TypeError(
+      `${what} must be a positive, finite number of milliseconds up to ${MAX_DELAY}, or false to disable it; got ${String(value)}.`,
+    );
+  }
+  return value;
+}

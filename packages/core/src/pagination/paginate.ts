@@ -1,1 +1,302 @@
-export {};
+import type { SluiceRequestInit } from '../compose.js';
+import { PaginationError, ResponseParseError } from '../errors.js';
+import { createRedaction } from '../redact.js';
+import { assertPositiveInteger, type PaginationStrategy } from './strategy.js';
+
+export * from './cursor.js';
+export * from './link-header.js';
+export * from './next-url.js';
+export * from './offset.js';
+export * from './page-number.js';
+export * from './skip-take.js';
+export * from './strategy.js';
+
+/** A fetch-compatible function: a Sluice pipeline or a plain `fetch`. */
+export type PaginateFetch = (input: string, init?: SluiceRequestInit) => Promise<Response>;
+
+/**
+ * What {@link paginate} sends requests through: a fetch-compatible function (a Sluice
+ * pipeline, `globalThis.fetch`) or an object with one as `fetch` (a Sluice client).
+ *
+ * @example
+ * ```ts
+ * const source: PaginateSource = compose([correlationId()]);
+ * ```
+ */
+export type PaginateSource = PaginateFetch | { readonly fetch: PaginateFetch };
+
+/**
+ * Events {@link paginate} reports through `onEvent`: one `page` per page, and a `warning`
+ * when `maxItems` or `maxPages` cut the collection short.
+ *
+ * @example
+ * ```ts
+ * const onEvent = (event: PaginationEvent) => {
+ *   if (event.type === 'warning') console.warn(event.message);
+ * };
+ * ```
+ */
+export type PaginationEvent =
+  | {
+      type: 'page';
+      /** 0-based page index. */
+      index: number;
+      /** The page URL, secrets redacted. */
+      url: string;
+      /** Items on this page (after a `maxItems` cut). */
+      itemCount: number;
+      /** Items so far, this page included. */
+      totalItems: number;
+      correlationId: string | undefined;
+    }
+  | {
+      type: 'warning';
+      code: 'maxItems' | 'maxPages';
+      /** A log-ready sentence, e.g. "Reached the limit of 1000 items; skipping the rest." */
+      message: string;
+      limit: number;
+      correlationId: string | undefined;
+    };
+
+/**
+ * Options of {@link paginate}.
+ *
+ * @example
+ * ```ts
+ * const options: PaginateOptions = { maxItems: 1000, onEvent: (event) => console.log(event) };
+ * ```
+ */
+export interface PaginateOptions {
+  /** Stop after this many items (the last page is cut), with a `warning` event when more were left. */
+  maxItems?: number;
+  /** Stop after this many pages, with a `warning` event when more were left. */
+  maxPages?: number;
+  /** Aborts the paging; the pending request and the iteration reject with its reason. */
+  signal?: AbortSignal;
+  /** Receives `page` and `warning` events. */
+  onEvent?: (event: PaginationEvent) => void;
+  /** Extra `init` for every page request: headers, per-request Sluice options... */
+  init?: SluiceRequestInit;
+  /** Resolves a relative `input`. Default: the page's location in a browser. */
+  baseUrl?: string | URL;
+  /**
+   * The correlation id shared by every request of one iteration (sent as the per-request
+   * `correlationId` option, which the correlationId middleware reads): a fixed id, a
+   * generator called once per iteration, or `false` to send none. Default: a random UUID.
+   */
+  correlationId?: string | (() => string) | false;
+}
+
+/**
+ * One fetched page.
+ *
+ * @example
+ * ```ts
+ * const show = (page: Page<{ id: number }>) => console.log(page.index, page.items.map((item) => item.id));
+ * ```
+ */
+export interface Page<Item> {
+  /** The page's items (cut to `maxItems` on the last page). */
+  readonly items: Item[];
+  /** The parsed body. */
+  readonly body: unknown;
+  /** The response; its body was already read. */
+  readonly response: Response;
+  /** The URL the page came from. */
+  readonly url: string;
+  /** 0-based page index. */
+  readonly index: number;
+  /** The correlation id shared by the requests of this iteration. */
+  readonly correlationId: string | undefined;
+}
+
+/**
+ * Options of {@link Paginator.all}.
+ *
+ * @example
+ * ```ts
+ * const options: AllOptions = { limit: 50_000 };
+ * ```
+ */
+export interface AllOptions {
+  /**
+   * Most items `all()` collects before it throws a `PaginationError` (it never silently
+   * loads an unbounded collection). Default: `maxItems` when set, else 10 000.
+   */
+  limit?: number;
+}
+
+/**
+ * The result of {@link paginate}: an async iterable of pages, fetched lazily one at a
+ * time. Each iteration starts again from the first page.
+ *
+ * @example
+ * ```ts
+ * const pages: Paginator<{ id: number }> = paginate(fetch, 'https://api.example.com/items', pageNumber<{ id: number }>());
+ * ```
+ */
+export interface Paginator<Item> extends AsyncIterable<Page<Item>> {
+  /** The items of every page, one by one. */
+  items(): AsyncIterableIterator<Item>;
+  /** Collects every item, with a guard against unbounded collections (see {@link AllOptions}). */
+  all(options?: AllOptions): Promise<Item[]>;
+}
+
+const DEFAULT_ALL_LIMIT = 10_000;
+
+/**
+ * Pages through a collection with a strategy (`offset`, `skipTake`, `pageNumber`,
+ * `cursor`, `linkHeader`, `nextUrl`, or your own). Pages are fetched only as the caller
+ * asks for them, so a `break` sends no further request. Every request of one iteration
+ * shares one correlation id. A strategy that returns a page already fetched stops the
+ * paging with a `PaginationError` instead of looping.
+ *
+ * @example
+ * ```ts
+ * const pages = paginate(fetch, 'https://octopus.example.com/api/projects', skipTake({ take: 30 }), {
+ *   maxItems: 1000,
+ *   onEvent: (event) => { if (event.type === 'warning') console.warn(event.message); },
+ * });
+ * for await (const page of pages) console.log(page.items.length);
+ * ```
+ */
+export function paginate<Item>(
+  source: PaginateSource,
+  input: string | URL,
+  strategy: PaginationStrategy<Item>,
+  options: PaginateOptions = {},
+): Paginator<Item> {
+  const fetchPage = toFetch(source);
+  assertStrategy(strategy);
+  const { maxItems, maxPages, signal, onEvent, init = {}, correlationId } = options;
+  assertPositiveInteger(maxItems, 'paginate(): "maxItems"');
+  assertPositiveInteger(maxPages, 'paginate(): "maxPages"');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('paginate(): "signal" must be an AbortSignal.');
+  if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('paginate(): "onEvent" must be a function.');
+  if (correlationId !== undefined && correlationId !== false && typeof correlationId !== 'string' && typeof correlationId !== 'function') {
+    throw new TypeError('paginate(): "correlationId" must be a string, a function or false.');
+  }
+  const start = resolveInput(input, options.baseUrl);
+  const redaction = createRedaction();
+  const callerSignal = signal ?? init.signal ?? undefined;
+
+  async function* pages(): AsyncGenerator<Page<Item>, void, undefined> {
+    const id = pickCorrelationId(correlationId, init);
+    const emit = (event: PaginationEvent) => onEvent?.(event);
+    const seen = new Set<string>();
+    let url: URL | undefined = strategy.first(new URL(start));
+    let index = 0;
+    let total = 0;
+    while (url) {
+      callerSignal?.throwIfAborted();
+      if (maxPages !== undefined && index >= maxPages) {
+        const message = `Reached the limit of ${maxPages} pages; skipping the rest.`;
+        emit({ type: 'warning', code: 'maxPages', message, limit: maxPages, correlationId: id });
+        return;
+      }
+      if (seen.has(url.href)) {
+        throw new PaginationError(
+          `The ${strategy.name} strategy returned the page ${redaction.url(url)} a second time (after page ${index}); stopping instead of looping.`,
+          { correlationId: id },
+        );
+      }
+      seen.add(url.href);
+
+      const requestInit: SluiceRequestInit & { correlationId?: string } = { ...init };
+      if (callerSignal) requestInit.signal = callerSignal;
+      if (id !== undefined) requestInit.correlationId = id;
+      const response = await fetchPage(url.href, requestInit);
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new PaginationError(
+          `Page ${index + 1} (${requestInit.method ?? 'GET'} ${redaction.url(url)}) failed with ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`,
+          { correlationId: id },
+        );
+      }
+      const body = await readBody(response, index, redaction.url(url), id);
+      let items = [...strategy.items(body, response)];
+      const next = strategy.next({ url, response, body, items, index });
+      let nextPage: URL | undefined = next === undefined ? undefined : new URL(next, url);
+
+      if (maxItems !== undefined && total + items.length >= maxItems) {
+        const more = total + items.length > maxItems || nextPage !== undefined;
+        items = items.slice(0, maxItems - total);
+        nextPage = undefined;
+        if (more) {
+          const message = `Reached the limit of ${maxItems} items; skipping the rest.`;
+          emit({ type: 'warning', code: 'maxItems', message, limit: maxItems, correlationId: id });
+        }
+      }
+      total += items.length;
+      emit({ type: 'page', index, url: redaction.url(url), itemCount: items.length, totalItems: total, correlationId: id });
+      yield { items, body, response, url: url.href, index, correlationId: id };
+      index++;
+      url = nextPage;
+    }
+  }
+
+  return {
+    [Symbol.asyncIterator]: () => pages(),
+    async *items() {
+      for await (const page of pages()) yield* page.items;
+    },
+    async all(allOptions: AllOptions = {}) {
+      const limit = allOptions.limit ?? maxItems ?? DEFAULT_ALL_LIMIT;
+      assertPositiveInteger(limit, 'all(): "limit"');
+      const collected: Item[] = [];
+      for await (const page of pages()) {
+        if (collected.length + page.items.length > limit) {
+          throw new PaginationError(
+            `all() stopped at ${limit} items and more remain; pass "maxItems" to cap the collection, a higher "limit", or iterate with items().`,
+            { correlationId: page.correlationId },
+          );
+        }
+        collected.push(...page.items);
+      }
+      return collected;
+    },
+  };
+}
+
+function toFetch(source: PaginateSource): PaginateFetch {
+  if (typeof source === 'function') return source;
+  if (source !== null && typeof source === 'object' && typeof source.fetch === 'function') {
+    return (input, init) => source.fetch(input, init);
+  }
+  throw new TypeError('paginate(): the first argument must be a fetch function or an object with a "fetch" function (a Sluice client).');
+}
+
+function assertStrategy(strategy: unknown): asserts strategy is PaginationStrategy<unknown> {
+  const s = strategy as Partial<PaginationStrategy<unknown>> | null | undefined;
+  if (!s || typeof s.first !== 'function' || typeof s.items !== 'function' || typeof s.next !== 'function') {
+    throw new TypeError('paginate(): "strategy" must have first(), items() and next() functions, such as offset() or linkHeader().');
+  }
+}
+
+function resolveInput(input: string | URL, baseUrl: string | URL | undefined): URL {
+  if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('paginate(): "input" must be a URL or a string.');
+  const base = baseUrl ?? (globalThis as { location?: { href?: string } }).location?.href;
+  try {
+    return new URL(input, base);
+  } catch {
+    throw new TypeError(`paginate(): cannot resolve the URL "${String(input)}"; pass an absolute URL or a "baseUrl".`);
+  }
+}
+
+function pickCorrelationId(option: PaginateOptions['correlationId'], init: SluiceRequestInit): string | undefined {
+  if (option === false) return undefined;
+  if (typeof option === 'string') return option;
+  if (typeof option === 'function') return option();
+  const fromInit = (init as { correlationId?: unknown }).correlationId;
+  return typeof fromInit === 'string' ? fromInit : crypto.randomUUID();
+}
+
+async function readBody(response: Response, index: number, redactedUrl: string, correlationId: string | undefined): Promise<unknown> {
+  const text = await response.text();
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new ResponseParseError(`Page ${index + 1} (${redactedUrl}) is not valid JSON.`, { cause, correlationId });
+  }
+}

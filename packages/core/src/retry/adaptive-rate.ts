@@ -1,1 +1,225 @@
-export {};
+/**
+ * The adaptive send rate of one origin: a token bucket whose fill rate follows a CUBIC
+ * curve, anchored on AWS SDK v3's adaptive retry mode (β = 0.7, C = 0.4, minimum rate
+ * 0.5/s, a measured send rate that caps growth at twice what is actually sent).
+ *
+ * What differs from the AWS limiter, and why:
+ * - The rate to fall back from (CUBIC's W_max) is the rate the server *accepted* since
+ *   sending resumed (non-throttled responses, minus the burst the server had saved up
+ *   while it was idle), capped by the current rate. The send rate at a throttle
+ *   overshoots the server's limit; the accepted rate is the limit itself.
+ * - A first throttle that comes from a herd (less than a second of traffic) says nothing
+ *   about the server's rate: the limiter then starts slow (the successes seen in that
+ *   herd, per second) and doubles every `slowStartDoublingMs` until the next throttle,
+ *   like TCP slow start, instead of crawling up from 0.5/s.
+ * - The CUBIC clock starts when sending resumes (after the gate that a Retry-After
+ *   closed), not at the throttle itself, so the curve does not climb while nothing can
+ *   be sent.
+ * - Throttles that arrive together (one herd) count once: see `coalesceMs`.
+ */
+
+/**
+ * Tuning of {@link createAdaptiveRate}. Every field has the default shown.
+ *
+ * @example
+ * ```ts
+ * const options: AdaptiveRateOptions = { beta: 0.8, minRate: 1 };
+ * ```
+ */
+export interface AdaptiveRateOptions {
+  /** Multiplicative decrease on a throttle (CUBIC β). Default `0.7`. */
+  beta?: number;
+  /** How fast the rate probes back up after a throttle (CUBIC C, in requests/s³). Default `0.4`. */
+  scale?: number;
+  /** The rate never goes below this many requests per second. Default `0.5`. */
+  minRate?: number;
+  /** Smoothing of the measured send rate (weight of the newest half-second). Default `0.8`. */
+  smoothing?: number;
+  /** Tokens the bucket may save up, in seconds of the current rate (at least one token). Default `0.05`. */
+  burstSeconds?: number;
+  /** Doubling period of the slow start that follows a first throttle from a herd. Default `100` ms. */
+  slowStartDoublingMs?: number;
+  /** Throttles closer together than this count as one. Default `100` ms. */
+  coalesceMs?: number;
+}
+
+/**
+ * The adaptive rate of one origin. Times are milliseconds on the caller's clock.
+ *
+ * @example
+ * ```ts
+ * const rate = createAdaptiveRate();
+ * rate.throttled(Date.now());
+ * const wait = rate.take(Date.now()); // 0 = send now (a token was taken), else ms to wait
+ * ```
+ */
+export interface AdaptiveRate {
+  /** `false` until the first throttle: until then `take` always returns 0 and costs nothing. */
+  readonly enabled: boolean;
+  /** The current send rate in requests per second (`Infinity` while not enabled). */
+  rate(now: number): number;
+  /** Takes a send token: returns 0 when one was taken, else the ms until one is available. */
+  take(now: number): number;
+  /** Records a throttling response (429, or 503 with a delay). */
+  throttled(now: number): void;
+  /** Records a response that was not a throttle. */
+  accepted(now: number): void;
+}
+
+const HALF_SECOND = 500;
+
+/**
+ * Creates the adaptive rate of one origin. The rate gate makes one per origin; use it
+ * directly only to build your own limiter.
+ *
+ * @example
+ * ```ts
+ * const rate = createAdaptiveRate({ beta: 0.7, scale: 0.4, minRate: 0.5 });
+ * if (rate.take(Date.now()) === 0) {
+ *   // send
+ * }
+ * ```
+ */
+export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveRate {
+  const beta = checkNumber('beta', options.beta ?? 0.7, 0, 1);
+  const scale = checkNumber('scale', options.scale ?? 0.4, 0);
+  const minRate = checkNumber('minRate', options.minRate ?? 0.5, 0);
+  const smoothing = checkNumber('smoothing', options.smoothing ?? 0.8, 0, 1);
+  const burstSeconds = checkNumber('burstSeconds', options.burstSeconds ?? 0.01, -1);
+  const doublingMs = checkNumber('slowStartDoublingMs', options.slowStartDoublingMs ?? 100, 0);
+  const coalesceMs = checkNumber('coalesceMs', options.coalesceMs ?? 100, -1);
+
+  let enabled = false;
+  // Token bucket.
+  let tokens = 0;
+  let lastRefill = 0;
+  // CUBIC state.
+  let slowStart = false;
+  let startRate = minRate;
+  let maxRate = minRate; // W_max
+  let floorRate = minRate; // β·W_max, the rate right after the throttle
+  let window = 0; // K, seconds
+  let lastThrottle = Number.NEGATIVE_INFINITY;
+  let resumedAt: number | undefined; // first send after the last throttle
+  // Measurements.
+  let firstSend: number | undefined;
+  let acceptedCount = 0; // non-throttled responses since `resumedAt` (or since the first send)
+  let burst = 0; // responses the server accepted in the herd before the first throttle
+  let herd = false; // the first throttle came from a herd; its successes are still arriving
+  let measuredRate = 0;
+  let measuredBucket: number | undefined;
+  let bucketCount = 0;
+  let measuredValid = false;
+
+  function currentRate(now: number): number {
+    if (!enabled) return Number.POSITIVE_INFINITY;
+    if (resumedAt === undefined) return floorRate;
+    const elapsed = Math.max(0, now - resumedAt) / 1000;
+    let rate: number;
+    if (slowStart) {
+      rate = startRate * 2 ** ((elapsed * 1000) / doublingMs);
+    } else {
+      rate = scale * (elapsed - window) ** 3 + maxRate;
+      if (measuredValid) rate = Math.min(rate, Math.max(2 * measuredRate, floorRate));
+    }
+    return Math.max(minRate, Math.min(rate, 1e6));
+  }
+
+  function measureSend(now: number): void {
+    const bucket = Math.floor(now / HALF_SECOND);
+    if (measuredBucket === undefined) measuredBucket = bucket;
+    if (bucket !== measuredBucket) {
+      const current = bucketCount / (((bucket - measuredBucket) * HALF_SECOND) / 1000);
+      measuredRate = measuredValid ? current * smoothing + measuredRate * (1 - smoothing) : current;
+      measuredValid = true;
+      measuredBucket = bucket;
+      bucketCount = 0;
+    }
+    bucketCount++;
+  }
+
+  return {
+    get enabled() {
+      return enabled;
+    },
+    rate: currentRate,
+    take(now) {
+      if (firstSend === undefined) firstSend = now;
+      if (!enabled) {
+        measureSend(now);
+        return 0;
+      }
+      if (resumedAt === undefined) {
+        if (herd) {
+          // Every response the server accepted from the first herd: its burst size.
+          herd = false;
+          burst = acceptedCount;
+          startRate = Math.max(minRate, burst);
+          floorRate = startRate;
+        }
+        resumedAt = now;
+        lastRefill = now;
+        tokens = 1;
+        acceptedCount = 0;
+        // The measured rate spans the closed gate: start measuring afresh.
+        measuredValid = false;
+        measuredBucket = undefined;
+        bucketCount = 0;
+      }
+      const rate = currentRate(now);
+      const capacity = Math.max(1, rate * burstSeconds);
+      tokens = Math.min(capacity, tokens + ((now - lastRefill) / 1000) * rate);
+      lastRefill = now;
+      if (tokens >= 1) {
+        tokens -= 1;
+        measureSend(now);
+        return 0;
+      }
+      return Math.max(1, Math.ceil(((1 - tokens) / rate) * 1000));
+    },
+    throttled(now) {
+      if (now - lastThrottle < coalesceMs) return;
+      if (!enabled) {
+        const elapsed = firstSend === undefined ? 0 : now - firstSend;
+        if (elapsed < 1000) {
+          // A herd: it tells the burst, not the rate. Start slow (the herd's successes
+          // per second, counted when sending resumes) and double.
+          herd = true;
+          slowStart = true;
+        } else {
+          slowStart = false;
+          setMax(Math.max(minRate, acceptedCount / (elapsed / 1000)));
+        }
+        enabled = true;
+      } else {
+        const rate = currentRate(now);
+        const elapsed = resumedAt === undefined ? 0 : (now - resumedAt) / 1000;
+        const served = elapsed >= 0.05 ? acceptedCount / elapsed : rate;
+        slowStart = false;
+        setMax(Math.max(minRate, Math.min(rate, served)));
+      }
+      if (process.env.GATE_DEBUG) console.log('THROTTLE', now % 100000, { slowStart, maxRate, floorRate, acceptedCount, burst, resumedAt: resumedAt === undefined ? -1 : now - resumedAt });
+      lastThrottle = now;
+      resumedAt = undefined;
+      tokens = 0;
+    },
+    accepted() {
+      acceptedCount++;
+    },
+  };
+
+  function setMax(rate: number): void {
+    maxRate = rate;
+    floorRate = Math.max(minRate, rate * beta);
+    window = Math.cbrt((maxRate * (1 - beta)) / scale);
+  }
+}
+
+/** `value` must be a finite number above `above` (exclusive) and at most `atMost`. */
+function checkNumber(name: string, value: unknown, above: number, atMost = Number.POSITIVE_INFINITY): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= above || value > atMost || value < 0) {
+    const range = atMost === Number.POSITIVE_INFINITY ? (above < 0 ? '>= 0' : `> ${above}`) : `in (${above}, ${atMost}]`;
+    throw new TypeError(`createAdaptiveRate: option "${name}" must be a finite number ${range}; got ${String(value)}.`);
+  }
+  return value;
+}

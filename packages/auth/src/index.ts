@@ -1,0 +1,17 @@
+export * from './middleware/auth-middleware.js';
+export * from './middleware/scope.js';
+export type { SecretSource } from './middleware/secret-value.js';
+export * from './middleware/bearer.js';
+export * from './middleware/basic.js';
+export * from './middleware/api-key.js';
+export * from './middleware/no-auth.js';
+export * from './middleware/token-auth.js';
+export * from './token/token.js';
+export * from './token/challenge.js';
+export type { ClientAuthMethod, ClientAuthOptions, PrivateKeyInput } from './providers/client-auth.js';
+export { type ClientCredentialsOptions, clientCredentials } from './providers/client-credentials.js';
+export * from './providers/refresh-token-grant.js';
+export * from './providers/static-token.js';
+export * from './stores/token-store.js';
+export * from './stores/web-storage.js';
+export * from './stores/lock.js';

@@ -1,0 +1,48 @@
+import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
+import { checkSecret, readSecret, type SecretSource } from './secret-value.js';
+
+/**
+ * Options of {@link apiKey}: exactly one of `header` or `query`, the key (or a function
+ * returning it), and which origins get it.
+ *
+ * @example
+ * ```ts
+ * const options: ApiKeyOptions = { header: 'X-Octopus-ApiKey', value: 'API-XXXX', origins: ['https://octopus.example.com'] };
+ * ```
+ */
+export type ApiKeyOptions = AuthMiddlewareOptions & { value: SecretSource } & (
+    | { header: string; query?: undefined }
+    | { query: string; header?: undefined }
+  );
+
+/**
+ * Sends an API key in a header or a query parameter to in-scope origins. The name is
+ * added to the request's redaction, so the key never shows in errors or events.
+ *
+ * @example
+ * ```ts
+ * const octopus = apiKey({ header: 'X-Octopus-ApiKey', value: 'API-XXXX', origins: ['https://octopus.example.com'] });
+ * const nasa = apiKey({ query: 'api_key', value: 'DEMO_KEY', origins: ['https://api.nasa.gov'] });
+ * ```
+ */
+export function apiKey(options: ApiKeyOptions): AuthMiddleware {
+  if (!options || typeof options !== 'object') throw new TypeError('apiKey(options): options must be an object with "header" or "query", and "value".');
+  const { header, query, value } = options;
+  if ((header === undefined) === (query === undefined)) {
+    throw new TypeError('apiKey(options): give exactly one of "header" or "query".');
+  }
+  const name = header ?? query;
+  if (typeof name !== 'string' || name === '') throw new TypeError(`apiKey(options): "${header !== undefined ? 'header' : 'query'}" must be a non-empty string.`);
+  checkSecret(value, 'apiKey(options): "value"');
+  return createAuthMiddleware(
+    {
+      secretNames: [name],
+      async attach({ headers, url }) {
+        const key = await readSecret(value, 'apiKey(options): the "value" function');
+        if (header !== undefined) headers.set(header, key);
+        else url.searchParams.set(name, key);
+      },
+    },
+    options,
+  );
+}

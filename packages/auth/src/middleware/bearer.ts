@@ -1,0 +1,34 @@
+import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
+import { checkSecret, readSecret, type SecretSource } from './secret-value.js';
+
+/**
+ * Options of {@link bearer}: which origins get the token.
+ *
+ * @example
+ * ```ts
+ * const options: BearerOptions = { origins: ['https://api.example.com'] };
+ * ```
+ */
+export type BearerOptions = AuthMiddlewareOptions;
+
+/**
+ * Sends `Authorization: Bearer <token>` to in-scope origins. `token` is a string or a
+ * function (sync or async) called for every request. A 401 is returned as is; for tokens
+ * that expire, use {@link tokenAuth}.
+ *
+ * @example
+ * ```ts
+ * const auth = bearer(() => process.env.API_TOKEN ?? '', { origins: ['https://api.example.com'] });
+ * ```
+ */
+export function bearer(token: SecretSource, options: BearerOptions = {}): AuthMiddleware {
+  checkSecret(token, 'bearer(token): token');
+  return createAuthMiddleware(
+    {
+      async attach({ headers }) {
+        headers.set('authorization', `Bearer ${await readSecret(token, 'bearer(token): the token function')}`);
+      },
+    },
+    options,
+  );
+}

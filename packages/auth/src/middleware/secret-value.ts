@@ -1,0 +1,19 @@
+/** A secret given as a value or a function that returns it (called for every request). */
+export type SecretSource = string | (() => string | Promise<string>);
+
+/** Checks a {@link SecretSource} at creation; `what` names it in the `TypeError`. */
+export function checkSecret(source: SecretSource, what: string): void {
+  if (typeof source === 'function') return;
+  if (typeof source !== 'string' || source === '') {
+    throw new TypeError(`${what} must be a non-empty string or a function returning one, got ${source === '' ? 'an empty string' : typeof source}.`);
+  }
+}
+
+/** Resolves a {@link SecretSource}; an empty or non-string result is a `TypeError` naming `what`. */
+export async function readSecret(source: SecretSource, what: string): Promise<string> {
+  const value = typeof source === 'function' ? await source() : source;
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`${what} returned ${value === '' ? 'an empty string' : typeof value}; expected a non-empty string.`);
+  }
+  return value;
+}

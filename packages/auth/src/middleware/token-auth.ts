@@ -1,0 +1,120 @@
+import { defaultTokenLock, type TokenLock } from '../stores/lock.js';
+import { memoryStore, type TokenStore } from '../stores/token-store.js';
+import { refreshable } from '../token/challenge.js';
+import { authorizationValue, type Token, type TokenProvider } from '../token/token.js';
+import { TokenManager } from '../token/token-manager.js';
+import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
+
+/**
+ * Options of {@link tokenAuth}.
+ *
+ * @example
+ * ```ts
+ * const options: TokenAuthOptions = { origins: ['https://api.example.com'], skewMs: 60_000, store: memoryStore() };
+ * ```
+ */
+export interface TokenAuthOptions extends AuthMiddlewareOptions {
+  /** Refresh this long before `expiresAt`. Default 30 000 ms. */
+  skewMs?: number;
+  /** Where tokens live. Default: a private in-memory store. Share one to share tokens. */
+  store?: TokenStore;
+  /** The store key. Default: the provider's `key`, else one private to this middleware. */
+  key?: string;
+  /** Serialises refreshes of one key. Default: Web Locks when `navigator.locks` exists, else an in-process lock. */
+  lock?: TokenLock;
+  /** The token call's own timeout. Default 30 000 ms. */
+  tokenTimeoutMs?: number;
+  /** The clock for expiry checks (epoch ms). Default `Date.now()`, looked up per call. */
+  clock?: () => number;
+}
+
+/** An auth middleware that manages tokens; `manager` exposes how often the provider was asked. */
+export interface TokenAuthMiddleware extends AuthMiddleware {
+  /** Counters for tests and dashboards. */
+  stats(): { tokenCalls: number };
+}
+
+let privateKeys = 0;
+
+/**
+ * Sends `Authorization: Bearer <token>` with a token from `provider`, cached in a store.
+ *
+ * - Refreshes `skewMs` (30 s) before `expiresAt` (from `expires_in`, or a JWT's `exp`).
+ * - On a 401 whose `WWW-Authenticate` is `Bearer error="invalid_token"` (or absent),
+ *   refreshes and replays the request once; never on `insufficient_scope` or a 403.
+ * - Single flight: concurrent 401s cause one refresh; a 401 for a token already replaced
+ *   replays with the current one; requests that start during a refresh wait for it.
+ * - A second 401 after the replay is an `UnauthorizedError`; so is a 401 with a
+ *   provider that cannot give a new token ({@link staticToken}).
+ * - Token calls use the terminal fetch (never the pipeline) with their own timeout; a
+ *   failure is an `AuthError` for every waiter, and the next request tries again.
+ *
+ * @example
+ * ```ts
+ * const auth = tokenAuth(
+ *   clientCredentials({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'id', clientSecret: 'secret' }),
+ *   { origins: ['https://api.example.com'] },
+ * );
+ * ```
+ */
+export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {}): TokenAuthMiddleware {
+  if (!provider || typeof provider.getToken !== 'function') {
+    throw new TypeError('tokenAuth(provider): provider must have a getToken() function (and optionally refresh()).');
+  }
+  if (provider.refresh !== undefined && typeof provider.refresh !== 'function') {
+    throw new TypeError(`tokenAuth(provider): provider.refresh must be a function, got ${typeof provider.refresh}.`);
+  }
+  const skewMs = nonNegative(options.skewMs, 30_000, 'skewMs');
+  const timeoutMs = nonNegative(options.tokenTimeoutMs, 30_000, 'tokenTimeoutMs');
+  if (options.store !== undefined && (typeof options.store.get !== 'function' || typeof options.store.set !== 'function')) {
+    throw new TypeError('tokenAuth: "store" must have get, set and delete functions.');
+  }
+  if (options.key !== undefined && (typeof options.key !== 'string' || options.key === '')) {
+    throw new TypeError('tokenAuth: "key" must be a non-empty string.');
+  }
+  const manager = new TokenManager({
+    provider,
+    store: options.store ?? memoryStore(),
+    key: options.key ?? provider.key ?? `private:${++privateKeys}:${globalThis.crypto.randomUUID()}`,
+    lock: options.lock ?? defaultTokenLock(),
+    skewMs,
+    timeoutMs,
+    clock: options.clock ?? (() => Date.now()),
+  });
+  const middleware = createAuthMiddleware(
+    {
+      async attach({ headers }, context, env) {
+        const token = await manager.current(env.fetch, context.signal);
+        headers.set('authorization', authorizationValue(token));
+        return token;
+      },
+      async recover(response, attached, context, env) {
+        if (!refreshable(response.headers.get('www-authenticate'))) return { action: 'pass' };
+        const rejected = attached as Token;
+        const next = await manager.replacement(rejected, env.fetch, context.signal);
+        if (next.accessToken === rejected.accessToken) {
+          return { action: 'fail', note: 'the token provider has no new token to try (a static token is never refreshed)' };
+        }
+        return { action: 'replay' };
+      },
+    },
+    options,
+  );
+  return withStats(middleware, manager);
+}
+
+function withStats(middleware: AuthMiddleware, manager: TokenManager): TokenAuthMiddleware {
+  return {
+    ...middleware,
+    bind: (binding) => withStats(middleware.bind(binding), manager),
+    stats: () => ({ tokenCalls: manager.calls }),
+  };
+}
+
+function nonNegative(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`tokenAuth: "${what}" must be a finite number >= 0, got ${String(value)}.`);
+  }
+  return value;
+}

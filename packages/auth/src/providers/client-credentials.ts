@@ -1,0 +1,93 @@
+import type { FetchLike } from '@sluice/core';
+import { normalizeToken, type Token, type TokenProvider } from '../token/token.js';
+import { type ClientAuthOptions, clientAuthenticator, resolveClientAuth } from './client-auth.js';
+import { callTokenEndpoint } from './token-endpoint.js';
+
+/**
+ * Options of {@link clientCredentials}.
+ *
+ * @example
+ * ```ts
+ * const options: ClientCredentialsOptions = {
+ *   tokenUrl: 'https://auth.example.com/oauth/token',
+ *   clientId: 'svc',
+ *   clientSecret: 'secret',
+ *   scope: ['read', 'write'],
+ * };
+ * ```
+ */
+export interface ClientCredentialsOptions extends ClientAuthOptions {
+  tokenUrl: string | URL;
+  /** Space-joined when an array. */
+  scope?: string | readonly string[] | undefined;
+  /** Sent as `audience` (Auth0 and others). */
+  audience?: string | undefined;
+  /** More form fields for the token call. */
+  extraParams?: Readonly<Record<string, string>> | undefined;
+  /**
+   * A token you already have (the Sequoia seed's `byo_token`): used until it expires
+   * (`expiresAt`, or its JWT `exp`), then the grant takes over.
+   */
+  initialToken?: string | Token | undefined;
+  /** The fetch for token calls. Default: the terminal fetch the auth middleware passes. */
+  fetch?: FetchLike | undefined;
+  /** Epoch-ms clock for `expires_in` and assertions. Default `Date.now()`. */
+  clock?: (() => number) | undefined;
+}
+
+/**
+ * The OAuth2 client-credentials grant (RFC 6749 §4.4) as a {@link TokenProvider}, with
+ * `client_secret_basic` (default), `client_secret_post` or `private_key_jwt` (RFC 7523,
+ * signed with jose) client authentication. Its store key is built from the token URL,
+ * client id, scope and audience.
+ *
+ * @example
+ * ```ts
+ * const auth = tokenAuth(
+ *   clientCredentials({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'svc', clientSecret: 'secret' }),
+ *   { origins: ['https://api.example.com'] },
+ * );
+ * ```
+ */
+export function clientCredentials(options: ClientCredentialsOptions): TokenProvider {
+  const where = 'clientCredentials(options)';
+  if (!options || typeof options !== 'object') throw new TypeError(`${where}: options must be an object.`);
+  const tokenUrl = checkTokenUrl(options.tokenUrl, where);
+  const method = resolveClientAuth(options, where);
+  const scope = typeof options.scope === 'string' || options.scope === undefined ? options.scope : options.scope.join(' ');
+  const clock = options.clock ?? (() => Date.now());
+  const authenticate = clientAuthenticator(options, method, tokenUrl, clock);
+  let initial = options.initialToken === undefined ? undefined : normalizeToken(typeof options.initialToken === 'string' ? { accessToken: options.initialToken } : options.initialToken);
+
+  const grant: TokenProvider['getToken'] = async (context) => {
+    initial = undefined;
+    const params = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (scope) params.set('scope', scope);
+    if (options.audience) params.set('audience', options.audience);
+    for (const [name, value] of Object.entries(options.extraParams ?? {})) params.set(name, value);
+    const headers = new Headers();
+    const secrets = await authenticate(params, headers);
+    const { scope: _granted, ...token } = await callTokenEndpoint({ tokenUrl, params, headers, secrets, fetch: options.fetch, clock }, context);
+    return token;
+  };
+  return {
+    key: `oauth2:client_credentials|${tokenUrl}|${options.clientId}|${scope ?? ''}|${options.audience ?? ''}`,
+    getToken(context) {
+      if (initial && (initial.expiresAt === undefined || initial.expiresAt > clock())) return initial;
+      return grant(context);
+    },
+    refresh: (_current, context) => grant(context),
+  };
+}
+
+/** Checks a token URL at creation: an absolute http(s) URL. */
+export function checkTokenUrl(value: string | URL | undefined, where: string): string {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new TypeError(`${where}: "tokenUrl" must be an absolute URL, got ${JSON.stringify(value === undefined ? 'undefined' : String(value))}.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`${where}: "tokenUrl" must be http(s), got ${url.protocol}`);
+  return url.href;
+}

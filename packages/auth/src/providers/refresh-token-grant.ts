@@ -1,0 +1,77 @@
+import type { FetchLike } from '@sluice/core';
+import { AuthError } from '@sluice/core';
+import type { TokenProvider } from '../token/token.js';
+import { type ClientAuthOptions, clientAuthenticator, resolveClientAuth } from './client-auth.js';
+import { checkTokenUrl } from './client-credentials.js';
+import { callTokenEndpoint } from './token-endpoint.js';
+
+/**
+ * Options of {@link refreshTokenGrant}.
+ *
+ * @example
+ * ```ts
+ * const options: RefreshTokenGrantOptions = {
+ *   tokenUrl: 'https://auth.example.com/oauth/token',
+ *   clientId: 'app',
+ *   refreshToken: 'rt-1',
+ *   onRefreshToken: (token) => localStorage.setItem('rt', token),
+ * };
+ * ```
+ */
+export interface RefreshTokenGrantOptions extends ClientAuthOptions {
+  tokenUrl: string | URL;
+  /** The refresh token to start with. */
+  refreshToken: string;
+  scope?: string | readonly string[] | undefined;
+  /** Called with every new refresh token the server rotates in; persist it here. */
+  onRefreshToken?: ((refreshToken: string) => void | Promise<void>) | undefined;
+  fetch?: FetchLike | undefined;
+  clock?: (() => number) | undefined;
+}
+
+/**
+ * The OAuth2 refresh-token grant (RFC 6749 §6) as a {@link TokenProvider}. When the
+ * server rotates refresh tokens, the new one replaces the old (kept on the token in the
+ * store, and passed to `onRefreshToken`); when it does not, the old one is kept.
+ *
+ * @example
+ * ```ts
+ * const auth = tokenAuth(
+ *   refreshTokenGrant({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'app', refreshToken: 'rt-1' }),
+ *   { origins: ['https://api.example.com'] },
+ * );
+ * ```
+ */
+export function refreshTokenGrant(options: RefreshTokenGrantOptions): TokenProvider {
+  const where = 'refreshTokenGrant(options)';
+  if (!options || typeof options !== 'object') throw new TypeError(`${where}: options must be an object.`);
+  const tokenUrl = checkTokenUrl(options.tokenUrl, where);
+  const method = resolveClientAuth(options, where);
+  if (typeof options.refreshToken !== 'string' || options.refreshToken === '') throw new TypeError(`${where}: "refreshToken" must be a non-empty string.`);
+  const scope = typeof options.scope === 'string' || options.scope === undefined ? options.scope : options.scope.join(' ');
+  const clock = options.clock ?? (() => Date.now());
+  const authenticate = clientAuthenticator(options, method, tokenUrl, clock);
+  let latest = options.refreshToken;
+
+  const redeem = async (refreshToken: string, context: Parameters<TokenProvider['getToken']>[0]) => {
+    const params = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
+    if (scope) params.set('scope', scope);
+    const headers = new Headers();
+    const secrets = [refreshToken, ...(await authenticate(params, headers))];
+    const { scope: _granted, ...token } = await callTokenEndpoint({ tokenUrl, params, headers, secrets, fetch: options.fetch, clock }, context);
+    if (token.refreshToken && token.refreshToken !== refreshToken) {
+      latest = token.refreshToken;
+      try {
+        await options.onRefreshToken?.(token.refreshToken);
+      } catch (error) {
+        throw new AuthError(`refreshTokenGrant: onRefreshToken failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+    }
+    return { ...token, refreshToken: token.refreshToken ?? refreshToken };
+  };
+  return {
+    key: `oauth2:refresh_token|${tokenUrl}|${options.clientId}|${scope ?? ''}`,
+    getToken: (context) => redeem(latest, context),
+    refresh: (current, context) => redeem(current?.refreshToken ?? latest, context),
+  };
+}

@@ -1,0 +1,92 @@
+import { AuthError, createRedaction, type FetchLike, REDACTED } from '@sluice/core';
+import type { Token, TokenRequestContext } from '../token/token.js';
+
+/** Response fields whose values are secrets. */
+const SECRET_FIELDS = new Set(['access_token', 'refresh_token', 'id_token', 'client_secret', 'client_assertion', 'assertion', 'password']);
+
+/** One call to an OAuth2 token endpoint. */
+export interface TokenCall {
+  tokenUrl: string;
+  params: URLSearchParams;
+  headers: Headers;
+  /** Values to scrub from error bodies (client secret, refresh token, assertion). */
+  secrets: readonly string[];
+  /** Overrides the terminal fetch from the context. */
+  fetch?: FetchLike | undefined;
+  clock: () => number;
+}
+
+/**
+ * POSTs a form to a token endpoint and turns the answer into a {@link Token}
+ * (`expiresAt` from `expires_in`). Anything else is an `AuthError` with the status and a
+ * redacted body; the call ends when `context.signal` aborts (its own timeout).
+ */
+export async function callTokenEndpoint(call: TokenCall, context: TokenRequestContext): Promise<Token & { scope?: string }> {
+  const fetchImpl = call.fetch ?? context.fetch;
+  const where = createRedaction().url(call.tokenUrl);
+  call.headers.set('content-type', 'application/x-www-form-urlencoded');
+  call.headers.set('accept', 'application/json');
+  const request = new Request(call.tokenUrl, { method: 'POST', headers: call.headers, body: call.params.toString(), signal: context.signal });
+  let response: Response;
+  try {
+    response = await fetchImpl(request, { signal: context.signal });
+  } catch (error) {
+    if (context.signal.aborted && context.signal.reason instanceof AuthError) throw context.signal.reason;
+    throw new AuthError(`The token endpoint ${where} could not be reached: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const text = await response.text().catch(() => '');
+  const body = scrub(text, call.secrets);
+  if (!response.ok) {
+    throw new AuthError(`The token endpoint ${where} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${describe(text)}`, {
+      status: response.status,
+      body,
+    });
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new AuthError(`The token endpoint ${where} answered ${response.status} with a body that is not JSON.`, { status: response.status, body });
+  }
+  const accessToken = json.access_token;
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    throw new AuthError(`The token endpoint ${where} answered without an access_token.`, { status: response.status, body });
+  }
+  const expiresIn = typeof json.expires_in === 'string' ? Number(json.expires_in) : json.expires_in;
+  return {
+    accessToken,
+    tokenType: typeof json.token_type === 'string' ? json.token_type : undefined,
+    refreshToken: typeof json.refresh_token === 'string' ? json.refresh_token : undefined,
+    expiresAt: typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? call.clock() + expiresIn * 1000 : undefined,
+    ...(typeof json.scope === 'string' ? { scope: json.scope } : {}),
+  };
+}
+
+/** `: error (description)` from an OAuth2 error body, if it has one. */
+function describe(text: string): string {
+  try {
+    const json = JSON.parse(text) as { error?: unknown; error_description?: unknown };
+    if (typeof json.error !== 'string') return '';
+    const detail = typeof json.error_description === 'string' ? ` (${json.error_description.slice(0, 200)})` : '';
+    return `: ${json.error}${detail}`;
+  } catch {
+    return '';
+  }
+}
+
+/** The body with secret JSON fields and known secret values replaced, capped at 8 KiB. */
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  try {
+    const json = JSON.parse(text) as unknown;
+    if (json && typeof json === 'object' && !Array.isArray(json)) {
+      const copy: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(json)) copy[key] = SECRET_FIELDS.has(key) ? REDACTED : value;
+      out = JSON.stringify(copy);
+    }
+  } catch {
+    // not JSON: scrub the raw text below
+  }
+  out = createRedaction().text(out, secrets);
+  return out.length > 8192 ? `${out.slice(0, 8192)}…` : out;
+}

@@ -1,0 +1,109 @@
+import { AuthError, type FetchLike, SluiceError } from '@sluice/core';
+import type { TokenLock } from '../stores/lock.js';
+import type { TokenStore } from '../stores/token-store.js';
+import { isExpiring, normalizeToken, type Token, type TokenProvider, type TokenRequestContext } from './token.js';
+
+/** What a {@link TokenManager} is made of. */
+export interface TokenManagerOptions {
+  provider: TokenProvider;
+  store: TokenStore;
+  key: string;
+  lock: TokenLock;
+  skewMs: number;
+  timeoutMs: number;
+  clock: () => number;
+}
+
+/**
+ * Keeps one token fresh for any number of concurrent requests: a single refresh in
+ * flight at a time (joined by everyone who needs it), re-checked under a lock against the
+ * shared store so clients sharing the store refresh once.
+ */
+export class TokenManager {
+  private inflight: Promise<Token> | undefined;
+  /** How many times the provider was asked for a token (for tests and stats). */
+  calls = 0;
+
+  constructor(private readonly options: TokenManagerOptions) {}
+
+  /** A usable token: waits for a running refresh, else reads the store, else refreshes. */
+  async current(fetch: FetchLike, signal: AbortSignal): Promise<Token> {
+    if (this.inflight) return untilAborted(this.inflight, signal);
+    const stored = await this.options.store.get(this.options.key);
+    if (stored && !this.expiring(stored)) return stored;
+    return untilAborted(this.renew(stored, fetch), signal);
+  }
+
+  /**
+   * The token to replay with after `rejected` got a 401: the current one when it was
+   * already replaced, else a refreshed one (single flight).
+   */
+  async replacement(rejected: Token, fetch: FetchLike, signal: AbortSignal): Promise<Token> {
+    if (this.inflight) return untilAborted(this.inflight, signal);
+    const stored = await this.options.store.get(this.options.key);
+    if (stored && stored.accessToken !== rejected.accessToken && !this.expiring(stored)) return stored;
+    return untilAborted(this.renew(rejected, fetch), signal);
+  }
+
+  private expiring(token: Token): boolean {
+    return isExpiring(token, this.options.skewMs, this.options.clock());
+  }
+
+  private renew(stale: Token | undefined, fetch: FetchLike): Promise<Token> {
+    if (this.inflight) return this.inflight;
+    const { lock, key } = this.options;
+    const refresh = lock.run(key, () => this.refreshUnderLock(stale, fetch));
+    this.inflight = refresh;
+    const clear = () => {
+      if (this.inflight === refresh) this.inflight = undefined;
+    };
+    refresh.then(clear, clear);
+    return refresh;
+  }
+
+  private async refreshUnderLock(stale: Token | undefined, fetch: FetchLike): Promise<Token> {
+    const { provider, store, key, timeoutMs } = this.options;
+    const latest = await store.get(key);
+    if (latest && latest.accessToken !== stale?.accessToken && !this.expiring(latest)) return latest;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new AuthError(`The token provider did not answer within ${timeoutMs} ms.`)),
+      timeoutMs,
+    );
+    const context: TokenRequestContext = { fetch, signal: controller.signal };
+    try {
+      this.calls++;
+      const first = latest === undefined && stale === undefined;
+      const pending = first || !provider.refresh ? provider.getToken(context) : provider.refresh(latest ?? stale, context);
+      const raw = await untilAborted(Promise.resolve(pending), controller.signal);
+      const token = normalizeToken(raw);
+      await store.set(key, token);
+      return token;
+    } catch (error) {
+      if (error instanceof SluiceError) throw error;
+      if (controller.signal.aborted && controller.signal.reason instanceof AuthError) throw controller.signal.reason;
+      throw new AuthError(`The token provider failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Resolves like `promise`, but rejects at once with `signal.reason` when `signal` aborts. */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

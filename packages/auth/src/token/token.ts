@@ -1,0 +1,120 @@
+import type { FetchLike } from '@sluice/core';
+import { AuthError } from '@sluice/core';
+import { decodeJwt } from 'jose';
+
+/**
+ * An access token and what is known about it.
+ *
+ * @example
+ * ```ts
+ * const token: Token = { accessToken: 'eyJ…', expiresAt: Date.now() + 3_600_000, tokenType: 'Bearer' };
+ * ```
+ */
+export interface Token {
+  /** The value sent in `Authorization: <tokenType> <accessToken>`. */
+  accessToken: string;
+  /** Epoch milliseconds when the token stops working. Filled from a JWT's `exp` when absent. */
+  expiresAt?: number | undefined;
+  /** A refresh token that came with it, if any. */
+  refreshToken?: string | undefined;
+  /** The scheme for the `Authorization` header. Default `Bearer`. */
+  tokenType?: string | undefined;
+}
+
+/**
+ * What a provider gets when the auth middleware asks it for a token: the terminal fetch
+ * (never the pipeline) and a signal that carries the token call's own timeout.
+ *
+ * @example
+ * ```ts
+ * const provider: TokenProvider = {
+ *   async getToken({ fetch, signal }) {
+ *     const response = await fetch(new Request('https://auth.example.com/token', { method: 'POST', signal }));
+ *     return { accessToken: (await response.json()).access_token };
+ *   },
+ * };
+ * ```
+ */
+export interface TokenRequestContext {
+  /** The terminal fetch: the one injected into the client, else `globalThis.fetch`. */
+  fetch: FetchLike;
+  /** Aborts when the token call's own timeout elapses. */
+  signal: AbortSignal;
+}
+
+/**
+ * A source of access tokens. `getToken` gives the first token; `refresh` gives a new one
+ * once the current one expired or was rejected (it receives that token, with its
+ * `refreshToken`). Without `refresh`, `getToken` is asked again; a provider that returns
+ * the same rejected token again (like {@link staticToken}) makes the 401 final.
+ *
+ * @example
+ * ```ts
+ * let saved = 'initial-token';
+ * const provider: TokenProvider = {
+ *   getToken: () => ({ accessToken: saved }),
+ *   async refresh() { saved = await login(); return { accessToken: saved }; },
+ * };
+ * ```
+ */
+export interface TokenProvider {
+  getToken(context: TokenRequestContext): Token | Promise<Token>;
+  refresh?(current: Token | undefined, context: TokenRequestContext): Token | Promise<Token>;
+  /**
+   * The token store key: tokens under the same key are shared. OAuth2 providers build it
+   * from the token URL, client id and scope. Without one, each `tokenAuth` keeps its own.
+   */
+  readonly key?: string | undefined;
+}
+
+/**
+ * Checks a provider's token and fills `expiresAt` from a JWT's `exp` claim when absent.
+ * An opaque (non-JWT) token is accepted as is.
+ *
+ * @example
+ * ```ts
+ * normalizeToken({ accessToken: jwt }).expiresAt; // exp * 1000
+ * normalizeToken({ accessToken: 'opaque' }).expiresAt; // undefined
+ * ```
+ */
+export function normalizeToken(token: Token): Token {
+  if (!token || typeof token.accessToken !== 'string' || token.accessToken === '') {
+    throw new AuthError('The token provider returned no accessToken (expected { accessToken: string, … }).');
+  }
+  if (token.expiresAt !== undefined && !Number.isFinite(token.expiresAt)) {
+    throw new AuthError(`The token provider returned an invalid expiresAt (${String(token.expiresAt)}); expected epoch milliseconds.`);
+  }
+  if (token.expiresAt !== undefined) return token;
+  const exp = jwtExpiry(token.accessToken);
+  return exp === undefined ? token : { ...token, expiresAt: exp };
+}
+
+/** Epoch ms of a JWT's `exp`, or `undefined` for an opaque token or a JWT without `exp`. */
+function jwtExpiry(accessToken: string): number | undefined {
+  if (accessToken.split('.').length !== 3) return undefined;
+  try {
+    const { exp } = decodeJwt(accessToken);
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `token` is due for a refresh: `now >= expiresAt - skewMs`. A token with no
+ * known expiry never is.
+ *
+ * @example
+ * ```ts
+ * isExpiring({ accessToken: 'x', expiresAt: Date.now() + 10_000 }, 30_000); // true
+ * ```
+ */
+export function isExpiring(token: Token, skewMs: number, now: number = Date.now()): boolean {
+  return token.expiresAt !== undefined && now >= token.expiresAt - skewMs;
+}
+
+/** The `Authorization` header value for a token (`bearer` is written `Bearer`). */
+export function authorizationValue(token: Token): string {
+  const type = !token.tokenType || token.tokenType.toLowerCase() === 'bearer' ? 'Bearer' : token.tokenType;
+  return `${type} ${token.accessToken}`;
+}

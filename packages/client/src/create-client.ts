@@ -1,0 +1,166 @@
+import {
+  createRedaction,
+  DEFAULT_SECRET_NAMES,
+  type FetchLike,
+  type PaginateOptions,
+  type PaginationStrategy,
+  type Paginator,
+  paginate,
+  ResponseParseError,
+  type SluiceFetch,
+  type SluiceRequestInit,
+  Stack,
+} from '@sluice/core';
+import ky, { type Input, type KyInstance, type Options as KyOptions, type ResponsePromise } from 'ky';
+import type { ClientOptions } from './options.js';
+import { type ClientRequestOptions, forKy, fromKy } from './request-options.js';
+import { standardStack } from './standard-stack.js';
+import { checkOptions } from './validate.js';
+
+/** The HTTP methods a client has a shortcut for. */
+export type ClientMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'query';
+
+/** One client call: ky's `ResponsePromise` with `.json<T>()`, `.text()`, `.blob()`... */
+export type ClientCall = <T = unknown>(input: Input, options?: ClientRequestOptions) => ResponsePromise<T>;
+
+/**
+ * A Sluice client: a ky-style callable over the middleware pipeline, with shortcuts per
+ * method, the bare pipeline as `fetch`, and the `stack` it was built from.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ baseUrl: 'https://api.example.com/v1' });
+ * const user = await client.get('users/1').json<{ id: number }>();
+ * ```
+ */
+export interface SluiceClient extends ClientCall {
+  readonly get: ClientCall;
+  readonly post: ClientCall;
+  readonly put: ClientCall;
+  readonly patch: ClientCall;
+  readonly delete: ClientCall;
+  readonly head: ClientCall;
+  readonly query: ClientCall;
+  /** The bare pipeline: a fetch-compatible function (no baseUrl, client headers or ky). */
+  readonly fetch: SluiceFetch;
+  /**
+   * A fetch-compatible function that goes through the client (baseUrl, client headers and
+   * searchParams, ky) and the pipeline; handy for code that expects a `fetch` but should
+   * get the client's defaults.
+   */
+  readonly request: SluiceFetch;
+  /** The middleware stack, outermost first. Derive clients with {@link SluiceClient.withStack}. */
+  readonly stack: Stack;
+  /** The options this client was created with. */
+  readonly options: Readonly<ClientOptions>;
+  /** The underlying ky instance (its retry/timeout off, its fetch the pipeline). */
+  readonly ky: KyInstance;
+  /**
+   * A new client with the same options and an edited stack. The middlewares it keeps are
+   * the same instances, so the rate-limit gate, retry budget and concurrency slots are shared.
+   */
+  withStack(edit: (stack: Stack) => Stack): SluiceClient;
+  /**
+   * Pages through a collection with a strategy from `@sluice/core` (`offset`, `skipTake`,
+   * `pageNumber`, `cursor`, `linkHeader`, `nextUrl`). Requests go through the client
+   * (baseUrl, headers, pipeline) and share one correlation id.
+   */
+  paginate<Item>(input: string | URL, strategy: PaginationStrategy<Item>, options?: PaginateOptions): Paginator<Item>;
+}
+
+const METHODS: readonly ClientMethod[] = ['get', 'post', 'put', 'patch', 'delete', 'head', 'query'];
+const ABSOLUTE = /^[a-z][\d+.a-z-]*:/i;
+
+/**
+ * Creates a client: the standard chain
+ * (errors · correlationId · observe · timeout.total · retry · concurrency · auth · timeout.attempt)
+ * over ky, with ky's own retry, timeout and HTTP-error throwing switched off.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'sluice';
+ *
+ * const client = createClient({ baseUrl: 'https://api.example.com/v1', timeout: 10_000 });
+ * const user = await client.get('users/1', { retry: { limit: 1 } }).json<{ id: number }>();
+ * const quiet = client.withStack((stack) => stack.remove('retry'));
+ * ```
+ */
+export function createClient(options: ClientOptions = {}): SluiceClient {
+  const baseUrl = checkOptions(options);
+  const stack = options.stack ?? standardStack(options);
+  const terminal = options.fetch as FetchLike | undefined;
+  const correlationHeader = (options.correlationId || undefined)?.header || 'x-correlation-id';
+  const correlationIds = new WeakMap<Response, string>();
+
+  const recordingFetch: FetchLike = async (request, init) => {
+    const response = await (terminal ? terminal(request, init) : globalThis.fetch(request, init));
+    const id = request.headers.get(correlationHeader);
+    if (id) correlationIds.set(response, id);
+    return response;
+  };
+  const pipeline = stack.compose({ fetch: recordingFetch });
+  const redaction = createRedaction([...DEFAULT_SECRET_NAMES, ...(options.secrets ?? [])]);
+
+  const kyInstance = ky.create({
+    ...(options.ky ?? {}),
+    // A Headers instance (not a dict) makes ky merge per-request headers case-insensitively.
+    ...(options.headers === undefined ? {} : { headers: new Headers(options.headers) }),
+    ...(options.searchParams === undefined ? {} : { searchParams: options.searchParams }),
+    retry: 0,
+    timeout: false,
+    throwHttpErrors: false,
+    fetch: ((input: Request, init?: Record<string, unknown>) =>
+      pipeline(input, fromKy(input, init) as SluiceRequestInit)) as KyOptions['fetch'],
+    parseJson: (text, { request, response }) => {
+      if (text.trim() === '') return undefined;
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        const type = response.headers.get('content-type') ?? 'no content-type';
+        throw new ResponseParseError(
+          `Cannot parse the body of ${request.method} ${redaction.url(response.url || request.url)} (${response.status}, ${type}) as JSON: ${(error as Error).message}`,
+          { cause: error, correlationId: correlationIds.get(response) },
+        );
+      }
+    },
+  });
+
+  const resolve = (input: Input): Input => {
+    if (typeof input !== 'string' || baseUrl === undefined || ABSOLUTE.test(input.trimStart())) return input;
+    return `${baseUrl.replace(/\/+$/, '')}/${input.replace(/^\/+/, '')}`;
+  };
+  const call =
+    (method: ClientMethod | undefined): ClientCall =>
+    <T>(input: Input, callOptions?: ClientRequestOptions) => {
+      const kyOptions = forKy(callOptions) as KyOptions;
+      return (method ? kyInstance[method]<T>(resolve(input), kyOptions) : kyInstance<T>(resolve(input), kyOptions)) as ResponsePromise<T>;
+    };
+
+  const client = call(undefined) as SluiceClient;
+  const viaClient: SluiceFetch = (input, init) => client(input instanceof URL ? input.href : input, init as ClientRequestOptions);
+  const properties: PropertyDescriptorMap = {
+    fetch: { value: pipeline, enumerable: true },
+    request: { value: viaClient, enumerable: true },
+    stack: { value: stack, enumerable: true },
+    options: { value: Object.freeze({ ...options }), enumerable: true },
+    ky: { value: kyInstance, enumerable: true },
+    withStack: {
+      value: (edit: (stack: Stack) => Stack) => {
+        const next = edit(stack);
+        if (!(next instanceof Stack)) throw new TypeError('withStack: the edit function must return a Stack.');
+        return createClient({ ...options, stack: next });
+      },
+      enumerable: true,
+    },
+  };
+  properties.paginate = {
+    value: <Item>(input: string | URL, strategy: PaginationStrategy<Item>, paginateOptions?: PaginateOptions) => {
+      const start = resolve(input);
+      return paginate<Item>(viaClient, start instanceof URL ? start.href : String(start), strategy, paginateOptions);
+    },
+    enumerable: true,
+  };
+  for (const method of METHODS) properties[method] = { value: call(method), enumerable: true };
+  Object.defineProperties(client, properties);
+  return client;
+}

@@ -1,0 +1,98 @@
+import type {
+  ConcurrencyOptions,
+  CorrelationIdOptions,
+  ErrorsOptions,
+  FetchLike,
+  Middleware,
+  RateGate,
+  RetryBudget,
+  RetryBudgetOptions,
+  RetryOptions,
+  SluiceEvent,
+  Stack,
+} from '@sluice/core';
+import type { AuthMiddleware } from '@sluice/auth';
+import type { Options as KyOptions, SearchParamsOption } from 'ky';
+
+/**
+ * Where an extra middleware goes in the standard chain. A bare middleware is appended at
+ * the inner end (closest to the network, after `timeout.attempt`).
+ *
+ * @example
+ * ```ts
+ * const placement: MiddlewarePlacement = { middleware: myLogger, after: 'retry' };
+ * ```
+ */
+export type MiddlewarePlacement =
+  | { middleware: Middleware; before: string; after?: never; replace?: never }
+  | { middleware: Middleware; after: string; before?: never; replace?: never }
+  | { middleware: Middleware; replace: string; before?: never; after?: never };
+
+/** Per-phase deadlines in ms; `false` turns one phase off. */
+export interface TimeoutPhases {
+  /** Bounds one network attempt. */
+  attempt?: number | false;
+  /** Bounds the whole logical request: every attempt and every wait. */
+  total?: number | false;
+}
+
+/**
+ * Options of {@link createClient}. Every middleware option can be `false` to leave that
+ * middleware out of the standard chain.
+ *
+ * @example
+ * ```ts
+ * const options: ClientOptions = {
+ *   baseUrl: 'https://api.example.com/v1',
+ *   headers: { 'user-agent': 'my-sdk/1.0' },
+ *   timeout: { attempt: 5_000, total: 30_000 },
+ *   concurrency: 8,
+ * };
+ * ```
+ */
+export interface ClientOptions {
+  /** Absolute base URL; relative inputs such as `'users/1'` are joined to it path-wise. */
+  baseUrl?: string | URL;
+  /** Client headers (dict, `Headers` or tuples); per-request headers win on the same name. */
+  headers?: HeadersInit;
+  /** Client search parameters (dict, tuples with repeated keys, `URLSearchParams` or string). */
+  searchParams?: SearchParamsOption;
+  /**
+   * Deadlines in ms. A number is the total deadline; `false` turns both off.
+   * Default: `{ attempt: 30_000, total: 120_000 }`.
+   */
+  timeout?: number | false | TimeoutPhases;
+  /** Correlation id options; `false` leaves the middleware out. */
+  correlationId?: CorrelationIdOptions | false;
+  /** The terminal fetch, e.g. one bound to an undici `Agent`. Default: `globalThis.fetch`, looked up per call. */
+  fetch?: FetchLike | typeof globalThis.fetch;
+  /** Extra middlewares: bare ones go at the inner end, placed ones next to their anchor. */
+  middleware?: ReadonlyArray<Middleware | MiddlewarePlacement>;
+  /** When `false`, a non-2xx response is returned as is instead of throwing an `HttpError`. Default `true`. */
+  throwHttpErrors?: boolean;
+  /** Maps a failed response to your own error class (see the errors middleware). */
+  mapError?: ErrorsOptions['map'];
+  /** Secret header and query names, redacted in errors and events. */
+  secrets?: readonly string[];
+  /** Retry options; `false` leaves retry out. */
+  retry?: Partial<RetryOptions> | false;
+  /** The shared rate-limit gate (passed to retry). Pass one gate to several clients to share it. */
+  gate?: RateGate | false;
+  /** The retry budget (passed to retry). */
+  retryBudget?: RetryBudget | RetryBudgetOptions | false;
+  /** A concurrency limit (a number is `{ limit }`). Default: no limit. */
+  concurrency?: number | ConcurrencyOptions | false;
+  /** An auth middleware from `@sluice/auth` (`bearer`, `basic`, `apiKey`, `tokenAuth`). */
+  auth?: AuthMiddleware | Middleware | false;
+  /** Receives every pipeline event; adds the `observe` middleware. */
+  onEvent?: (event: SluiceEvent) => void;
+  /**
+   * A ready stack that replaces the standard chain (e.g. `client.stack.remove('observe')`).
+   * With it, the middleware-building options (timeout, correlationId, retry, gate,
+   * retryBudget, concurrency, auth, onEvent, throwHttpErrors, mapError, secrets,
+   * middleware) are ignored: the stack's middlewares are used as they are, state included.
+   */
+  stack?: Stack;
+  /** Other ky options (hooks, stringifyJson, ...) applied to every request. */
+  ky?: Omit<KyOptions, 'retry' | 'timeout' | 'totalTimeout' | 'throwHttpErrors' | 'fetch' | 'prefix' | 'baseUrl' | 'parseJson'>;
+}

@@ -1,0 +1,116 @@
+import {
+  concurrency,
+  correlationId,
+  errors,
+  type FetchLike,
+  type Middleware,
+  observe,
+  retry,
+  Stack,
+  timeout,
+} from '@sluice/core';
+import type { ClientOptions, MiddlewarePlacement, TimeoutPhases } from './options.js';
+
+/** The default deadlines of a client, in ms. */
+export const DEFAULT_TIMEOUT: Readonly<Required<TimeoutPhases>> = Object.freeze({ attempt: 30_000, total: 120_000 });
+
+/**
+ * Builds the standard chain from client options, outermost first:
+ * errors · correlationId · observe · timeout.total · retry · concurrency · auth · timeout.attempt,
+ * leaving out what the options turn off, then places the extra middlewares.
+ *
+ * @example
+ * ```ts
+ * const names = standardStack({ concurrency: 4 }).names();
+ * // ['errors', 'correlationId', 'timeout.total', 'retry', 'concurrency', 'timeout.attempt']
+ * ```
+ */
+export function standardStack(options: ClientOptions = {}): Stack {
+  const phases = timeoutPhases(options.timeout);
+  const list: Middleware[] = [];
+  list.push(
+    errors({
+      ...(options.throwHttpErrors === undefined ? {} : { throwHttpErrors: options.throwHttpErrors }),
+      ...(options.mapError ? { map: options.mapError } : {}),
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+    }),
+  );
+  if (options.correlationId !== false) list.push(correlationId(options.correlationId ?? {}));
+  if (options.onEvent) list.push(observe({ onEvent: options.onEvent }));
+  if (phases.total !== false) list.push(timeout({ total: phases.total }));
+  if (options.retry !== false) {
+    list.push(
+      retry({
+        ...(options.retry ?? {}),
+        ...(options.gate === undefined ? {} : { gate: options.gate }),
+        ...(options.retryBudget === undefined ? {} : { retryBudget: options.retryBudget }),
+      }),
+    );
+  }
+  const limit = options.concurrency;
+  if (limit !== undefined && limit !== false) {
+    list.push(concurrency(typeof limit === 'number' ? { limit } : limit));
+  }
+  if (options.auth) list.push(bindAuth(options.auth, options));
+  if (phases.attempt !== false) list.push(timeout({ attempt: phases.attempt }));
+  return placeExtras(new Stack(list), options.middleware ?? []);
+}
+
+/** Auth middlewares from @sluice/auth get the client's baseUrl (their origin scope) and terminal fetch. */
+function bindAuth(auth: Middleware, options: ClientOptions): Middleware {
+  const bindable = auth as Middleware & { bind?: (binding: { baseUrl?: string | URL; fetch?: FetchLike }) => Middleware };
+  if (typeof bindable.bind !== 'function') return auth;
+  return bindable.bind({
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch as FetchLike }),
+  });
+}
+
+/** Normalises and checks the `timeout` option. */
+export function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | false; total: number | false } {
+  if (value === false) return { attempt: false, total: false };
+  if (value === undefined) return { ...DEFAULT_TIMEOUT };
+  if (typeof value === 'number') return { attempt: DEFAULT_TIMEOUT.attempt, total: checkMs(value, 'timeout') };
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`createClient: "timeout" must be a number of ms, false, or { attempt, total }; got ${String(value)}.`);
+  }
+  return {
+    attempt: value.attempt === undefined ? DEFAULT_TIMEOUT.attempt : checkMs(value.attempt, 'timeout.attempt'),
+    total: value.total === undefined ? DEFAULT_TIMEOUT.total : checkMs(value.total, 'timeout.total'),
+  };
+}
+
+function checkMs(value: number | false, what: string): number | false {
+  if (value === false) return false;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`createClient: "${what}" must be a positive, finite number of ms or false; got ${String(value)}.`);
+  }
+  return value;
+}
+
+function placeExtras(base: Stack, extras: ReadonlyArray<Middleware | MiddlewarePlacement>): Stack {
+  let stack = base;
+  extras.forEach((extra, index) => {
+    if (!extra || typeof extra !== 'object') {
+      throw new TypeError(`createClient: "middleware[${index}]" must be a middleware or { middleware, before | after | replace }.`);
+    }
+    if (!('middleware' in extra)) {
+      stack = stack.use(extra);
+      return;
+    }
+    const anchors = (['before', 'after', 'replace'] as const).filter((key) => extra[key] !== undefined);
+    if (anchors.length !== 1) {
+      throw new TypeError(
+        `createClient: "middleware[${index}]" needs exactly one of before, after or replace (got ${anchors.length ? anchors.join(', ') : 'none'}).`,
+      );
+    }
+    try {
+      if (extra.before !== undefined) stack = stack.before(extra.before, extra.middleware);
+      else if (extra.after !== undefined) stack = stack.after(extra.after, extra.middleware);
+      else if (extra.replace !== undefined) stack = stack.replace(extra.replace, extra.middleware);
+    } catch (error) {
+      throw new TypeError(`createClient: "middleware[${index}]": ${(error as Error).message}`);
+    }
+  });
+  return stack;
+}

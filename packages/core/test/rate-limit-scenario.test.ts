@@ -1,0 +1,75 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compose, concurrency, createRateGate, retry } from '@sluice/core';
+
+/** A token-bucket server: `burst` at once, then `rate` per second; 429 with `Retry-After: 1` when empty. */
+function tokenBucketServer(rate: number, burst: number) {
+  let tokens = burst;
+  let last = performance.now();
+  const stats = { ok: 0, limited: 0 };
+  const t0 = performance.now();
+  const okPer: number[] = [];
+  const limitedAt: number[] = [];
+  const trace = { okPer, limitedAt };
+  const server = createServer((_request, response) => {
+    const now = performance.now();
+    tokens = Math.min(burst, tokens + ((now - last) / 1000) * rate);
+    last = now;
+    if (tokens >= 1) {
+      tokens -= 1;
+      stats.ok++;
+      const b = Math.floor((now - t0) / 500);
+      okPer[b] = (okPer[b] ?? 0) + 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    } else {
+      stats.limited++;
+      limitedAt.push(Math.round(now - t0));
+      response.writeHead(429, { 'retry-after': '1', 'content-type': 'text/plain' }).end('slow down');
+    }
+  });
+  return { server, stats, trace };
+}
+
+describe('rate-limit scenario: 2,000 GETs at concurrency 50 against 200 req/s, burst 20, Retry-After: 1', () => {
+  const { server, stats, trace } = tokenBucketServer(200, 20);
+  let base = '';
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => (server as Server).listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('finishes every request with few 429s', { timeout: 60_000 }, async () => {
+    const pipeline = compose([retry({ gate: createRateGate() }), concurrency({ limit: 50 })]);
+    const total = 2000;
+    let next = 0;
+    const failures: unknown[] = [];
+    const started = performance.now();
+    const worker = async () => {
+      while (next < total) {
+        const id = next++;
+        try {
+          const response = await pipeline(`${base}/items/${id}`);
+          await response.arrayBuffer();
+          if (response.status !== 200) failures.push(response.status);
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, worker));
+    const elapsed = (performance.now() - started) / 1000;
+    console.log(
+      `rate-limit scenario: ${total} requests in ${elapsed.toFixed(2)} s (${(elapsed / 10).toFixed(2)}× the ideal 10 s), ${stats.limited} 429s, ${stats.ok} 200s`,
+    );
+    console.log('ok per 500ms', Array.from(trace.okPer, (x) => x ?? 0).join(' '), '429 at', trace.limitedAt.join(' '));
+    expect(failures).toEqual([]);
+    expect(stats.ok).toBe(total);
+    expect(stats.limited).toBeLessThanOrEqual(40);
+  });
+});

@@ -1,12 +1,15 @@
 import { playwright } from '@vitest/browser-playwright';
 import { msw } from 'msw/vite';
+import { defaultClientConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // The browser suite: the same packages, in headless Chromium (Debian's /usr/bin/chromium),
 // with msw's service worker served by its Vite plugin for `setupWorker`.
 export default defineConfig({
   plugins: [msw({ mode: 'worker-only' })],
-  resolve: { conditions: ['@sluice/source'] },
+  // Pre-bundle up front so the first run does not reload the page mid-suite.
+  optimizeDeps: { include: ['ky', 'jose', 'msw', 'msw/browser'] },
+  resolve: { conditions: ['@sluice/source', ...defaultClientConditions] },
   test: {
     include: ['packages/*/test/**/*.browser.test.ts'],
     testTimeout: 30_000,

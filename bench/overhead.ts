@@ -2,9 +2,9 @@
 import { fmt, optional, type Row, runPool } from './pool.js';
 import { plainServer } from './servers.js';
 
-const REQUESTS = 2_000;
+const REQUESTS = 1_500;
 const WORKERS = 16;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 type Call = (url: string) => Promise<unknown>;
 
@@ -13,7 +13,9 @@ async function measure(contenders: ReadonlyArray<readonly [string, Call]>, url: 
   const rates = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
   for (const [, call] of contenders) await runPool(300, WORKERS, () => call(url).then(() => undefined));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, call] of contenders) {
+    // Rotate the order every round so that drifting machine load does not favour one contender.
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
+    for (const [name, call] of order) {
       const result = await runPool(REQUESTS, WORKERS, () => call(url).then(() => undefined));
       if (result.failed) throw new Error(`${name}: ${result.failed} requests failed (${result.errors.join('; ')})`);
       rates.get(name)?.push((REQUESTS / result.elapsedMs) * 1000);

@@ -6,7 +6,7 @@
  * own server, so the figures come from one run.
  */
 import { fmt, optional, type PoolResult, type Row, runPool, sleep } from './pool.js';
-import { type RateLimitCounts, rateLimitedServer } from './servers.js';
+import { type LocalServer, rateLimitedServer } from './servers.js';
 
 const REQUESTS = 2_000;
 const WORKERS = 50;
@@ -59,7 +59,28 @@ async function contenders(log: (line: string) => void): Promise<Array<readonly [
   return list;
 }
 
-function row(name: string, result: PoolResult, counts: RateLimitCounts): Row {
+/** A rate-limited server and a live count of its 429s. */
+type Limited = LocalServer & { throttled(): number };
+
+/**
+ * The @sluice/testing kit's `rateLimitedApi` served on 127.0.0.1 (the same bucket the tests
+ * use) when the kit is present, else the bench's own token-bucket server.
+ */
+async function limitedServer(log: (line: string) => void, first: boolean): Promise<Limited> {
+  const kit = await optional(() => import('@sluice/testing'), 'rateLimitedApi');
+  const node = await optional(() => import('@sluice/testing/node'), 'serve');
+  if (kit.module && node.module) {
+    if (first) log('  server: @sluice/testing rateLimitedApi, served by @sluice/testing/node serve()');
+    const api = kit.module.rateLimitedApi({ rate: RATE, burst: BURST, headers: 'retry-after' });
+    const served = await node.module.serve([api]);
+    return { url: served.url, close: () => served.close(), throttled: () => api.stats.limited };
+  }
+  if (first) log(`  server: the bench's own token bucket (@sluice/testing unavailable: ${kit.missing ?? node.missing})`);
+  const own = await rateLimitedServer({ rate: RATE, burst: BURST, retryAfter: RETRY_AFTER_S });
+  return { url: own.url, close: () => own.close(), throttled: () => own.counts.throttled };
+}
+
+function row(name: string, result: PoolResult, throttled: number): Row {
   const ratio = result.elapsedMs / IDEAL_MS;
   const note = result.stopped
     ? `stopped at the ${DEADLINE_MS / 1000} s cap with ${fmt(result.done)}/${fmt(REQUESTS)} done`
@@ -69,7 +90,7 @@ function row(name: string, result: PoolResult, counts: RateLimitCounts): Row {
   return {
     section: 'rate-limit',
     subject: name,
-    figure: `${(result.elapsedMs / 1000).toFixed(1)} s, ${fmt(counts.throttled)} × 429 (${((counts.throttled / REQUESTS) * 100).toFixed(1)}%)`,
+    figure: `${(result.elapsedMs / 1000).toFixed(1)} s, ${fmt(throttled)} × 429 (${((throttled / REQUESTS) * 100).toFixed(1)}%)`,
     ratio: `${result.stopped ? '≥' : ''}${ratio.toFixed(2)}× ideal`,
     note,
   };
@@ -80,14 +101,14 @@ export async function rateLimitSection(log: (line: string) => void): Promise<Row
   log(
     `  ${fmt(REQUESTS)} GETs, ${WORKERS} in flight; server: ${RATE} req/s, burst ${BURST}, 429 + Retry-After: ${RETRY_AFTER_S}; ideal ${IDEAL_MS / 1000} s; cap ${DEADLINE_MS / 1000} s`,
   );
-  const servers = await Promise.all(list.map(() => rateLimitedServer({ rate: RATE, burst: BURST, retryAfter: RETRY_AFTER_S })));
+  const servers = await Promise.all(list.map((_, i) => limitedServer(log, i === 0)));
   try {
     const results = await Promise.all(
       list.map(async ([name, get], i) => {
         const server = servers[i]!;
         const result = await runPool(REQUESTS, WORKERS, (index, signal) => get(`${server.url}/items/${index}`, signal), DEADLINE_MS);
         log(`  done: ${name} in ${(result.elapsedMs / 1000).toFixed(1)} s`);
-        return row(name, result, server.counts);
+        return row(name, result, server.throttled());
       }),
     );
     return results;

@@ -45,7 +45,7 @@ describe('rate-limit scenario: 2,000 GETs at concurrency 50 against 200 req/s, b
   });
 
   it('finishes every request with few 429s', { timeout: 60_000 }, async () => {
-    const pipeline = compose([retry({ gate: createRateGate() }), concurrency({ limit: 50 })]);
+    const pipeline = compose([retry({ gate: createRateGate({ adaptive: { beta: Number(process.env.BETA ?? 0.7) } }) }), concurrency({ limit: 50 })]);
     const total = 2000;
     let next = 0;
     const failures: unknown[] = [];

@@ -104,6 +104,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   // Measurements.
   let firstSend: number | undefined;
   let acceptedCount = 0; // non-throttled responses since `resumedAt` (or since the first send)
+  const recent: number[] = []; // times of the non-throttled responses of the last second
   let burst = 0; // responses the server accepted in the herd before the first throttle
   let herd = false; // the first throttle came from a herd; its successes are still arriving
   let measuredRate = 0;
@@ -178,7 +179,9 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       return Math.max(1, Math.ceil(((1 - tokens) / rate) * 1000));
     },
     throttled(now) {
-      if (now - lastThrottle < coalesceMs) return;
+      // Throttles close together, or before any send since the last one, answer requests
+      // sent before it: they count once.
+      if (now - lastThrottle < coalesceMs || (enabled && resumedAt === undefined)) return;
       if (!enabled) {
         const elapsed = firstSend === undefined ? 0 : now - firstSend;
         if (elapsed < 1000) {
@@ -194,17 +197,22 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       } else {
         const rate = currentRate(now);
         const elapsed = resumedAt === undefined ? 0 : (now - resumedAt) / 1000;
-        const served = elapsed >= 0.05 ? acceptedCount / elapsed : rate;
+        // What the server accepted over the last second of sending (burst included).
+        const from = Math.max(resumedAt ?? now, now - 1000);
+        while (recent.length > 0 && (recent[0] as number) < from) recent.shift();
+        const span = (now - from) / 1000;
+        const served = span >= 0.05 ? recent.length / span : rate;
         slowStart = false;
         setMax(Math.max(minRate, Math.min(rate, served)));
       }
-      if (process.env.GATE_DEBUG) console.log('THROTTLE', now % 100000, { slowStart, maxRate, floorRate, acceptedCount, burst, resumedAt: resumedAt === undefined ? -1 : now - resumedAt });
       lastThrottle = now;
       resumedAt = undefined;
       tokens = 0;
     },
-    accepted() {
+    accepted(now) {
       acceptedCount++;
+      recent.push(now);
+      while ((recent[0] as number) < now - 1000) recent.shift();
     },
   };
 

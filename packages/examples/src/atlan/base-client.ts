@@ -1,0 +1,271 @@
+/**
+ * The Atlan application SDK's `BaseClient`, rebuilt on Sluice: `load({ credentials })`
+ * sets the client-level headers, `close()` ends the client, and the two request methods
+ * take headers (merged over the client's), params (dict, tuples or string), per-request
+ * auth (basic or bearer), JSON / form / raw / multipart bodies and a per-call timeout.
+ * The seed's httpx-retries config (`total`, `backoffFactor`, `statusForcelist`) is mapped
+ * onto Sluice's `retry` middleware by {@link atlanRetry}.
+ */
+import { type AuthMiddleware, basic, bearer, noAuth } from '@sluice/auth';
+import { type BackoffFunction, type FetchLike, type RetryOptions, type SluiceEvent, SluiceError } from '@sluice/core';
+import { createClient, type ClientRequestOptions, type SluiceClient } from 'sluice';
+
+/** A header set: a dict, a `Headers` object, or a list of tuples (like httpx). */
+export type AtlanHeaders = HeadersInit;
+
+/** Query parameters: a dict, a list of tuples (for repeated keys), or a query string. */
+export type AtlanParams = Readonly<Record<string, string | number | boolean>> | ReadonlyArray<readonly [string, string | number | boolean]> | string;
+
+/** Per-request credentials: a `[username, password]` tuple or `{ username, password }` for basic auth, `{ bearer }` for a token. */
+export type AtlanAuth = readonly [username: string, password: string] | { username: string; password: string } | { bearer: string };
+
+/**
+ * The seed's httpx-retries settings.
+ *
+ * @example
+ * ```ts
+ * const config: AtlanRetryConfig = { total: 5, backoffFactor: 10, statusForcelist: [429, 500, 502, 503, 504] };
+ * ```
+ */
+export interface AtlanRetryConfig {
+  /** Most retries after the first attempt. Default 3. */
+  total?: number;
+  /** Seconds: retry `n` waits `backoffFactor × 2^(n-1)` s. Default 0.5. */
+  backoffFactor?: number;
+  /** Statuses that are retried. Default 429, 500, 502, 503, 504. */
+  statusForcelist?: readonly number[];
+}
+
+/** Options shared by both request methods. */
+export interface AtlanRequestOptions {
+  /** Merged over the client-level headers; the request's value wins on the same name. */
+  headers?: AtlanHeaders;
+  params?: AtlanParams;
+  auth?: AtlanAuth;
+  /** Deadline of this call in ms (every attempt and wait included). */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+/** A file for a multipart upload: a `Blob`/`File`, or its content with a file name and type. */
+export type AtlanFile = Blob | { filename: string; content: Blob | Uint8Array | string; contentType?: string };
+
+/** Options of {@link BaseClient.executeHttpPostRequest}: at most one of `json`, `data` (without files) or `content`. */
+export interface AtlanPostOptions extends AtlanRequestOptions {
+  /** Any JSON-serialisable value, sent as `application/json`. */
+  json?: unknown;
+  /** Form fields: URL-encoded, or multipart fields when `files` are given. */
+  data?: Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
+  /** Raw bytes or text, sent as is. */
+  content?: Uint8Array | string | Blob;
+  /** Files to upload (multipart/form-data), by field name. */
+  files?: Readonly<Record<string, AtlanFile>>;
+}
+
+/**
+ * Options of the {@link BaseClient} constructor.
+ *
+ * @example
+ * ```ts
+ * const options: BaseClientOptions = { httpHeaders: [['user-agent', 'my-app/1.0']], retry: { total: 2 } };
+ * ```
+ */
+export interface BaseClientOptions {
+  /** Client-level headers before `load()` (which may replace them). */
+  httpHeaders?: AtlanHeaders;
+  /** The retry config; `false` sends every request once. */
+  retry?: AtlanRetryConfig | false;
+  /** Extra Sluice retry options (e.g. an injected `sleep` for tests). */
+  retryTuning?: Partial<RetryOptions>;
+  /** Default deadline of a call in ms. Default 120 000. */
+  timeout?: number;
+  /** The terminal fetch. */
+  fetch?: FetchLike;
+  /** Receives every pipeline event (the seed's logging hooks). */
+  onEvent?: (event: SluiceEvent) => void;
+}
+
+/** Credentials handed to {@link BaseClient.load}. */
+export type AtlanCredentials = Readonly<Record<string, unknown>>;
+
+/**
+ * A call on a client that is not usable: never loaded, or closed.
+ *
+ * @example
+ * ```ts
+ * try { await client.executeHttpGetRequest(url); } catch (error) { if (error instanceof ClientStateError) console.log(error.state); }
+ * ```
+ */
+export class ClientStateError extends SluiceError {
+  override name = 'ClientStateError';
+  constructor(
+    readonly state: 'not-loaded' | 'closed',
+    what: string,
+  ) {
+    super(
+      state === 'closed'
+        ? `${what}: the client is closed; create a new client and call load() again.`
+        : `${what}: the client is not loaded; call load({ credentials }) first.`,
+    );
+  }
+}
+
+const DEFAULT_STATUS_FORCELIST = [429, 500, 502, 503, 504] as const;
+
+/**
+ * Maps the seed's httpx-retries config onto Sluice retry options: `total` → `limit`,
+ * `backoffFactor` (seconds) → an exponential schedule without jitter, `statusForcelist` →
+ * `statuses`.
+ *
+ * @example
+ * ```ts
+ * const options = atlanRetry({ total: 5, backoffFactor: 10, statusForcelist: [429, 503] });
+ * // { limit: 5, statuses: [429, 503], backoff: (n) => 10_000 × 2^(n-1) }
+ * ```
+ */
+export function atlanRetry(config: AtlanRetryConfig = {}): Partial<RetryOptions> & { backoff: BackoffFunction } {
+  const { total = 3, backoffFactor = 0.5, statusForcelist = DEFAULT_STATUS_FORCELIST } = config;
+  if (!Number.isInteger(total) || total < 0) throw new TypeError(`atlanRetry: "total" must be an integer ≥ 0, got ${String(total)}.`);
+  if (typeof backoffFactor !== 'number' || !Number.isFinite(backoffFactor) || backoffFactor < 0) {
+    throw new TypeError(`atlanRetry: "backoffFactor" must be a number of seconds ≥ 0, got ${String(backoffFactor)}.`);
+  }
+  if (!Array.isArray(statusForcelist) || statusForcelist.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) {
+    throw new TypeError(`atlanRetry: "statusForcelist" must be an array of HTTP status codes, got ${String(statusForcelist)}.`);
+  }
+  return {
+    limit: total,
+    statuses: [...statusForcelist],
+    backoff: (retry) => backoffFactor * 1000 * 2 ** (retry - 1),
+  };
+}
+
+/**
+ * An HTTP client in the shape of Atlan's `BaseClient`. Subclass it and override
+ * {@link BaseClient.load} to set your headers from the credentials; the default `load`
+ * expects `credentials.api_key` and sends it as a bearer token.
+ *
+ * @example
+ * ```ts
+ * const client = new BaseClient({ retry: { total: 3, backoffFactor: 1 } });
+ * await client.load({ credentials: { api_key: 'secret' } });
+ * const response = await client.executeHttpGetRequest('https://api.example.com/v1/sources', { params: { limit: 100 } });
+ * await client.close();
+ * ```
+ */
+export class BaseClient {
+  /** Client-level headers, applied to every request; set them in `load()`. */
+  protected httpHeaders: Headers;
+  /** The credentials given to `load()`. */
+  protected credentials: AtlanCredentials = {};
+  readonly #options: BaseClientOptions;
+  #http: SluiceClient | undefined;
+  #closed = false;
+  readonly #lifetime = new AbortController();
+
+  constructor(options: BaseClientOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('BaseClient: options must be an object.');
+    if (options.retry !== undefined && options.retry !== false) atlanRetry(options.retry);
+    this.#options = options;
+    this.httpHeaders = new Headers(options.httpHeaders);
+  }
+
+  /**
+   * Sets up the client from credentials. The default reads `credentials.api_key` and
+   * sends `Authorization: Bearer <api_key>`; override it and call {@link BaseClient.connect}.
+   */
+  async load(options: { credentials: AtlanCredentials }): Promise<void> {
+    const apiKey = options?.credentials?.['api_key'];
+    if (typeof apiKey !== 'string' || apiKey === '') throw new TypeError('BaseClient.load: "credentials.api_key" is required (a non-empty string).');
+    this.credentials = options.credentials;
+    this.httpHeaders.set('authorization', `Bearer ${apiKey}`);
+    this.connect();
+  }
+
+  /** Builds the Sluice client from the current client-level headers; `load()` calls it last. */
+  protected connect(): void {
+    if (this.#closed) throw new ClientStateError('closed', 'BaseClient.load');
+    const { retry, retryTuning, timeout, fetch, onEvent } = this.#options;
+    this.#http = createClient({
+      headers: this.httpHeaders,
+      // An auth middleware with no credentials of its own: per-request `auth` still works.
+      auth: noAuth(),
+      retry: retry === false ? false : { ...atlanRetry(retry), ...retryTuning },
+      ...(timeout === undefined ? {} : { timeout }),
+      ...(fetch ? { fetch } : {}),
+      ...(onEvent ? { onEvent } : {}),
+    });
+  }
+
+  /** Ends the client: calls in flight are aborted and later calls fail with {@link ClientStateError}. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#http = undefined;
+    this.#lifetime.abort(new ClientStateError('closed', 'BaseClient request'));
+  }
+
+  /** GET `url` with the client headers merged under `options.headers`. Non-2xx statuses throw typed `HttpError`s. */
+  executeHttpGetRequest(url: string | URL, options: AtlanRequestOptions = {}): Promise<Response> {
+    return this.#send('GET', url, options, {});
+  }
+
+  /** POST `url` with a JSON, form, raw or multipart body. Non-2xx statuses throw typed `HttpError`s. */
+  executeHttpPostRequest(url: string | URL, options: AtlanPostOptions = {}): Promise<Response> {
+    return this.#send('POST', url, options, postBody(options));
+  }
+
+  async #send(method: string, url: string | URL, options: AtlanRequestOptions, body: ClientRequestOptions): Promise<Response> {
+    const what = `BaseClient.executeHttp${method === 'GET' ? 'Get' : 'Post'}Request`;
+    if (this.#closed) throw new ClientStateError('closed', what);
+    const http = this.#http;
+    if (!http) throw new ClientStateError('not-loaded', what);
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#lifetime.signal]) : this.#lifetime.signal;
+    const request: ClientRequestOptions = { method, signal, ...body };
+    if (options.headers !== undefined) request.headers = options.headers;
+    if (options.params !== undefined) request.searchParams = toSearchParams(options.params);
+    if (options.auth !== undefined) request.auth = toAuth(options.auth);
+    if (options.timeout !== undefined) request.timeout = options.timeout;
+    return http(url instanceof URL ? url.href : url, request);
+  }
+}
+
+function toSearchParams(params: AtlanParams): URLSearchParams {
+  if (typeof params === 'string') return new URLSearchParams(params);
+  const entries = Array.isArray(params) ? params : Object.entries(params);
+  const out = new URLSearchParams();
+  for (const entry of entries as ReadonlyArray<readonly [string, unknown]>) {
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
+      throw new TypeError('BaseClient: "params" tuples must be [name, value] pairs.');
+    }
+    out.append(entry[0], String(entry[1]));
+  }
+  return out;
+}
+
+function toAuth(auth: AtlanAuth): AuthMiddleware {
+  if (Array.isArray(auth)) return basic(auth[0], auth[1]);
+  if ('bearer' in auth) return bearer(auth.bearer);
+  if ('username' in auth) return basic(auth.username, auth.password);
+  throw new TypeError('BaseClient: "auth" must be [username, password], { username, password } or { bearer }.');
+}
+
+function postBody(options: AtlanPostOptions): ClientRequestOptions {
+  const given = (['json', 'content', 'data', 'files'] as const).filter((key) => options[key] !== undefined);
+  if (given.includes('json') && given.length > 1) {
+    throw new TypeError(`BaseClient.executeHttpPostRequest: "json" cannot be combined with ${given.filter((k) => k !== 'json').join(', ')}.`);
+  }
+  if (given.includes('content') && given.length > 1) {
+    throw new TypeError(`BaseClient.executeHttpPostRequest: "content" cannot be combined with ${given.filter((k) => k !== 'content').join(', ')}.`);
+  }
+  if (options.json !== undefined) return { json: options.json };
+  if (options.content !== undefined) return { body: options.content };
+  const fields = options.data === undefined ? [] : Array.isArray(options.data) ? options.data : Object.entries(options.data);
+  if (options.files === undefined) return options.data === undefined ? {} : { body: new URLSearchParams(fields as [string, string][]) };
+  const form = new FormData();
+  for (const [name, value] of fields) form.append(name, value);
+  for (const [name, file] of Object.entries(options.files)) {
+    if (file instanceof Blob) form.append(name, file, file instanceof File ? file.name : name);
+    else form.append(name, new Blob([file.content as BlobPart], { type: file.contentType ?? 'application/octet-stream' }), file.filename);
+  }
+  return { body: form };
+}

@@ -80,7 +80,7 @@ export async function refreshSection(log: (line: string) => void): Promise<Row[]
       rows.push({
         section: 'refresh',
         subject: name,
-        figure: `${fmt(server.counts.tokenCalls)} token calls, ${fmt(result.failed)} failed, ${fmt(server.counts.unauthorized)} × 401`,
+        figure: `${fmt(server.counts.tokenCalls)} token call${server.counts.tokenCalls === 1 ? '' : 's'}, ${fmt(result.failed)} failed, ${fmt(server.counts.unauthorized)} × 401`,
         ratio: `drain ${fmt(result.elapsedMs)} ms`,
         note: result.stopped ? `stopped at the ${DEADLINE_MS / 1000} s cap` : (result.errors[0] ?? 'no failures').slice(0, 70),
       });

@@ -9,6 +9,7 @@ import {
   Stack,
   timeout,
 } from '@sluice/core';
+import { noAuth } from '@sluice/auth';
 import type { ClientOptions, MiddlewarePlacement, TimeoutPhases } from './options.js';
 
 /** The default deadlines of a client, in ms. */
@@ -22,7 +23,7 @@ export const DEFAULT_TIMEOUT: Readonly<Required<TimeoutPhases>> = Object.freeze(
  * @example
  * ```ts
  * const names = standardStack({ concurrency: 4 }).names();
- * // ['errors', 'correlationId', 'timeout.total', 'retry', 'concurrency', 'timeout.attempt']
+ * // ['errors', 'correlationId', 'timeout.total', 'retry', 'concurrency', 'auth', 'timeout.attempt']
  * ```
  */
 export function standardStack(options: ClientOptions = {}): Stack {
@@ -51,7 +52,9 @@ export function standardStack(options: ClientOptions = {}): Stack {
   if (limit !== undefined && limit !== false) {
     list.push(concurrency(typeof limit === 'number' ? { limit } : limit));
   }
-  if (options.auth) list.push(bindAuth(options.auth, options));
+  // An auth slot unless `auth: false`: with no client credentials, `noAuth()` sends none
+  // but still applies a per-request `auth` (the Atlan seed passes auth per call).
+  if (options.auth !== false) list.push(bindAuth(options.auth || noAuth(), options));
   if (phases.attempt !== false) list.push(timeout({ attempt: phases.attempt }));
   return placeExtras(new Stack(list), options.middleware ?? []);
 }

@@ -199,6 +199,7 @@ describe('derived stacks', () => {
       'retry',
       'tag-mid',
       'concurrency',
+      'auth',
       'timeout.attempt',
       'tag-last',
     ]);
@@ -217,8 +218,8 @@ describe('derived stacks', () => {
       'auth',
       'timeout.attempt',
     ]);
-    expect(createClient({ correlationId: false, retry: false, timeout: false }).stack.names()).toEqual(['errors']);
-    expect(createClient({ timeout: { attempt: false } }).stack.names()).toEqual(['errors', 'correlationId', 'timeout.total', 'retry']);
+    expect(createClient({ correlationId: false, retry: false, timeout: false, auth: false }).stack.names()).toEqual(['errors']);
+    expect(createClient({ timeout: { attempt: false } }).stack.names()).toEqual(['errors', 'correlationId', 'timeout.total', 'retry', 'auth']);
   });
 
   it('uses a user-provided terminal fetch', async () => {
@@ -232,5 +233,17 @@ describe('derived stacks', () => {
     });
     await client.get('via-custom');
     expect(seen).toEqual([`${BASE}/via-custom`]);
+  });
+});
+
+describe('per-request auth on a client without credentials', () => {
+  it('sends no credentials by default and applies a per-request auth to the client origin only', async () => {
+    const { basic, bearer } = await import('@sluice/auth');
+    const client = createClient({ baseUrl: BASE });
+    expect((await client.get('h').json<Echo>()).headers.authorization).toBeUndefined();
+    const withBearer = await client.get('h', { auth: bearer('per-call-token') }).json<Echo>();
+    expect(withBearer.headers.authorization).toBe('Bearer per-call-token');
+    const withBasic = await client.get('h', { auth: basic('ada', 'pw') }).json<Echo>();
+    expect(withBasic.headers.authorization).toBe(`Basic ${btoa('ada:pw')}`);
   });
 });

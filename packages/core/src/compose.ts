@@ -65,7 +65,13 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
         );
       }
     }
-    const request = buildRequest(input, init);
+    let request: Request;
+    try {
+      request = buildRequest(input, init);
+    } catch (error) {
+      // `new Request` quotes the URL in its message, credentials included: redact it.
+      throw redactConstructionError(error, input);
+    }
     const replayable = !(isStream(init?.body) && !requestOptions.bodyFactory);
     const context = createContext(request, requestOptions, replayable);
 
@@ -110,6 +116,16 @@ function buildRequest(input: RequestInfo | URL, init: SluiceRequestInit | undefi
   if (isStream(init.body)) standard.duplex = 'half';
   if (input instanceof Request && Object.keys(standard).length === 0) return input;
   return new Request(input, standard);
+}
+
+function redactConstructionError(error: unknown, input: RequestInfo | URL): unknown {
+  if (!(error instanceof Error)) return error;
+  const raw = input instanceof Request ? input.url : String(input);
+  const safe = createRedaction().url(raw);
+  if (raw === safe || !error.message.includes(raw)) return error;
+  const redacted = new TypeError(error.message.split(raw).join(safe));
+  redacted.stack = redacted.stack?.split(raw).join(safe);
+  return redacted;
 }
 
 function isStream(body: unknown): body is ReadableStream {

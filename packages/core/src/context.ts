@@ -1,4 +1,12 @@
+import type { RetryOptions } from './middleware/retry.js';
+import type { TimeoutValue } from './middleware/timeout.js';
 import type { Redaction } from './redact.js';
+
+/*
+ * The core middlewares' own per-request options and events are declared here rather
+ * than by `declare module '../context.js'` in their files: a relative augmentation
+ * does not survive bundling into one .d.ts. Other packages augment '@sluice/core'.
+ */
 
 /**
  * The middleware contract: `Middleware`, `Next`, the per-request `Context`, the typed
@@ -63,6 +71,17 @@ export interface RequestOptions {
    * it, a streamed body is sent once and never replayed.
    */
   bodyFactory?: () => BodyInit | Promise<BodyInit>;
+  /** The correlation id for this request; wins over the correlationId middleware's own choice. */
+  correlationId?: string;
+  /** `false` returns a non-2xx response as it is instead of throwing an `HttpError`. */
+  throwHttpErrors?: boolean;
+  /** Per-request retry settings: `false` sends once; an object overrides the client's options. */
+  retry?: false | Partial<RetryOptions>;
+  /**
+   * Overrides the timeout middlewares for this request. A number is the `total`
+   * deadline; `false` turns both phases off; an object sets each phase.
+   */
+  timeout?: TimeoutValue | { attempt?: TimeoutValue; total?: TimeoutValue };
 }
 
 /**
@@ -101,6 +120,8 @@ export interface SluiceEvents {
   error: { error: unknown; durationMs: number };
   /** One network attempt ends (with a status, or an error). */
   attempt: { status?: number; error?: unknown; durationMs: number };
+  /** The retry middleware will send the request again after `delayMs` (`attempt` is the attempt that failed). */
+  retry: { reason: string; delayMs: number };
 }
 
 /** Fields present on every event. */

@@ -203,3 +203,13 @@ describe('compose', () => {
     );
   });
 });
+
+describe('compose: request construction errors', () => {
+  it('never quotes the password of a URL with credentials', async () => {
+    const pipeline = compose([]);
+    const error = await pipeline('https://user:hunter22@api.test/x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(String(error)).not.toContain('hunter22');
+    expect((error as Error).stack ?? '').not.toContain('hunter22');
+  });
+});

@@ -24,12 +24,25 @@ declare module '@sluice/core' {
 /**
  * What an auth scheme can use besides the request: the terminal fetch, for token calls
  * that must never go back through the pipeline.
+ *
+ * @example
+ * ```ts
+ * const env: AuthEnv = { fetch: (request) => fetch(request) };
+ * ```
  */
 export interface AuthEnv {
   fetch: FetchLike;
 }
 
-/** What {@link AuthScheme.recover} decides about a 401. */
+/**
+ * What {@link AuthScheme.recover} decides about a 401: replay once, return the 401 as
+ * is, or fail with an `UnauthorizedError` carrying `note`.
+ *
+ * @example
+ * ```ts
+ * const verdict: RecoverVerdict = { action: 'fail', note: 'the session cannot be renewed' };
+ * ```
+ */
 export type RecoverVerdict = { action: 'replay' } | { action: 'pass' } | { action: 'fail'; note: string };
 
 /**
@@ -90,7 +103,15 @@ export interface AuthMiddleware extends Middleware {
   bind(binding: AuthBinding): AuthMiddleware;
 }
 
-/** Options of {@link createAuthMiddleware}. */
+/**
+ * Options of {@link createAuthMiddleware} and of every auth factory: the origin scope,
+ * and the fetch for token calls.
+ *
+ * @example
+ * ```ts
+ * const options: AuthMiddlewareOptions = { baseUrl: 'https://api.example.com', origins: ['https://files.example.com'] };
+ * ```
+ */
 export interface AuthMiddlewareOptions extends AuthScopeOptions {
   /** The terminal fetch for token calls. Default: the bound one, else `globalThis.fetch` (looked up per call). */
   fetch?: FetchLike | undefined;

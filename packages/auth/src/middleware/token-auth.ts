@@ -28,9 +28,17 @@ export interface TokenAuthOptions extends AuthMiddlewareOptions {
   clock?: () => number;
 }
 
-/** An auth middleware that manages tokens; `manager` exposes how often the provider was asked. */
+/**
+ * The auth middleware {@link tokenAuth} returns: an {@link AuthMiddleware} with counters.
+ *
+ * @example
+ * ```ts
+ * const auth: TokenAuthMiddleware = tokenAuth(staticToken('t'), { origins: ['https://api.example.com'] });
+ * console.log(auth.stats().tokenCalls);
+ * ```
+ */
 export interface TokenAuthMiddleware extends AuthMiddleware {
-  /** Counters for tests and dashboards. */
+  /** How many times the provider was asked for a token (`getToken` or `refresh`). */
   stats(): { tokenCalls: number };
 }
 

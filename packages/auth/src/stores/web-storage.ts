@@ -1,7 +1,15 @@
 import type { Token } from '../token/token.js';
 import type { TokenStore } from './token-store.js';
 
-/** The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses. */
+/**
+ * The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses.
+ *
+ * @example
+ * ```ts
+ * const data = new Map<string, string>();
+ * const storage: StorageLike = { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
+ * ```
+ */
 export interface StorageLike {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;

@@ -113,7 +113,14 @@ export function isExpiring(token: Token, skewMs: number, now: number = Date.now(
   return token.expiresAt !== undefined && now >= token.expiresAt - skewMs;
 }
 
-/** The `Authorization` header value for a token (`bearer` is written `Bearer`). */
+/**
+ * The `Authorization` header value for a token (`bearer` is written `Bearer`).
+ *
+ * @example
+ * ```ts
+ * authorizationValue({ accessToken: 'abc', tokenType: 'bearer' }); // 'Bearer abc'
+ * ```
+ */
 export function authorizationValue(token: Token): string {
   const type = !token.tokenType || token.tokenType.toLowerCase() === 'bearer' ? 'Bearer' : token.tokenType;
   return `${type} ${token.accessToken}`;

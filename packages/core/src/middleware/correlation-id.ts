@@ -1,13 +1,6 @@
 import type { SluiceFetch, SluiceRequestInit } from '../compose.js';
 import type { Middleware } from '../context.js';
 
-declare module '../context.js' {
-  interface RequestOptions {
-    /** The correlation id for this request; wins over the middleware's own choice. */
-    correlationId?: string;
-  }
-}
-
 /**
  * Options of {@link correlationId}.
  *

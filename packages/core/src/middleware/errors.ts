@@ -15,13 +15,6 @@ import {
 import { createRedaction, DEFAULT_SECRET_NAMES, REDACTED, type Redaction } from '../redact.js';
 import { serverDelay } from '../retry/retry-after.js';
 
-declare module '../context.js' {
-  interface RequestOptions {
-    /** `false` returns a non-2xx response as it is instead of throwing an {@link HttpError}. */
-    throwHttpErrors?: boolean;
-  }
-}
-
 /**
  * Options of {@link errors}.
  *

@@ -7,17 +7,6 @@ import { createRateGate, type RateGate } from '../retry/gate.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { isNetworkFailure, toHttpError } from './errors.js';
 
-declare module '../context.js' {
-  interface RequestOptions {
-    /** Per-request retry settings: `false` sends once; an object overrides the client's options. */
-    retry?: false | Partial<RetryOptions>;
-  }
-  interface SluiceEvents {
-    /** The retry middleware will send the request again after `delayMs` (`attempt` is the attempt that failed). */
-    retry: { reason: string; delayMs: number };
-  }
-}
-
 /**
  * Decides, for one response, whether to retry: `true` forces a retry (whatever the
  * status and method), `false` forbids one, `undefined` keeps the default rules. It gets a

@@ -4,16 +4,6 @@ import { TimeoutError } from '../errors.js';
 /** A per-phase deadline in milliseconds, or `false` for none. */
 export type TimeoutValue = number | false;
 
-declare module '../context.js' {
-  interface RequestOptions {
-    /**
-     * Overrides the timeout middlewares for this request. A number is the `total`
-     * deadline; `false` turns both phases off; an object sets each phase.
-     */
-    timeout?: TimeoutValue | { attempt?: TimeoutValue; total?: TimeoutValue };
-  }
-}
-
 /**
  * Options of {@link timeout}. Give `total`, `attempt` or both; `false` installs the
  * phase with no default deadline, so that a per-request `timeout` option can set one.

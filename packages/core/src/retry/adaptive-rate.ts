@@ -4,10 +4,10 @@
  * 0.5/s, a measured send rate that caps growth at twice what is actually sent).
  *
  * What differs from the AWS limiter, and why:
- * - The rate to fall back from (CUBIC's W_max) is the rate the server *accepted* since
- *   sending resumed (non-throttled responses, minus the burst the server had saved up
- *   while it was idle), capped by the current rate. The send rate at a throttle
- *   overshoots the server's limit; the accepted rate is the limit itself.
+ * - The rate to fall back from (CUBIC's W_max) is the rate the server *accepted* over the
+ *   last second of sending (non-throttled responses), capped by the current rate. The
+ *   send rate at a throttle overshoots the server's limit; the accepted rate is close to
+ *   the limit itself.
  * - A first throttle that comes from a herd (less than a second of traffic) says nothing
  *   about the server's rate: the limiter then starts slow (the successes seen in that
  *   herd, per second) and doubles every `slowStartDoublingMs` until the next throttle,
@@ -105,7 +105,6 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   let firstSend: number | undefined;
   let acceptedCount = 0; // non-throttled responses since `resumedAt` (or since the first send)
   const recent: number[] = []; // times of the non-throttled responses of the last second
-  let burst = 0; // responses the server accepted in the herd before the first throttle
   let herd = false; // the first throttle came from a herd; its successes are still arriving
   let measuredRate = 0;
   let measuredBucket: number | undefined;
@@ -152,10 +151,9 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       }
       if (resumedAt === undefined) {
         if (herd) {
-          // Every response the server accepted from the first herd: its burst size.
+          // Every response the server accepted from the first herd, per second.
           herd = false;
-          burst = acceptedCount;
-          startRate = Math.max(minRate, burst);
+          startRate = Math.max(minRate, acceptedCount);
           floorRate = startRate;
         }
         resumedAt = now;
@@ -196,7 +194,6 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
         enabled = true;
       } else {
         const rate = currentRate(now);
-        const elapsed = resumedAt === undefined ? 0 : (now - resumedAt) / 1000;
         // What the server accepted over the last second of sending (burst included).
         const from = Math.max(resumedAt ?? now, now - 1000);
         while (recent.length > 0 && (recent[0] as number) < from) recent.shift();

@@ -258,7 +258,7 @@ function postBody(options: AtlanPostOptions): ClientRequestOptions {
     throw new TypeError(`BaseClient.executeHttpPostRequest: "content" cannot be combined with ${given.filter((k) => k !== 'content').join(', ')}.`);
   }
   if (options.json !== undefined) return { json: options.json };
-  if (options.content !== undefined) return { body: options.content };
+  if (options.content !== undefined) return { body: options.content as BodyInit };
   const fields = options.data === undefined ? [] : Array.isArray(options.data) ? options.data : Object.entries(options.data);
   if (options.files === undefined) return options.data === undefined ? {} : { body: new URLSearchParams(fields as [string, string][]) };
   const form = new FormData();

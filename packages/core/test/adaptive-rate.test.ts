@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { createAdaptiveRate } from '@sluice/core';
+
+/** Sends `count` requests at `perSecond`, each accepted, from `start`; returns the end time. */
+function steady(rate: ReturnType<typeof createAdaptiveRate>, start: number, perSecond: number, count: number): number {
+  let now = start;
+  for (let i = 0; i < count; i++) {
+    now = start + (i * 1000) / perSecond;
+    expect(rate.take(now)).toBe(0);
+    rate.accepted(now);
+  }
+  return now;
+}
+
+describe('createAdaptiveRate', () => {
+  it('costs nothing until the first throttle', () => {
+    const rate = createAdaptiveRate();
+    expect(rate.enabled).toBe(false);
+    expect(rate.rate(0)).toBe(Number.POSITIVE_INFINITY);
+    for (let i = 0; i < 1000; i++) expect(rate.take(0)).toBe(0);
+  });
+
+  it('after a throttle in steady traffic, falls to β × the accepted rate and probes back up (CUBIC)', () => {
+    const rate = createAdaptiveRate();
+    const end = steady(rate, 0, 100, 300); // 3 s at 100/s
+    rate.throttled(end);
+    expect(rate.enabled).toBe(true);
+    const resume = end + 1000;
+    expect(rate.take(resume)).toBe(0); // sending resumes: the CUBIC clock starts here
+    const wMax = rate.rate(resume) / 0.7;
+    expect(wMax).toBeGreaterThan(90);
+    expect(wMax).toBeLessThanOrEqual(101);
+    const k = Math.cbrt((wMax * 0.3) / 0.4) * 1000; // ms back to W_max
+    expect(rate.rate(resume + k / 2)).toBeLessThan(wMax);
+    expect(rate.rate(resume + k / 2)).toBeGreaterThan(rate.rate(resume));
+    expect(rate.rate(resume + k)).toBeCloseTo(wMax, 5);
+  });
+
+  it('paces sends with a token bucket at the current rate', () => {
+    const rate = createAdaptiveRate({ burstSeconds: 0 });
+    const end = steady(rate, 0, 10, 30);
+    rate.throttled(end);
+    const resume = end + 1000;
+    expect(rate.take(resume)).toBe(0);
+    const wait = rate.take(resume);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBe(Math.ceil(1000 / rate.rate(resume)));
+    expect(rate.take(resume + wait)).toBe(0);
+  });
+
+  it('after a herd, starts from the herd’s successes per second and doubles (slow start)', () => {
+    const rate = createAdaptiveRate({ slowStartDoublingMs: 100 });
+    for (let i = 0; i < 50; i++) rate.take(0);
+    for (let i = 0; i < 20; i++) rate.accepted(5);
+    rate.throttled(6);
+    rate.accepted(8); // a straggler of the herd
+    expect(rate.take(1006)).toBe(0);
+    expect(rate.rate(1006)).toBe(21);
+    expect(rate.rate(1106)).toBeCloseTo(42, 5);
+    expect(rate.rate(1306)).toBeCloseTo(168, 5);
+  });
+
+  it('counts throttles that arrive together once', () => {
+    const rate = createAdaptiveRate();
+    const end = steady(rate, 0, 100, 300);
+    rate.throttled(end);
+    rate.take(end + 50); // a 429 without Retry-After: sending goes on at the lower rate
+    const after = rate.rate(end + 50);
+    rate.throttled(end + 60); // within coalesceMs (100 ms) of the first
+    expect(rate.rate(end + 50)).toBe(after);
+    rate.throttled(end + 200); // a later one counts
+    expect(rate.rate(end + 200)).toBeLessThan(after);
+  });
+
+  it('ignores throttles answering requests sent before the last throttle', () => {
+    const rate = createAdaptiveRate({ coalesceMs: 0 });
+    const end = steady(rate, 0, 100, 300);
+    rate.throttled(end);
+    const floor = rate.rate(end + 500);
+    rate.throttled(end + 500); // no send since: a late answer of the same herd
+    expect(rate.rate(end + 500)).toBe(floor);
+  });
+
+  it('never goes below minRate', () => {
+    const rate = createAdaptiveRate({ minRate: 2, coalesceMs: 0 });
+    rate.take(0);
+    rate.throttled(2000);
+    for (let i = 1; i <= 20; i++) {
+      rate.take(i * 3000);
+      rate.throttled(i * 3000 + 100);
+    }
+    expect(rate.rate(100_000)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('rejects bad options with a TypeError naming the option', () => {
+    expect(() => createAdaptiveRate({ beta: 1.5 })).toThrow(/"beta" must be a finite number in \(0, 1\]; got 1.5/);
+    expect(() => createAdaptiveRate({ scale: 0 })).toThrow(/"scale" must be a finite number > 0; got 0/);
+    expect(() => createAdaptiveRate({ minRate: Number.NaN })).toThrow(/"minRate"/);
+    expect(() => createAdaptiveRate({ burstSeconds: -1 })).toThrow(/"burstSeconds" must be a finite number >= 0/);
+    expect(() => createAdaptiveRate({ coalesceMs: -5 })).toThrow(/"coalesceMs"/);
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * The Sequoia client SDK, rebuilt on Sluice: service discovery through the registry,
+ * `client.metadata.contents`-style endpoints, CLIENT_GRANT / BYO_TOKEN / NO_AUTH, a custom
+ * content type, fixed / prefixed / per-operation correlation ids, and a backoff strategy
+ * per client and per call.
+ */
+import { bearer, clientCredentials, tokenAuth } from '@sluice/auth';
+import { type FetchLike, newCorrelationId, type SluiceEvent, SluiceError } from '@sluice/core';
+import { createClient, type SluiceClient } from 'sluice';
+import { type BackoffStrategy, DEFAULT_BACKOFF_STRATEGY, toRetryOptions } from './backoff-strategy.js';
+import { Endpoint, type EndpointContext } from './endpoint.js';
+
+/**
+ * How the client authenticates (the seed's `auth_type`).
+ *
+ * @example
+ * ```ts
+ * const auth: SequoiaAuth = { type: 'CLIENT_GRANT', clientId: 'id', clientSecret: 'secret' };
+ * ```
+ */
+export type SequoiaAuth =
+  | {
+      type: 'CLIENT_GRANT';
+      clientId: string;
+      clientSecret: string;
+      /** A token to use until it expires; then the client grant takes over. */
+      byoToken?: string;
+      /** Default: `{identity service}/oauth/token` from the registry. */
+      tokenUrl?: string;
+    }
+  | { type: 'BYO_TOKEN'; token: string }
+  | { type: 'NO_AUTH' };
+
+/** The seed's default content type. */
+export const SEQUOIA_CONTENT_TYPE = 'application/vnd.piksel+json';
+
+/**
+ * Options of {@link connectSequoia}.
+ *
+ * @example
+ * ```ts
+ * const options: SequoiaClientOptions = {
+ *   registryUrl: 'https://registry.example.com/services/demo',
+ *   auth: { type: 'NO_AUTH' },
+ *   resources: { metadata: ['contents', 'assets'] },
+ * };
+ * ```
+ */
+export interface SequoiaClientOptions<R extends SequoiaResources = SequoiaResources> {
+  /** The registry URL, e.g. `https://registry-sandbox.example.com/services/testmock`. */
+  registryUrl: string;
+  auth: SequoiaAuth;
+  /** The endpoints to expose, by service: `{ metadata: ['contents'] }` gives `client.metadata.contents`. */
+  resources?: R;
+  /** `Content-Type` and `Accept` of every request. Default {@link SEQUOIA_CONTENT_TYPE}. */
+  contentType?: string;
+  /** A fixed correlation id for every request; wins over `userId` / `applicationId`. */
+  correlationId?: string;
+  /** With `applicationId`: ids are `userId/applicationId/uuid`, one per operation. */
+  userId?: string;
+  applicationId?: string;
+  /** The client's backoff strategy. Default {@link DEFAULT_BACKOFF_STRATEGY}. */
+  backoffStrategy?: BackoffStrategy;
+  /** The registry's name of the identity service (CLIENT_GRANT's token URL). Default `'identity'`. */
+  identityService?: string;
+  fetch?: FetchLike;
+  onEvent?: (event: SluiceEvent) => void;
+}
+
+/** Services and their resources: `{ metadata: ['contents', 'assets'] }`. */
+export type SequoiaResources = Readonly<Record<string, readonly string[]>>;
+
+/** The endpoints typed from {@link SequoiaResources}. */
+export type SequoiaServices<R extends SequoiaResources> = { readonly [S in keyof R]: { readonly [E in R[S][number]]: Endpoint } };
+
+/**
+ * A Sequoia client: the endpoints of `resources` as properties, plus lookup by name.
+ *
+ * @example
+ * ```ts
+ * const contents = (client: SequoiaClient) => client.endpoint('metadata', 'contents');
+ * ```
+ */
+export interface SequoiaClientBase {
+  /** Service name → base URL, from the registry. */
+  readonly services: ReadonlyMap<string, string>;
+  /** The Sluice client underneath. */
+  readonly http: SluiceClient;
+  /** The endpoint of `resource` on `service`; a {@link SequoiaError} names the known services when `service` is unknown. */
+  endpoint(service: string, resource: string): Endpoint;
+}
+
+/** A client from {@link connectSequoia}. */
+export type SequoiaClient<R extends SequoiaResources = Record<never, never>> = SequoiaClientBase & SequoiaServices<R>;
+
+/**
+ * A registry or configuration problem of the Sequoia client.
+ *
+ * @example
+ * ```ts
+ * try { client.endpoint('nope', 'x'); } catch (error) { if (error instanceof SequoiaError) console.log(error.message); }
+ * ```
+ */
+export class SequoiaError extends SluiceError {
+  override name = 'SequoiaError';
+}
+
+const RESERVED = new Set(['services', 'http', 'endpoint']);
+
+/**
+ * Reads the registry, then builds the client: every request carries the content type,
+ * a correlation id and the credentials (sent only to the registry's service origins).
+ *
+ * @example
+ * ```ts
+ * const client = await connectSequoia({
+ *   registryUrl: 'https://registry.example.com/services/demo',
+ *   auth: { type: 'CLIENT_GRANT', clientId: 'id', clientSecret: 'secret' },
+ *   userId: 'user123',
+ *   applicationId: 'app101',
+ *   resources: { metadata: ['contents'] },
+ * });
+ * const page = await client.metadata.contents.browse('demo').first();
+ * ```
+ */
+export async function connectSequoia<const R extends SequoiaResources = Record<never, never>>(options: SequoiaClientOptions<R>): Promise<SequoiaClient<R>> {
+  const settings = check(options);
+  const services = await discover(options.registryUrl, options.fetch, settings.contentType);
+  const origins = [...new Set([...services.values()].map((location) => new URL(location).origin))];
+  const auth = makeAuth(options.auth, services, origins, options.identityService ?? 'identity', options.fetch);
+  const { userId, applicationId, correlationId } = options;
+  const prefixed = userId && applicationId ? { userId, applicationId } : {};
+  const http = createClient({
+    headers: { accept: settings.contentType, 'content-type': settings.contentType },
+    correlationId: correlationId ? { id: correlationId } : prefixed,
+    retry: toRetryOptions(settings.strategy, 'connectSequoia: "backoffStrategy"'),
+    // The seed retries up to max_tries; a retry budget would cut that short.
+    retryBudget: false,
+    ...(auth ? { auth } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  const context: EndpointContext = {
+    http,
+    strategy: settings.strategy,
+    operationId: () => correlationId ?? newCorrelationId(prefixed),
+  };
+  const endpoint = (service: string, resource: string): Endpoint => {
+    const location = services.get(service);
+    if (location === undefined) {
+      throw new SequoiaError(`The registry has no service "${service}" (known: ${[...services.keys()].join(', ') || 'none'}).`);
+    }
+    if (typeof resource !== 'string' || !/^[A-Za-z]\w*$/.test(resource)) throw new TypeError(`endpoint(): "resource" must be a word such as "contents", got ${JSON.stringify(resource)}.`);
+    return new Endpoint(service, resource, location, context);
+  };
+  const client: Record<string, unknown> = { services, http, endpoint };
+  for (const [service, resources] of Object.entries(options.resources ?? {})) {
+    const endpoints: Record<string, Endpoint> = {};
+    for (const resource of resources) endpoints[resource] = endpoint(service, resource);
+    client[service] = Object.freeze(endpoints);
+  }
+  return Object.freeze(client) as SequoiaClient<R>;
+}
+
+function check(options: SequoiaClientOptions<SequoiaResources>): { contentType: string; strategy: BackoffStrategy } {
+  if (!options || typeof options !== 'object') throw new TypeError('connectSequoia: options must be an object.');
+  if (typeof options.registryUrl !== 'string' || !URL.canParse(options.registryUrl)) {
+    throw new TypeError(`connectSequoia: "registryUrl" must be an absolute URL, got ${String(options.registryUrl)}.`);
+  }
+  const contentType = options.contentType ?? SEQUOIA_CONTENT_TYPE;
+  if (typeof contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+/.test(contentType)) {
+    throw new TypeError(`connectSequoia: "contentType" must be a media type such as "application/json", got ${String(contentType)}.`);
+  }
+  const auth = options.auth as SequoiaAuth | undefined;
+  const type = auth?.type;
+  if (type === 'CLIENT_GRANT') {
+    if (!auth || !('clientId' in auth) || !auth.clientId || !auth.clientSecret) throw new TypeError('connectSequoia: CLIENT_GRANT needs "clientId" and "clientSecret".');
+  } else if (type === 'BYO_TOKEN') {
+    if (!auth || !('token' in auth) || typeof auth.token !== 'string' || auth.token === '') throw new TypeError('connectSequoia: BYO_TOKEN needs a non-empty "token".');
+  } else if (type !== 'NO_AUTH') {
+    throw new TypeError(`connectSequoia: "auth.type" must be CLIENT_GRANT, BYO_TOKEN or NO_AUTH, got ${JSON.stringify(type)}.`);
+  }
+  for (const service of Object.keys(options.resources ?? {})) {
+    if (RESERVED.has(service)) throw new TypeError(`connectSequoia: "resources" cannot use the name "${service}" (reserved by the client).`);
+  }
+  const strategy = { ...DEFAULT_BACKOFF_STRATEGY, ...(options.backoffStrategy ?? {}) };
+  toRetryOptions(strategy, 'connectSequoia: "backoffStrategy"');
+  return { contentType, strategy };
+}
+
+/** `GET registryUrl` → `{ services: [{ name, location }] }`, without credentials. */
+async function discover(registryUrl: string, fetch: FetchLike | undefined, contentType: string): Promise<Map<string, string>> {
+  const registry = createClient({ headers: { accept: contentType }, timeout: 30_000, ...(fetch ? { fetch } : {}) });
+  const body = await registry.get(registryUrl).json<{ services?: Array<{ name?: unknown; location?: unknown }> }>();
+  if (!body || !Array.isArray(body.services)) {
+    throw new SequoiaError(`The registry at ${new URL(registryUrl).origin} answered without a "services" array.`);
+  }
+  const services = new Map<string, string>();
+  for (const entry of body.services) {
+    if (typeof entry?.name === 'string' && typeof entry.location === 'string' && URL.canParse(entry.location)) services.set(entry.name, entry.location);
+  }
+  return services;
+}
+
+function makeAuth(auth: SequoiaAuth, services: ReadonlyMap<string, string>, origins: string[], identity: string, fetch: FetchLike | undefined) {
+  if (auth.type === 'NO_AUTH') return undefined;
+  if (auth.type === 'BYO_TOKEN') return bearer(auth.token, { origins });
+  const identityUrl = services.get(identity);
+  const tokenUrl = auth.tokenUrl ?? (identityUrl ? `${identityUrl.replace(/\/+$/, '')}/oauth/token` : undefined);
+  if (!tokenUrl) throw new SequoiaError(`CLIENT_GRANT needs a token URL: the registry has no "${identity}" service; pass "auth.tokenUrl".`);
+  return tokenAuth(
+    clientCredentials({
+      tokenUrl,
+      clientId: auth.clientId,
+      clientSecret: auth.clientSecret,
+      ...(auth.byoToken ? { initialToken: auth.byoToken } : {}),
+      ...(fetch ? { fetch } : {}),
+    }),
+    { origins },
+  );
+}

@@ -205,12 +205,12 @@ export class BaseClient {
   }
 
   /** GET `url` with the client headers merged under `options.headers`. Non-2xx statuses throw typed `HttpError`s. */
-  executeHttpGetRequest(url: string | URL, options: AtlanRequestOptions = {}): Promise<Response> {
+  async executeHttpGetRequest(url: string | URL, options: AtlanRequestOptions = {}): Promise<Response> {
     return this.#send('GET', url, options, {});
   }
 
   /** POST `url` with a JSON, form, raw or multipart body. Non-2xx statuses throw typed `HttpError`s. */
-  executeHttpPostRequest(url: string | URL, options: AtlanPostOptions = {}): Promise<Response> {
+  async executeHttpPostRequest(url: string | URL, options: AtlanPostOptions = {}): Promise<Response> {
     return this.#send('POST', url, options, postBody(options));
   }
 

@@ -1,0 +1,193 @@
+import { type SluiceEvent, TimeoutError } from '@sluice/core';
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { atlanRetry, BaseClient, ClientStateError } from '../src/atlan/base-client.js';
+import { DataApiClient } from '../src/atlan/data-api-client.js';
+
+const API = 'https://atlan.test';
+
+interface Echo {
+  method: string;
+  query: Array<[string, string]>;
+  headers: Record<string, string>;
+  contentType: string | null;
+  text?: string;
+  form?: Array<[string, string | { name: string; type: string; text: string }]>;
+}
+
+/** Echoes the request back as JSON. */
+const echo = http.all(`${API}/echo`, async ({ request }) => {
+  const contentType = request.headers.get('content-type');
+  const body: Echo = {
+    method: request.method,
+    query: [...new URL(request.url).searchParams.entries()],
+    headers: Object.fromEntries(request.headers.entries()),
+    contentType,
+  };
+  if (contentType?.startsWith('multipart/form-data')) {
+    body.form = [];
+    for (const [name, value] of (await request.formData()).entries()) {
+      body.form.push([name, typeof value === 'string' ? value : { name: value.name, type: value.type, text: await value.text() }]);
+    }
+  } else if (request.body) body.text = await request.text();
+  return HttpResponse.json(body);
+});
+
+const server = setupServer(echo);
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+async function loaded(options: ConstructorParameters<typeof BaseClient>[0] = {}): Promise<BaseClient> {
+  const client = new BaseClient({ httpHeaders: { 'user-agent': 'MyApp/1.0', 'x-team': 'data' }, ...options });
+  await client.load({ credentials: { api_key: 'k-123' } });
+  return client;
+}
+
+const echoOf = async (response: Response) => (await response.json()) as Echo;
+
+describe('load and close', () => {
+  it('load() sets client-level headers; method headers are merged over them', async () => {
+    const client = await loaded();
+    const got = await echoOf(await client.executeHttpGetRequest(`${API}/echo`, { headers: [['x-team', 'search'], ['x-request-id', '123']] }));
+    expect(got.headers).toMatchObject({ authorization: 'Bearer k-123', 'user-agent': 'MyApp/1.0', 'x-team': 'search', 'x-request-id': '123' });
+    const plain = await echoOf(await client.executeHttpGetRequest(`${API}/echo`, { headers: new Headers({ 'X-Other': '1' }) }));
+    expect(plain.headers['x-team']).toBe('data');
+  });
+
+  it('fails before load() and after close() with a ClientStateError; close() aborts calls in flight', async () => {
+    const fresh = new BaseClient();
+    await expect(fresh.executeHttpGetRequest(`${API}/echo`)).rejects.toThrow(
+      new ClientStateError('not-loaded', 'BaseClient.executeHttpGetRequest'),
+    );
+    await expect(fresh.load({ credentials: {} })).rejects.toThrow(/"credentials.api_key" is required/);
+
+    let arrived!: () => void;
+    const started = new Promise<void>((resolve) => (arrived = resolve));
+    server.use(http.get(`${API}/slow`, async () => {
+      arrived();
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      return HttpResponse.json({});
+    }));
+    const client = await loaded();
+    const pending = client.executeHttpGetRequest(`${API}/slow`);
+    await started;
+    await client.close();
+    await expect(pending).rejects.toMatchObject({ name: 'ClientStateError', state: 'closed' });
+    await expect(client.executeHttpPostRequest(`${API}/echo`, { json: {} })).rejects.toThrow(
+      'BaseClient.executeHttpPostRequest: the client is closed; create a new client and call load() again.',
+    );
+    await expect(client.load({ credentials: { api_key: 'again' } })).rejects.toBeInstanceOf(ClientStateError);
+  });
+
+  it('supports subclasses that load their own headers', async () => {
+    server.use(http.get(`${API}/v1/sources`, ({ request }) => HttpResponse.json({ sources: [{ id: '1', name: request.headers.get('user-agent') }] })));
+    const client = new DataApiClient();
+    await client.load({ credentials: { api_key: 'k', base_url: `${API}/` } });
+    expect(await client.getSources()).toEqual([{ id: '1', name: 'AtlanSDK/1.0' }]);
+    await expect(new DataApiClient().load({ credentials: { api_key: 'k', base_url: 'nope' } })).rejects.toThrow(/"credentials.base_url" must be an absolute URL/);
+  });
+});
+
+describe('params, auth and bodies', () => {
+  it('takes params as a dict, tuples (repeated keys) or a string', async () => {
+    const client = await loaded();
+    const dict = await echoOf(await client.executeHttpGetRequest(`${API}/echo`, { params: { limit: 100, offset: 0, deep: true } }));
+    expect(dict.query).toEqual([['limit', '100'], ['offset', '0'], ['deep', 'true']]);
+    const tuples = await echoOf(await client.executeHttpGetRequest(`${API}/echo`, { params: [['tag', 'python'], ['tag', 'api']] }));
+    expect(tuples.query).toEqual([['tag', 'python'], ['tag', 'api']]);
+    const text = await echoOf(await client.executeHttpGetRequest(`${API}/echo`, { params: 'key=value&limit=100' }));
+    expect(text.query).toEqual([['key', 'value'], ['limit', '100']]);
+    await expect(client.executeHttpGetRequest(`${API}/echo`, { params: [['only-name']] as unknown as [string, string][] })).rejects.toThrow(/tuples must be \[name, value\]/);
+  });
+
+  it('sends per-request basic or bearer auth over the client header', async () => {
+    const client = await loaded();
+    const tuple = await echoOf(await client.executeHttpGetRequest(`${API}/echo`, { auth: ['user', 'pass'] }));
+    expect(tuple.headers.authorization).toBe(`Basic ${btoa('user:pass')}`);
+    const object = await echoOf(await client.executeHttpPostRequest(`${API}/echo`, { auth: { username: 'u', password: 'p' }, json: {} }));
+    expect(object.headers.authorization).toBe(`Basic ${btoa('u:p')}`);
+    const token = await echoOf(await client.executeHttpGetRequest(`${API}/echo`, { auth: { bearer: 'tok' } }));
+    expect(token.headers.authorization).toBe('Bearer tok');
+  });
+
+  it('posts JSON, form, raw and multipart-file bodies', async () => {
+    const client = await loaded();
+    const json = await echoOf(await client.executeHttpPostRequest(`${API}/echo`, { json: { name: 'test', value: 123 } }));
+    expect(json).toMatchObject({ method: 'POST', contentType: 'application/json', text: '{"name":"test","value":123}' });
+
+    const form = await echoOf(await client.executeHttpPostRequest(`${API}/echo`, { data: { field1: 'value1', field2: 'value 2' } }));
+    expect(form.contentType).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(form.text).toBe('field1=value1&field2=value+2');
+
+    const raw = await echoOf(await client.executeHttpPostRequest(`${API}/echo`, { content: new TextEncoder().encode('raw bytes'), headers: { 'content-type': 'application/octet-stream' } }));
+    expect(raw).toMatchObject({ contentType: 'application/octet-stream', text: 'raw bytes' });
+
+    const upload = await echoOf(
+      await client.executeHttpPostRequest(`${API}/echo`, {
+        files: { file: { filename: 'file.txt', content: 'hello file', contentType: 'text/plain' }, blob: new File(['b'], 'b.bin') },
+        data: { description: 'My file' },
+      }),
+    );
+    expect(upload.contentType).toMatch(/^multipart\/form-data; boundary=/);
+    expect(upload.form).toEqual([
+      ['description', 'My file'],
+      ['file', { name: 'file.txt', type: 'text/plain', text: 'hello file' }],
+      ['blob', { name: 'b.bin', type: 'application/octet-stream', text: 'b' }],
+    ]);
+    await expect(client.executeHttpPostRequest(`${API}/echo`, { json: {}, data: { a: 'b' } })).rejects.toThrow(/"json" cannot be combined with data/);
+  });
+});
+
+describe('timeout per call', () => {
+  it('fails a slow call with a TimeoutError, and a caller abort surfaces as the abort reason', async () => {
+    server.use(http.get(`${API}/slow`, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      return HttpResponse.json({});
+    }));
+    const client = await loaded();
+    const error = await client.executeHttpGetRequest(`${API}/slow`, { timeout: 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ phase: 'total', timeoutMs: 50 });
+
+    const controller = new AbortController();
+    const pending = client.executeHttpGetRequest(`${API}/slow`, { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('retry config', () => {
+  it('maps total, backoffFactor and statusForcelist onto retry', () => {
+    const options = atlanRetry({ total: 5, backoffFactor: 10, statusForcelist: [429, 503] });
+    expect(options.limit).toBe(5);
+    expect(options.statuses).toEqual([429, 503]);
+    const context = {} as Parameters<typeof options.backoff>[1];
+    expect([1, 2, 3].map((n) => options.backoff(n, context))).toEqual([10_000, 20_000, 40_000]);
+    expect(() => atlanRetry({ total: -1 })).toThrow(/"total" must be an integer ≥ 0/);
+    expect(() => atlanRetry({ statusForcelist: [42] })).toThrow(/"statusForcelist" must be an array of HTTP status codes/);
+    expect(() => new BaseClient({ retry: { backoffFactor: -1 } })).toThrow(/"backoffFactor" must be a number of seconds ≥ 0/);
+  });
+
+  it('retries the statuses in the force list, up to total, waiting the mapped backoff', async () => {
+    let calls = 0;
+    server.use(http.get(`${API}/flaky`, () => (++calls <= 2 ? new HttpResponse('busy', { status: 502 }) : HttpResponse.json({ ok: true }))));
+    const waits: number[] = [];
+    const events: SluiceEvent[] = [];
+    const client = await loaded({
+      retry: { total: 2, backoffFactor: 0.5, statusForcelist: [502] },
+      retryTuning: { sleep: async (ms) => void waits.push(ms) },
+      onEvent: (event) => events.push(event),
+    });
+    expect(await (await client.executeHttpGetRequest(`${API}/flaky`)).json()).toEqual({ ok: true });
+    expect(calls).toBe(3);
+    expect(waits).toEqual([500, 1000]);
+
+    // A status outside the force list is not retried; total exhausted gives the typed error.
+    calls = 0;
+    server.use(http.get(`${API}/flaky`, () => (++calls, new HttpResponse('nope', { status: 500 }))));
+    await expect(client.executeHttpGetRequest(`${API}/flaky`)).rejects.toMatchObject({ name: 'ServerError', status: 500, attempts: 1 });
+    expect(calls).toBe(1);
+  });
+});

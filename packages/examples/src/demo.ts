@@ -2,7 +2,8 @@
  * `npm run demo`: a Sluice client against a simulated API served on a real local port.
  * It prints a trace of correlation ids, attempts and durations while it walks through a
  * plain call, a retried 503, a 429 burst held by the shared rate-limit gate, a token that
- * expires mid-run and is refreshed once, and a typed error at the end.
+ * expires mid-run and is refreshed once, a typed error, and then one seed client (the
+ * Sequoia-style SDK in ./sequoia) end to end.
  */
 import { tokenAuth } from '@sluice/auth';
 import { HttpError, type SluiceEvent } from '@sluice/core';
@@ -10,6 +11,7 @@ import { rateLimitedApi } from '@sluice/testing';
 import { serve } from '@sluice/testing/node';
 import { HttpResponse, http } from 'msw';
 import { createClient } from 'sluice';
+import { runSeedWalkthrough } from './sequoia/walkthrough.js';
 
 // ── The simulated API ────────────────────────────────────────────────────────────────
 let issued = 0;
@@ -136,3 +138,9 @@ try {
 } finally {
   await Promise.all([api.close(), searchApi.close()]);
 }
+
+section('6. A seed client end to end: the Sequoia-style SDK rebuilt on Sluice (registry, CLIENT_GRANT, criteria, paging)');
+const summary = await runSeedWalkthrough((line) => console.log(`${clock()}  ${line}`));
+console.log(
+  `${clock()}  walked ${summary.contents.length} contents and ${summary.assets.length} linked assets in ${summary.requests} requests, ${summary.tokenCalls} token call`,
+);

@@ -186,7 +186,12 @@ describe('retry config', () => {
 
     // A status outside the force list is not retried; total exhausted gives the typed error.
     calls = 0;
-    server.use(http.get(`${API}/flaky`, () => (++calls, new HttpResponse('nope', { status: 500 }))));
+    server.use(
+      http.get(`${API}/flaky`, () => {
+        calls++;
+        return new HttpResponse('nope', { status: 500 });
+      }),
+    );
     await expect(client.executeHttpGetRequest(`${API}/flaky`)).rejects.toMatchObject({ name: 'ServerError', status: 500, attempts: 1 });
     expect(calls).toBe(1);
   });

@@ -43,7 +43,7 @@ export async function runSeedWalkthrough(log: (line: string) => void = console.l
     http.all('*', async ({ request }) => (await getResponse(handlers, request)) ?? HttpResponse.json({ error: 'not found' }, { status: 404 })),
   ]);
   try {
-    const oauth = oauthServer({ issuer: `${served.url}/identity`, clients: [{ clientId: 'walkthrough', clientSecret: 'demo-secret' }] });
+    const oauth = oauthServer({ issuer: `${served.url}/identity`, tokenPath: 'oauth/token', clients: [{ clientId: 'walkthrough', clientSecret: 'demo-secret' }] });
     const api = sequoiaApi({
       owner: 'demo',
       identityUrl: oauth.issuer,

@@ -1,0 +1,17 @@
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { createClient } from 'sluice';
+const mode = process.argv[2] ?? 'pipeline';
+const body = JSON.stringify({ ok: true, items: [1, 2, 3] });
+const server = createServer((_q, r) => { r.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }); r.end(body); });
+server.keepAliveTimeout = 30000;
+server.listen(0, '127.0.0.1'); await once(server, 'listening');
+const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/items`;
+const client = createClient();
+const call = mode === 'bare' ? () => fetch(url).then((r) => r.text()) : mode === 'client' ? () => client.get(url).text() : () => client.fetch(url).then((r) => r.text());
+const N = Number(process.argv[3] ?? 20000);
+let i = 0;
+const t0 = performance.now();
+await Promise.all(Array.from({ length: 16 }, async () => { while (i++ < N) await call(); }));
+console.log(mode, Math.round(N / ((performance.now() - t0) / 1000)), 'req/s');
+server.closeAllConnections(); server.close();

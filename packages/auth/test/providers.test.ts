@@ -184,6 +184,17 @@ describe('refreshTokenGrant', () => {
     await expect(Promise.resolve(dead.getToken(context))).rejects.toThrow(/answered 400.*invalid_grant/);
   });
 
+  it('keys the store by subject, so two users of one app sharing a store never mix tokens', () => {
+    const base = { tokenUrl: 'https://a.test/t', clientId: 'app' };
+    const ada = refreshTokenGrant({ ...base, refreshToken: 'rt-ada' });
+    const bob = refreshTokenGrant({ ...base, refreshToken: 'rt-bob' });
+    expect(ada.key).not.toBe(bob.key);
+    expect(ada.key).not.toContain('rt-ada');
+    const named = refreshTokenGrant({ ...base, refreshToken: 'rt-x', subject: 'user-7' });
+    expect(named.key).toContain('user-7');
+    expect(refreshTokenGrant({ ...base, refreshToken: 'rt-y', subject: 'user-7' }).key).toBe(named.key);
+  });
+
   it('needs a refresh token', () => {
     expect(() => refreshTokenGrant({ tokenUrl: 'https://a.test/t', clientId: 'a', refreshToken: '' })).toThrow(/"refreshToken" must be a non-empty string/);
   });

@@ -74,7 +74,7 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
   }
   const skewMs = nonNegative(options.skewMs, 30_000, 'skewMs');
   const timeoutMs = nonNegative(options.tokenTimeoutMs, 30_000, 'tokenTimeoutMs');
-  if (options.store !== undefined && (typeof options.store.get !== 'function' || typeof options.store.set !== 'function')) {
+  if (options.store !== undefined && (typeof options.store.get !== 'function' || typeof options.store.set !== 'function' || typeof options.store.delete !== 'function')) {
     throw new TypeError('tokenAuth: "store" must have get, set and delete functions.');
   }
   if (options.key !== undefined && (typeof options.key !== 'string' || options.key === '')) {

@@ -25,6 +25,12 @@ export interface RefreshTokenGrantOptions extends ClientAuthOptions {
   scope?: string | readonly string[] | undefined;
   /** Called with every new refresh token the server rotates in; persist it here. */
   onRefreshToken?: ((refreshToken: string) => void | Promise<void>) | undefined;
+  /**
+   * Whose tokens these are (a user id): part of the store key, so that two users of one
+   * app sharing a store never read each other's tokens. Default: a short hash of the
+   * initial refresh token (never the token itself).
+   */
+  subject?: string | undefined;
   fetch?: FetchLike | undefined;
   clock?: (() => number) | undefined;
 }
@@ -70,8 +76,18 @@ export function refreshTokenGrant(options: RefreshTokenGrantOptions): TokenProvi
     return { ...token, refreshToken: token.refreshToken ?? refreshToken };
   };
   return {
-    key: `oauth2:refresh_token|${tokenUrl}|${options.clientId}|${scope ?? ''}`,
+    key: `oauth2:refresh_token|${tokenUrl}|${options.clientId}|${scope ?? ''}|${options.subject ?? fingerprint(options.refreshToken)}`,
     getToken: (context) => redeem(latest, context),
     refresh: (current, context) => redeem(current?.refreshToken ?? latest, context),
   };
+}
+
+/** A short FNV-1a hash: tells refresh tokens apart in a store key without revealing them. */
+function fingerprint(value: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) {
+    hash ^= value.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return `rt-${(hash >>> 0).toString(16).padStart(8, '0')}`;
 }

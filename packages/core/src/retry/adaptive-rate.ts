@@ -35,12 +35,18 @@ export interface AdaptiveRateOptions {
   minRate?: number;
   /** Smoothing of the measured send rate (weight of the newest half-second). Default `0.8`. */
   smoothing?: number;
-  /** Tokens the bucket may save up, in seconds of the current rate (at least one token). Default `0.05`. */
+  /** Tokens the bucket may save up, in seconds of the current rate (at least one token). Default `0.01`. */
   burstSeconds?: number;
   /** Doubling period of the slow start that follows a first throttle from a herd. Default `100` ms. */
   slowStartDoublingMs?: number;
   /** Throttles closer together than this count as one. Default `100` ms. */
   coalesceMs?: number;
+  /**
+   * When a throttle ends the slow start that follows a herd, the server's sustained rate
+   * has just been measured (see {@link createAdaptiveRate}); the rate then resumes at this
+   * fraction of it instead of β × it. Default `0.95`.
+   */
+  probeFloor?: number;
 }
 
 /**
@@ -88,6 +94,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   const burstSeconds = checkNumber('burstSeconds', options.burstSeconds ?? 0.01, -1);
   const doublingMs = checkNumber('slowStartDoublingMs', options.slowStartDoublingMs ?? 100, 0);
   const coalesceMs = checkNumber('coalesceMs', options.coalesceMs ?? 100, -1);
+  const probeFloor = checkNumber('probeFloor', options.probeFloor ?? 0.95, 0, 1);
 
   let enabled = false;
   // Token bucket.
@@ -97,7 +104,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   let slowStart = false;
   let startRate = minRate;
   let maxRate = minRate; // W_max
-  let floorRate = minRate; // β·W_max, the rate right after the throttle
+  let floorRate = minRate; // β·W_max (or probeFloor·W_max after a probe): the curve never goes below it
   let window = 0; // K, seconds
   let lastThrottle = Number.NEGATIVE_INFINITY;
   let resumedAt: number | undefined; // first send after the last throttle
@@ -106,6 +113,8 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   let acceptedCount = 0; // non-throttled responses since `resumedAt` (or since the first send)
   const recent: number[] = []; // times of the non-throttled responses of the last second
   let herd = false; // the first throttle came from a herd; its successes are still arriving
+  let herdAccepted = 0; // the herd's successes: about the server's burst
+  let herdSpan = 0; // ms from the herd's first send to its first throttle
   let measuredRate = 0;
   let measuredBucket: number | undefined;
   let bucketCount = 0;
@@ -119,7 +128,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
     if (slowStart) {
       rate = startRate * 2 ** ((elapsed * 1000) / doublingMs);
     } else {
-      rate = scale * (elapsed - window) ** 3 + maxRate;
+      rate = Math.max(floorRate, scale * (elapsed - window) ** 3 + maxRate);
       if (measuredValid) rate = Math.min(rate, Math.max(2 * measuredRate, floorRate));
     }
     return Math.max(minRate, Math.min(rate, 1e6));
@@ -153,6 +162,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
         if (herd) {
           // Every response the server accepted from the first herd, per second.
           herd = false;
+          herdAccepted = acceptedCount;
           startRate = Math.max(minRate, acceptedCount);
           floorRate = startRate;
         }
@@ -187,6 +197,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
           // per second, counted when sending resumes) and double.
           herd = true;
           slowStart = true;
+          herdSpan = elapsed;
         } else {
           slowStart = false;
           setMax(Math.max(minRate, acceptedCount / (elapsed / 1000)));
@@ -199,9 +210,12 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
         while (recent.length > 0 && (recent[0] as number) < from) recent.shift();
         const span = (now - from) / 1000;
         const served = span >= 0.05 ? recent.length / span : rate;
+        const learned = probed(now, slowStart);
         slowStart = false;
-        setMax(Math.max(minRate, Math.min(rate, served)));
+        if (learned === undefined) setMax(Math.max(minRate, Math.min(rate, served)));
+        else setMax(Math.max(minRate, Math.min(rate, learned)), probeFloor);
       }
+      if (process.env.DEBUG_RATE) console.log(JSON.stringify({ t: now % 100000, maxRate, floorRate, window, acceptedCount, herdAccepted, herdSpan, resumedAt: resumedAt === undefined ? undefined : now - resumedAt }));
       lastThrottle = now;
       resumedAt = undefined;
       tokens = 0;
@@ -213,9 +227,23 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
     },
   };
 
-  function setMax(rate: number): void {
+  /**
+   * The rate the server accepted since sending resumed, when that is a fair measure of its
+   * sustained rate: the probe that a throttle just ended (its slow ramp offsets the burst
+   * the server had saved up during the closure), or a full second of sending.
+   */
+  function probed(now: number, probing: boolean): number | undefined {
+    if (resumedAt === undefined) return undefined;
+    const span = now - resumedAt;
+    if (span < (probing ? 100 : 1000)) return undefined;
+    const from = Math.max(resumedAt, now - 1000);
+    return recent.filter((t) => t >= from).length / ((now - from) / 1000);
+  }
+
+  /** Sets CUBIC's W_max; the curve starts from `fraction` × it (β unless a probe measured it), K follows β. */
+  function setMax(rate: number, fraction = beta): void {
     maxRate = rate;
-    floorRate = Math.max(minRate, rate * beta);
+    floorRate = Math.max(minRate, rate * Math.max(beta, fraction));
     window = Math.cbrt((maxRate * (1 - beta)) / scale);
   }
 }

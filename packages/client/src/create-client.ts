@@ -17,10 +17,26 @@ import { type ClientRequestOptions, forKy, fromKy } from './request-options.js';
 import { standardStack } from './standard-stack.js';
 import { checkOptions } from './validate.js';
 
-/** The HTTP methods a client has a shortcut for. */
+/**
+ * The HTTP methods a client has a shortcut for.
+ *
+ * @example
+ * ```ts
+ * const method: ClientMethod = 'post';
+ * const created = await client[method]('items', { json: { name: 'x' } }).json();
+ * ```
+ */
 export type ClientMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'query';
 
-/** One client call: ky's `ResponsePromise` with `.json<T>()`, `.text()`, `.blob()`... */
+/**
+ * One client call: ky's `ResponsePromise` with `.json<T>()`, `.text()`, `.blob()`...
+ *
+ * @example
+ * ```ts
+ * const get: ClientCall = client.get;
+ * const user = await get<{ id: number }>('users/1', { timeout: { attempt: 2_000 } }).json();
+ * ```
+ */
 export type ClientCall = <T = unknown>(input: Input, options?: ClientRequestOptions) => ResponsePromise<T>;
 
 /**
@@ -100,6 +116,8 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
   };
   const pipeline = stack.compose({ fetch: recordingFetch });
   const redaction = createRedaction([...DEFAULT_SECRET_NAMES, ...(options.secrets ?? [])]);
+  // Whether the client's own ky options may put a signal on a request (a default signal, or hooks).
+  const kyDefaultsMaySignal = options.ky?.signal != null || options.ky?.hooks !== undefined;
 
   const kyInstance = ky.create({
     ...(options.ky ?? {}),
@@ -132,7 +150,7 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
   const call =
     (method: ClientMethod | undefined): ClientCall =>
     <T>(input: Input, callOptions?: ClientRequestOptions) => {
-      const kyOptions = forKy(callOptions) as KyOptions;
+      const kyOptions = forKy(callOptions, kyDefaultsMaySignal || input instanceof Request) as KyOptions;
       return (method ? kyInstance[method]<T>(resolve(input), kyOptions) : kyInstance<T>(resolve(input), kyOptions)) as ResponsePromise<T>;
     };
 

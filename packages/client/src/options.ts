@@ -28,7 +28,15 @@ export type MiddlewarePlacement =
   | { middleware: Middleware; after: string; before?: never; replace?: never }
   | { middleware: Middleware; replace: string; before?: never; after?: never };
 
-/** Per-phase deadlines in ms; `false` turns one phase off. */
+/**
+ * Per-phase deadlines in ms; `false` turns one phase off.
+ *
+ * @example
+ * ```ts
+ * const phases: TimeoutPhases = { attempt: 5_000, total: false }; // no overall deadline
+ * const client = createClient({ baseUrl: 'https://api.example.com', timeout: phases });
+ * ```
+ */
 export interface TimeoutPhases {
   /** Bounds one network attempt. */
   attempt?: number | false;

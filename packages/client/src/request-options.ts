@@ -29,15 +29,24 @@ export interface Forwarded {
   overrides: Partial<Record<(typeof COLLIDING)[number], unknown>>;
   /** The caller's body was a one-shot stream: the pipeline must not replay it. */
   streamBody: boolean;
+  /**
+   * No signal can reach ky's request (none given, no hooks): the signal ky adds then never
+   * aborts, so the pipeline is told the request has no caller signal.
+   */
+  noSignal: boolean;
 }
 
 /**
  * Moves the options ky would consume (`retry`, `timeout`, `throwHttpErrors`) out of its
  * way, so they reach the pipeline. A ky-style numeric `retry` becomes `{ limit }`.
  */
-export function forKy(options: ClientRequestOptions | undefined): Record<string, unknown> {
+export function forKy(options: ClientRequestOptions | undefined, mayHaveSignal = true): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(options ?? {}) };
-  const forwarded: Forwarded = { overrides: {}, streamBody: false };
+  const forwarded: Forwarded = {
+    overrides: {},
+    streamBody: false,
+    noSignal: !mayHaveSignal && (out.signal === undefined || out.signal === null) && out.hooks === undefined,
+  };
   for (const key of COLLIDING) {
     if (key in out) {
       const value = out[key];
@@ -59,6 +68,8 @@ export function fromKy(request: Request, init: Record<string, unknown> | undefin
   const { [FORWARDED]: raw, ...rest } = init ?? {};
   const forwarded = raw as Forwarded | undefined;
   const out: Record<string, unknown> = { ...rest, ...(forwarded?.overrides ?? {}) };
+  // ky always adds a signal of its own; with its timeouts off it never aborts: drop it.
+  if (forwarded?.noSignal && out.signal === undefined) out.signal = null;
   if (forwarded?.streamBody && request.body && !('bodyFactory' in out && out.bodyFactory)) {
     out.body = request.body;
   }

@@ -12,7 +12,14 @@ import {
 import { noAuth } from '@sluice/auth';
 import type { ClientOptions, MiddlewarePlacement, TimeoutPhases } from './options.js';
 
-/** The default deadlines of a client, in ms. */
+/**
+ * The default deadlines of a client, in ms: 30 s per attempt, 120 s in total.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ timeout: { ...DEFAULT_TIMEOUT, total: 10 * 60_000 } });
+ * ```
+ */
 export const DEFAULT_TIMEOUT: Readonly<Required<TimeoutPhases>> = Object.freeze({ attempt: 30_000, total: 120_000 });
 
 /**
@@ -70,7 +77,7 @@ function bindAuth(auth: Middleware, options: ClientOptions): Middleware {
 }
 
 /** Normalises and checks the `timeout` option. */
-export function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | false; total: number | false } {
+function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | false; total: number | false } {
   if (value === false) return { attempt: false, total: false };
   if (value === undefined) return { ...DEFAULT_TIMEOUT };
   if (typeof value === 'number') return { attempt: DEFAULT_TIMEOUT.attempt, total: checkMs(value, 'timeout') };

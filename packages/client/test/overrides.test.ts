@@ -247,3 +247,19 @@ describe('per-request auth on a client without credentials', () => {
     expect(withBasic.headers.authorization).toBe(`Basic ${btoa('ada:pw')}`);
   });
 });
+
+describe('client.paginate', () => {
+  it('shares one prefixed correlation id across the pages, through ky', async () => {
+    const { paginatedCollection, recorder } = await import('@sluice/testing');
+    const { pageNumber } = await import('@sluice/core');
+    const traffic = recorder();
+    const items = Array.from({ length: 7 }, (_, i) => i);
+    server.use(...traffic.handlers, ...paginatedCollection(items, 'pageNumber', { url: `${BASE}/items` }).handlers);
+    const client = createClient({ baseUrl: BASE, correlationId: { userId: 'u9', applicationId: 'app' } });
+    expect(await client.paginate<number>('items', pageNumber({ perPage: 3 })).all()).toEqual(items);
+    const ids = traffic.requests.map((request) => request.correlationId);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(1);
+    expect(ids[0]).toMatch(/^u9\/app\//);
+  });
+});

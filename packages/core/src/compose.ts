@@ -13,10 +13,27 @@ import type { Stack } from './stack.js';
  */
 export type SluiceFetch = (input: RequestInfo | URL, init?: SluiceRequestInit) => Promise<Response>;
 
-/** `RequestInit` plus Sluice's typed per-request options. */
+/**
+ * `RequestInit` plus Sluice's typed per-request options.
+ *
+ * @example
+ * ```ts
+ * const init: SluiceRequestInit = { method: 'POST', body: JSON.stringify({ name: 'x' }), timeout: { attempt: 5_000 } };
+ * const response = await compose([timeout({ attempt: 30_000 })])('https://api.example.com/items', init);
+ * ```
+ */
 export type SluiceRequestInit = RequestInit & RequestOptions;
 
-/** The terminal fetch a pipeline ends in. */
+/**
+ * The terminal fetch a pipeline ends in.
+ *
+ * @example
+ * ```ts
+ * const recorded: Request[] = [];
+ * const terminal: FetchLike = async (request) => { recorded.push(request.clone()); return fetch(request); };
+ * const pipeline = compose([correlationId()], { fetch: terminal });
+ * ```
+ */
 export type FetchLike = (input: Request, init?: RequestInit) => Promise<Response>;
 
 /**
@@ -36,6 +53,9 @@ export interface ComposeOptions {
 }
 
 const SLUICE_INIT_KEYS = new Set<string>(['skip', 'bodyFactory']);
+const NO_SKIP: ReadonlySet<string> = new Set<string>();
+/** Shared by every request until a middleware installs its own (redactions are never mutated). */
+const DEFAULT_REDACTION = createRedaction();
 
 /**
  * Turns middlewares (outermost first) into one fetch-compatible function.
@@ -57,7 +77,7 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
     if (requestOptions.skip !== undefined && !Array.isArray(requestOptions.skip)) {
       throw new TypeError(`The "skip" request option must be an array of middleware names, got ${typeof requestOptions.skip}.`);
     }
-    const skip = new Set(requestOptions.skip ?? []);
+    const skip = requestOptions.skip === undefined || requestOptions.skip.length === 0 ? NO_SKIP : new Set(requestOptions.skip);
     for (const name of skip) {
       if (!names.has(name)) {
         throw new TypeError(
@@ -73,7 +93,9 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
       throw redactConstructionError(error, input);
     }
     const replayable = !(isStream(init?.body) && !requestOptions.bodyFactory);
-    const context = createContext(request, requestOptions, replayable);
+    // With no caller signal the request's own signal can never abort: say so with `callerSignal: undefined`.
+    const callerGaveSignal = input instanceof Request ? init?.signal !== null : init?.signal !== undefined && init.signal !== null;
+    const context = createContext(request, requestOptions, replayable, callerGaveSignal);
 
     const dispatch = (index: number, current: Request): Promise<Response> => {
       let i = index;
@@ -108,13 +130,14 @@ async function terminal(request: Request, context: Context, injected: FetchLike 
 }
 
 function buildRequest(input: RequestInfo | URL, init: SluiceRequestInit | undefined): Request {
-  if (!init) return input instanceof Request ? input : new Request(input);
+  // Always a fresh Request: middlewares set headers on it (correlation id, Idempotency-Key,
+  // credentials), and a caller's Request object that is sent twice must not keep them.
+  if (!init) return new Request(input);
   const standard: RequestInit & { duplex?: 'half' } = {};
   for (const [key, value] of Object.entries(init)) {
     if (!SLUICE_INIT_KEYS.has(key) && value !== undefined) (standard as Record<string, unknown>)[key] = value;
   }
   if (isStream(init.body)) standard.duplex = 'half';
-  if (input instanceof Request && Object.keys(standard).length === 0) return input;
   return new Request(input, standard);
 }
 
@@ -132,11 +155,13 @@ function isStream(body: unknown): body is ReadableStream {
   return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
 }
 
-function createContext(request: Request, options: RequestOptions, replayable: boolean): Context {
+function createContext(request: Request, options: RequestOptions, replayable: boolean, callerGaveSignal: boolean): Context {
   const listeners = new Set<EventListener>();
+  let redactedBy: Context['redaction'] | undefined;
+  let redactedUrl = '';
   const context: Context = {
     signal: request.signal,
-    callerSignal: request.signal,
+    callerSignal: callerGaveSignal ? request.signal : undefined,
     attempt: 1,
     correlationId: undefined,
     options,
@@ -145,13 +170,18 @@ function createContext(request: Request, options: RequestOptions, replayable: bo
     method: request.method,
     url: request.url,
     startedAt: Date.now(),
-    redaction: createRedaction(),
+    redaction: DEFAULT_REDACTION,
     emit(event: EventInput) {
       if (listeners.size === 0) return;
+      // The redacted URL is computed once per redaction in force (auth may install a wider one).
+      if (redactedBy !== context.redaction) {
+        redactedBy = context.redaction;
+        redactedUrl = redactedBy.url(context.url);
+      }
       const full = {
         ...event,
         method: context.method,
-        url: context.redaction.url(context.url),
+        url: redactedUrl,
         correlationId: context.correlationId,
         attempt: context.attempt,
         timestamp: Date.now(),
@@ -172,7 +202,12 @@ function createContext(request: Request, options: RequestOptions, replayable: bo
   return context;
 }
 
-/** Throws a `TypeError` naming both sides when two middlewares share a name. */
+/**
+ * Throws a `TypeError` naming both sides when two middlewares share a name.
+ * Shared by `compose` and `Stack`; not re-exported from the package index.
+ *
+ * @internal
+ */
 export function assertUniqueNames(list: readonly Middleware[]): void {
   const seen = new Map<string, number>();
   list.forEach((middleware, index) => {

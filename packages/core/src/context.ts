@@ -73,6 +73,12 @@ export interface RequestOptions {
   bodyFactory?: () => BodyInit | Promise<BodyInit>;
   /** The correlation id for this request; wins over the correlationId middleware's own choice. */
   correlationId?: string;
+  /**
+   * An operation scope: requests that carry the same scope object share one correlation
+   * id, the one the correlationId middleware makes (with its prefix) for the first of
+   * them. `withOperation` and `paginate` pass it; a string key, so ky forwards it.
+   */
+  correlationScope?: CorrelationScope;
   /** `false` returns a non-2xx response as it is instead of throwing an `HttpError`. */
   throwHttpErrors?: boolean;
   /** Per-request retry settings: `false` sends once; an object overrides the client's options. */
@@ -82,6 +88,20 @@ export interface RequestOptions {
    * deadline; `false` turns both phases off; an object sets each phase.
    */
   timeout?: TimeoutValue | { attempt?: TimeoutValue; total?: TimeoutValue };
+}
+
+/**
+ * The shared state of an operation scope: the id, once the first request set it.
+ *
+ * @example
+ * ```ts
+ * const scope: CorrelationScope = { id: undefined };
+ * await pipeline(url1, { correlationScope: scope });
+ * await pipeline(url2, { correlationScope: scope }); // same id as the first
+ * ```
+ */
+export interface CorrelationScope {
+  id: string | undefined;
 }
 
 /**
@@ -124,7 +144,14 @@ export interface SluiceEvents {
   retry: { reason: string; delayMs: number };
 }
 
-/** Fields present on every event. */
+/**
+ * Fields present on every event.
+ *
+ * @example
+ * ```ts
+ * const describe = (event: EventBase) => `${event.method} ${event.url} #${event.attempt} [${event.correlationId}]`;
+ * ```
+ */
 export interface EventBase {
   /** HTTP method of the logical request. */
   method: string;
@@ -150,12 +177,30 @@ export type SluiceEvent = {
   [K in keyof SluiceEvents]: { type: K } & SluiceEvents[K] & EventBase;
 }[keyof SluiceEvents];
 
-/** The payload of one event type, without the base fields (which `emit` fills in). */
+/**
+ * The payload of one event type, without the base fields (which `emit` fills in).
+ *
+ * @example
+ * ```ts
+ * const input: EventInput = { type: 'retry', reason: 'status 503', delayMs: 200 };
+ * context.emit(input);
+ * ```
+ */
 export type EventInput = {
   [K in keyof SluiceEvents]: { type: K } & SluiceEvents[K];
 }[keyof SluiceEvents];
 
-/** A listener for pipeline events. */
+/**
+ * A listener for pipeline events.
+ *
+ * @example
+ * ```ts
+ * const listener: EventListener = (event) => {
+ *   if (event.type === 'error') console.error(event.url, event.error);
+ * };
+ * const unsubscribe = context.subscribe(listener);
+ * ```
+ */
 export type EventListener = (event: SluiceEvent) => void;
 
 /**
@@ -179,7 +224,7 @@ export interface Context {
    * middlewares added. A middleware that narrows it restores it in `finally`.
    */
   signal: AbortSignal;
-  /** The caller's own signal, untouched: tells a caller abort from a deadline. */
+  /** The caller's own signal, untouched (`undefined` when the caller gave none): tells a caller abort from a deadline. */
   readonly callerSignal: AbortSignal | undefined;
   /** 1-based number of the current network attempt; the retry middleware advances it. */
   attempt: number;

@@ -5,7 +5,16 @@
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
-/** Options shared by every Sluice error. */
+/**
+ * Options shared by every Sluice error.
+ *
+ * @example
+ * ```ts
+ * class QuotaError extends SluiceError {}
+ * const options: SluiceErrorOptions = { cause: new Error('quota'), correlationId: 'c-1' };
+ * throw new QuotaError('Monthly quota used up.', options);
+ * ```
+ */
 export interface SluiceErrorOptions {
   cause?: unknown;
   correlationId?: string | undefined;
@@ -41,7 +50,18 @@ export class SluiceError extends Error {
   }
 }
 
-/** What an {@link HttpError} is built from. All values are already redacted. */
+/**
+ * What an {@link HttpError} is built from. All values are already redacted.
+ *
+ * @example
+ * ```ts
+ * const init: HttpErrorInit = {
+ *   status: 404, statusText: 'Not Found', method: 'GET',
+ *   url: 'https://api.example.com/users/1', headers: {}, attempts: 1,
+ * };
+ * const error = new NotFoundError(init); // "GET https://api.example.com/users/1 failed with 404 Not Found"
+ * ```
+ */
 export interface HttpErrorInit extends SluiceErrorOptions {
   status: number;
   statusText: string;
@@ -101,23 +121,63 @@ export class HttpError extends SluiceError {
   }
 }
 
-/** 400. @example `if (error instanceof BadRequestError) showValidation(error.body)` */
+/**
+ * 400 Bad Request.
+ *
+ * @example
+ * ```ts
+ * try { await client.get('users/1').json(); }
+ * catch (error) { if (error instanceof BadRequestError) showValidation(error.body); }
+ * ```
+ */
 export class BadRequestError extends HttpError {
   override name = 'BadRequestError';
 }
-/** 401. @example `if (error instanceof UnauthorizedError) login()` */
+/**
+ * 401 Unauthorized.
+ *
+ * @example
+ * ```ts
+ * try { await client.get('users/1').json(); }
+ * catch (error) { if (error instanceof UnauthorizedError) await login(); }
+ * ```
+ */
 export class UnauthorizedError extends HttpError {
   override name = 'UnauthorizedError';
 }
-/** 403. @example `if (error instanceof ForbiddenError) askForAccess()` */
+/**
+ * 403 Forbidden.
+ *
+ * @example
+ * ```ts
+ * try { await client.get('users/1').json(); }
+ * catch (error) { if (error instanceof ForbiddenError) askForAccess(error.url); }
+ * ```
+ */
 export class ForbiddenError extends HttpError {
   override name = 'ForbiddenError';
 }
-/** 404. @example `if (error instanceof NotFoundError) return undefined` */
+/**
+ * 404 Not Found.
+ *
+ * @example
+ * ```ts
+ * try { await client.get('users/1').json(); }
+ * catch (error) { if (error instanceof NotFoundError) return undefined; }
+ * ```
+ */
 export class NotFoundError extends HttpError {
   override name = 'NotFoundError';
 }
-/** 409. @example `if (error instanceof ConflictError) reload()` */
+/**
+ * 409 Conflict.
+ *
+ * @example
+ * ```ts
+ * try { await client.get('users/1').json(); }
+ * catch (error) { if (error instanceof ConflictError) await reload(); }
+ * ```
+ */
 export class ConflictError extends HttpError {
   override name = 'ConflictError';
 }
@@ -145,7 +205,15 @@ export class RateLimitError extends HttpError {
   }
 }
 
-/** 5xx. @example `if (error instanceof ServerError) reportOutage(error.status)` */
+/**
+ * Any 5xx status.
+ *
+ * @example
+ * ```ts
+ * try { await client.get('users/1').json(); }
+ * catch (error) { if (error instanceof ServerError) reportOutage(error.status); }
+ * ```
+ */
 export class ServerError extends HttpError {
   override name = 'ServerError';
 }

@@ -1,4 +1,5 @@
-export * from './compose.js';
+// Named, so that the internal assertUniqueNames (used by stack.ts) stays out of the public API.
+export { type ComposeOptions, compose, type FetchLike, type SluiceFetch, type SluiceRequestInit } from './compose.js';
 export * from './context.js';
 export * from './errors.js';
 export * from './redact.js';

@@ -1,4 +1,12 @@
-/** The text that replaces a secret value. */
+/**
+ * The text that replaces a secret value.
+ *
+ * @example
+ * ```ts
+ * const safe = createRedaction().headers({ Authorization: 'Bearer x' });
+ * safe.authorization === REDACTED; // true
+ * ```
+ */
 export const REDACTED = '[REDACTED]';
 
 /** Headers that always hold secrets. */

@@ -60,6 +60,54 @@ describe('createAdaptiveRate', () => {
     expect(rate.rate(1306)).toBeCloseTo(168, 5);
   });
 
+  it('after the slow start ends in a throttle, resumes at probeFloor × the accepted rate and holds it twice as long', () => {
+    const rate = createAdaptiveRate({ slowStartDoublingMs: 100 });
+    for (let i = 0; i < 50; i++) rate.take(0);
+    for (let i = 0; i < 20; i++) rate.accepted(5);
+    rate.throttled(6); // a herd
+    const resume = 1006;
+    // The probe: every send accepted until a throttle.
+    let now = resume;
+    let accepted = 0;
+    while (accepted < 90) {
+      const wait = rate.take(now);
+      if (wait === 0) {
+        rate.accepted(now);
+        accepted++;
+      } else {
+        now += wait;
+      }
+    }
+    const end = now + 10;
+    rate.throttled(end);
+    const measured = 90 / ((end - resume) / 1000);
+    const reopen = end + 1000;
+    expect(rate.take(reopen)).toBe(0);
+    expect(rate.rate(reopen)).toBeCloseTo(measured * 0.97, 5); // not β × it
+    const k = 2 * Math.cbrt((measured * 0.3) / 0.4) * 1000;
+    expect(rate.rate(reopen + k / 2)).toBeCloseTo(measured * 0.97, 5); // still on the floor
+    expect(rate.rate(reopen + k)).toBeCloseTo(measured, 5);
+    expect(rate.rate(reopen + k + 2000)).toBeGreaterThan(measured); // and probes past it later
+  });
+
+  it('with probeFloor equal to β, a measured throttle cuts like any other', () => {
+    const rate = createAdaptiveRate({ probeFloor: 0.7 });
+    for (let i = 0; i < 50; i++) rate.take(0);
+    rate.throttled(6);
+    let now = 1006;
+    for (let sent = 0; sent < 40; ) {
+      const wait = rate.take(now);
+      if (wait === 0) {
+        rate.accepted(now);
+        sent++;
+      } else now += wait;
+    }
+    rate.throttled(now + 1);
+    const measured = 40 / ((now + 1 - 1006) / 1000);
+    expect(rate.take(now + 1001)).toBe(0);
+    expect(rate.rate(now + 1001)).toBeCloseTo(measured * 0.7, 5);
+  });
+
   it('counts throttles that arrive together once', () => {
     const rate = createAdaptiveRate();
     const end = steady(rate, 0, 100, 300);
@@ -98,5 +146,6 @@ describe('createAdaptiveRate', () => {
     expect(() => createAdaptiveRate({ minRate: Number.NaN })).toThrow(/"minRate"/);
     expect(() => createAdaptiveRate({ burstSeconds: -1 })).toThrow(/"burstSeconds" must be a finite number >= 0/);
     expect(() => createAdaptiveRate({ coalesceMs: -5 })).toThrow(/"coalesceMs"/);
+    expect(() => createAdaptiveRate({ probeFloor: 1.2 })).toThrow(/"probeFloor" must be a finite number in \(0, 1\]; got 1.2/);
   });
 });

@@ -213,3 +213,25 @@ describe('compose: request construction errors', () => {
     expect((error as Error).stack ?? '').not.toContain('hunter22');
   });
 });
+
+describe('compose: the caller\'s Request object', () => {
+  it('is never modified, so sending it twice gives two correlation ids and two Idempotency-Keys', async () => {
+    const { correlationId, retry } = await import('@sluice/core');
+    const seen: Array<[string | null, string | null]> = [];
+    const pipeline = compose([correlationId(), retry({ idempotencyKey: true })], {
+      fetch: async (request) => {
+        seen.push([request.headers.get('x-correlation-id'), request.headers.get('idempotency-key')]);
+        return new Response('ok');
+      },
+    });
+    const request = new Request('https://api.test/orders', { method: 'POST' });
+    await pipeline(request);
+    await pipeline(request);
+    expect(request.headers.get('x-correlation-id')).toBeNull();
+    expect(request.headers.get('idempotency-key')).toBeNull();
+    expect(seen).toHaveLength(2);
+    expect(seen[0]?.[0]).not.toBe(seen[1]?.[0]);
+    expect(seen[0]?.[1]).not.toBe(seen[1]?.[1]);
+    expect(seen[0]?.[1]).toBeTruthy();
+  });
+});

@@ -1,7 +1,7 @@
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { compose, createRateGate, type RateGateClock, retry } from '@sluice/core';
+import { compose, createRateGate, type RateGateClock, retry, TimeoutError } from '@sluice/core';
 
 const API = 'https://api.test';
 const OTHER = 'https://other.test';
@@ -64,6 +64,26 @@ describe('createRateGate', () => {
     await gate.acquire(API, new AbortController().signal);
     gate.observe(API, new Response('ok'));
     expect(gate.closedFor(API)).toBe(0);
+    expect(time.pending()).toBe(0);
+  });
+
+  it('fails a wait that would outlast maxWait with a TimeoutError, and leaves no timer', async () => {
+    const time = manualClock();
+    const gate = createRateGate({ clock: time.clock, adaptive: false });
+    gate.observe(API, tooMany({ 'retry-after': '5' }));
+    const waiting = track(gate.acquire(API, new AbortController().signal, 2_000));
+    await time.advance(1_999);
+    expect(waiting.settled).toBe(false);
+    await time.advance(1);
+    expect(waiting.error).toBeInstanceOf(TimeoutError);
+    expect(String(waiting.error)).toMatch(/rate-limit gate for https:\/\/.* after 2000 ms/);
+    await time.advance(5_000);
+    expect(time.pending()).toBe(0);
+    // A wait that ends in time clears its deadline timer.
+    gate.observe(API, tooMany({ 'retry-after': '1' }));
+    const inTime = track(gate.acquire(API, new AbortController().signal, 10_000));
+    await time.advance(1_500);
+    expect(inTime).toEqual({ settled: true, error: undefined });
     expect(time.pending()).toBe(0);
   });
 

@@ -1,4 +1,4 @@
-import { compose, cursor, linkHeader, type Middleware, nextUrl, offset, type PaginationEvent, PaginationError, type PaginationStrategy, pageNumber, paginate, ResponseParseError, skipTake } from '@sluice/core';
+import { compose, correlationId, cursor, linkHeader, type Middleware, nextUrl, offset, type PaginationEvent, PaginationError, type PaginationStrategy, pageNumber, paginate, ResponseParseError, skipTake } from '@sluice/core';
 import { paginatedCollection, recorder } from '@sluice/testing';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
@@ -128,14 +128,18 @@ describe('paginate', () => {
 
   it('every request of one paginate call shares one correlation id; each iteration gets a new one', async () => {
     use(paginatedCollection(items, 'skipTake', { url: `${BASE}/api/projects` }));
-    const pipeline = compose([tagging]);
+    // The real correlationId middleware, with the Sequoia prefix: the operation scope lets
+    // it make the id (prefix included) once, then reuse it for every page.
+    const pipeline = compose([correlationId({ userId: 'u1', applicationId: 'app' })]);
     const pager = paginate(pipeline, `${BASE}/api/projects`, skipTake({ take: 10 }));
     const pages = [];
     for await (const page of pager) pages.push(page);
     const idsSent = new Set(traffic.requests.map((r) => r.correlationId));
     expect(traffic.requests).toHaveLength(3);
     expect(idsSent.size).toBe(1);
+    expect([...idsSent][0]).toMatch(/^u1\/app\/[0-9a-f-]{36}$/);
     expect([...idsSent][0]).toBe(pages[0]?.correlationId);
+    expect(pages.map((page) => page.correlationId)).toEqual([pages[0]?.correlationId, pages[0]?.correlationId, pages[0]?.correlationId]);
     expect(traffic.requests.map((r) => r.attempt)).toEqual([1, 1, 1]);
 
     await pager.all();

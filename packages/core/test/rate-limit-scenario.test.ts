@@ -62,8 +62,9 @@ describe('rate-limit scenario: 2,000 GETs at concurrency 50 against 200 req/s, b
     );
     expect(failures).toEqual([]);
     expect(stats.ok).toBe(total);
-    // The first herd alone (up to 50 requests in flight before the first 429 is seen) gives
-    // about 40; the bound leaves room for a loaded machine.
-    expect(stats.limited).toBeLessThanOrEqual(60);
+    // The first herd (everything in flight before the first 429 is seen) gives about 30-35
+    // and the probe that learns the rate a few more: 40-43 measured on a loaded 2-core
+    // machine. The target is 40; the bound leaves room for noise.
+    expect(stats.limited).toBeLessThanOrEqual(50);
   });
 });

@@ -10,7 +10,7 @@ import {
   ServerError,
   timeout,
   DEFAULT_RETRY_METHODS,
-  DEFAULT_RETRY_STATUSES, NotReplayableError, RateLimitError, retry, TimeoutError } from '@sluice/core';
+  DEFAULT_RETRY_STATUSES, RateLimitError, retry, TimeoutError } from '@sluice/core';
 
 const URL_ = 'https://api.test/items';
 const EPOCH = Date.UTC(2025, 0, 15, 12, 0, 0);
@@ -455,6 +455,13 @@ describe('retry: per-request overrides', () => {
     expect(time.sleeps).toEqual([7]);
   });
 
+  it('refuses per-request budget options, which would make a new budget per request', async () => {
+    const fetch = compose([retry({ gate: false })]);
+    await expect(fetch(URL_, { retry: { retryBudget: { capacity: 5 } } })).rejects.toThrow(
+      /per-request "retryBudget" must be false or a RetryBudget object/,
+    );
+  });
+
   it('rejects a bad override with a TypeError naming it', async () => {
     const fetch = compose([retry({ gate: false })]);
     await expect(fetch(URL_, { retry: { limit: -2 } })).rejects.toThrow(
@@ -615,13 +622,17 @@ describe('retry: bodies that cannot be replayed', () => {
     expect(seen.map((r) => r.body)).toEqual(['payload 1', 'payload 2']);
   });
 
-  it('propagates NotReplayableError for a body that was already consumed', async () => {
+  it('refuses a Request whose body the caller already consumed, as fetch does, before any attempt', async () => {
     const time = fakeTime();
-    const fetch: FetchLike = async () => new Response(null, { status: 503 });
-    // A request whose body the caller already used cannot be cloned for the first attempt.
+    let calls = 0;
+    const fetch: FetchLike = async () => {
+      calls++;
+      return new Response(null, { status: 503 });
+    };
     const used = new Request(URL_, { method: 'PUT', body: 'x' });
     await used.text();
-    await expect(compose([retry(testOptions(time))], { fetch })(used)).rejects.toBeInstanceOf(NotReplayableError);
+    await expect(compose([retry(testOptions(time))], { fetch })(used)).rejects.toThrow(/already been used/);
+    expect(calls).toBe(0);
   });
 });
 

@@ -7,6 +7,12 @@ import { type HandlerSet, seededRandom } from './handler-set.js';
  * - `'reset'`: a network error (the connection is dropped, `fetch` rejects);
  * - `'timeout'`: no answer at all until the request is aborted (or `hangMs` passes);
  * - `'slow-body'`: a 200 whose headers come at once but whose body ends after `slowBodyMs`.
+ *
+ * @example
+ * ```ts
+ * const kinds: FaultKind[] = ['503', 'reset'];
+ * const api = flakyApi({ seed: 3, failures: kinds.map((kind) => ({ kind, rate: 0.1 })) });
+ * ```
  */
 export type FaultKind = '503' | 'reset' | 'timeout' | 'slow-body';
 
@@ -49,7 +55,16 @@ export interface FlakyApiOptions {
   retryAfter?: number;
 }
 
-/** What happened to one request of a {@link FlakyApi}. */
+/**
+ * What happened to one request of a {@link FlakyApi}.
+ *
+ * @example
+ * ```ts
+ * const api = flakyApi({ seed: 1, failures: [{ kind: '503', rate: 0.5 }] });
+ * // ...after some requests:
+ * const failed = api.outcomes.filter((outcome: FlakyOutcome) => outcome !== 'ok').length;
+ * ```
+ */
 export type FlakyOutcome = FaultKind | 'ok';
 
 /**

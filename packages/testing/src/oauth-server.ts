@@ -14,7 +14,15 @@ import {
 import { HttpResponse, http } from 'msw';
 import type { HandlerSet } from './handler-set.js';
 
-/** How a client authenticates at the token endpoint. */
+/**
+ * How a client authenticates at the token endpoint.
+ *
+ * @example
+ * ```ts
+ * const authMethods: OAuthClientAuthMethod[] = ['client_secret_post'];
+ * const oauth = oauthServer({ clients: [{ clientId: 'svc', clientSecret: 's', authMethods }] });
+ * ```
+ */
 export type OAuthClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
 /**
@@ -67,7 +75,17 @@ export interface OAuthServerOptions {
   now?: () => number;
 }
 
-/** The counters of an {@link OAuthServer}. */
+/**
+ * The counters of an {@link OAuthServer}.
+ *
+ * @example
+ * ```ts
+ * const oauth = oauthServer({ clients: [{ clientId: 'svc', clientSecret: 's' }] });
+ * // ...after the test's requests:
+ * const { tokenCalls, issued }: OAuthServerStats = oauth.stats;
+ * expect(tokenCalls).toBe(1);
+ * ```
+ */
 export interface OAuthServerStats {
   /** Every request to the token endpoint, failed ones included. */
   tokenCalls: number;
@@ -79,13 +97,32 @@ export interface OAuthServerStats {
   accepted: number;
 }
 
-/** What a guarded resolver gets besides msw's own info: the verified token's claims. */
+/**
+ * Options of {@link OAuthServer.guard} and {@link OAuthServer.verify}: what the access
+ * token must allow.
+ *
+ * @example
+ * ```ts
+ * const writeOnly: OAuthGuardOptions = { scope: 'write' };
+ * const handler = http.post('https://api.example.test/items', oauth.guard(() => HttpResponse.json({ ok: true }), writeOnly));
+ * ```
+ */
 export interface OAuthGuardOptions {
   /** A scope the token must hold; without it the answer is 403 `insufficient_scope`. */
   scope?: string;
 }
 
-/** The verdict of {@link OAuthServer.verify}. */
+/**
+ * The verdict of {@link OAuthServer.verify}.
+ *
+ * @example
+ * ```ts
+ * const handler = http.get('https://api.example.test/me', async ({ request }) => {
+ *   const verdict: OAuthVerification = await oauth.verify(request);
+ *   return verdict.ok ? HttpResponse.json({ sub: verdict.claims.sub }) : verdict.response;
+ * });
+ * ```
+ */
 export type OAuthVerification = { ok: true; claims: JWTPayload } | { ok: false; response: Response };
 
 /**

@@ -10,6 +10,12 @@ import type { HandlerSet } from './handler-set.js';
  * - `'linkHeader'` (GitHub): `?page=&per_page=` → a JSON array and an RFC 8288 `Link` header;
  * - `'nextUrl'` (Sequoia): `?continue=true&perPage=` → `{ meta: { perPage, continue? }, contents: [...] }`,
  *   where `meta.continue` is the relative URL of the next page.
+ *
+ * @example
+ * ```ts
+ * const style: PaginationStyle = 'cursor';
+ * const collection = paginatedCollection([{ id: 1 }, { id: 2 }], style, { url: 'https://api.example.test/items', pageSize: 1 });
+ * ```
  */
 export type PaginationStyle = 'offset' | 'skipTake' | 'pageNumber' | 'cursor' | 'linkHeader' | 'nextUrl';
 

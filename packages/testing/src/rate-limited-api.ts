@@ -1,7 +1,15 @@
 import { HttpResponse, http } from 'msw';
 import type { HandlerSet } from './handler-set.js';
 
-/** Which rate-limit headers {@link rateLimitedApi} sends. */
+/**
+ * Which rate-limit headers {@link rateLimitedApi} sends (see {@link RateLimitedApiOptions.headers}).
+ *
+ * @example
+ * ```ts
+ * const headers: RateLimitHeaderStyle = 'x-ratelimit'; // GitHub style
+ * const api = rateLimitedApi({ rate: 5, burst: 10, headers });
+ * ```
+ */
 export type RateLimitHeaderStyle = 'retry-after' | 'ratelimit' | 'x-ratelimit';
 
 /**
@@ -34,7 +42,17 @@ export interface RateLimitedApiOptions {
   now?: () => number;
 }
 
-/** The counters of a {@link RateLimitedApi}. */
+/**
+ * The counters of a {@link RateLimitedApi}.
+ *
+ * @example
+ * ```ts
+ * const api = rateLimitedApi({ rate: 1, burst: 2, headers: 'retry-after' });
+ * // ...after the test's requests:
+ * const { ok, limited }: RateLimitStats = api.stats;
+ * expect(limited).toBeGreaterThan(0);
+ * ```
+ */
 export interface RateLimitStats {
   /** Requests admitted (answered by `respond`). */
   ok: number;

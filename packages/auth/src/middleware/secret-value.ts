@@ -1,4 +1,13 @@
-/** A secret given as a value or a function that returns it (called for every request). */
+/**
+ * A secret given as a value or a function that returns it (called for every request).
+ *
+ * @example
+ * ```ts
+ * const fixed: SecretSource = 'API-XXXX';
+ * const rotating: SecretSource = async () => (await vault.read('octopus/api-key')).value;
+ * const auth = bearer(rotating, { origins: ['https://api.example.com'] });
+ * ```
+ */
 export type SecretSource = string | (() => string | Promise<string>);
 
 /** Checks a {@link SecretSource} at creation; `what` names it in the `TypeError`. */

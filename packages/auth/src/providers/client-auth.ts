@@ -1,10 +1,26 @@
 import { type CryptoKey, importJWK, importPKCS8, type JWK, SignJWT } from 'jose';
 import { base64Utf8 } from '../util/base64.js';
 
-/** How an OAuth2 client proves who it is to the token endpoint. */
+/**
+ * How an OAuth2 client proves who it is to the token endpoint.
+ *
+ * @example
+ * ```ts
+ * const authMethod: ClientAuthMethod = 'client_secret_post';
+ * const provider = clientCredentials({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'svc', clientSecret: 'secret', authMethod });
+ * ```
+ */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
-/** A private key for `private_key_jwt`: a PKCS#8 PEM, a private JWK, or a WebCrypto `CryptoKey`. */
+/**
+ * A private key for `private_key_jwt`: a PKCS#8 PEM, a private JWK, or a WebCrypto `CryptoKey`.
+ *
+ * @example
+ * ```ts
+ * const privateKey: PrivateKeyInput = await readFile('client-key.pem', 'utf8'); // "-----BEGIN PRIVATE KEY-----..."
+ * const provider = clientCredentials({ tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'svc', privateKey, keyId: 'k1' });
+ * ```
+ */
 export type PrivateKeyInput = string | JWK | CryptoKey;
 
 /**

@@ -30,7 +30,16 @@ export interface ConcurrencyOptions {
   release?: 'headers' | 'body';
 }
 
-/** What {@link ConcurrencyMiddleware.stats} reports. */
+/**
+ * What {@link ConcurrencyMiddleware.stats} reports.
+ *
+ * @example
+ * ```ts
+ * const limiter = concurrency({ limit: 4, key: (request) => new URL(request.url).origin });
+ * const stats: ConcurrencyStats = limiter.stats('https://api.example.com');
+ * if (stats.queued > 50) console.warn('api.example.com is backed up', stats);
+ * ```
+ */
 export interface ConcurrencyStats {
   /** Slots in use: attempts on the network (or bodies still held with `release: 'body'`). */
   inFlight: number;

@@ -1,5 +1,5 @@
 import type { SluiceFetch, SluiceRequestInit } from '../compose.js';
-import type { Middleware } from '../context.js';
+import type { CorrelationScope, Middleware } from '../context.js';
 
 /**
  * Options of {@link correlationId}.
@@ -22,14 +22,6 @@ export interface CorrelationIdOptions {
   generate?: () => string;
 }
 
-/** Where an operation scope keeps its shared id (a symbol: never sent as a request option). */
-const OPERATION = Symbol.for('sluice.correlationId.operation');
-
-interface OperationScope {
-  id: string | undefined;
-}
-
-type ScopedInit = SluiceRequestInit & { [OPERATION]?: OperationScope };
 
 /**
  * Makes a new correlation id: a random UUID, prefixed `userId/applicationId/` when both
@@ -93,7 +85,7 @@ export function correlationId(options: CorrelationIdOptions = {}): Middleware {
         if (option !== undefined) id = validateId(option, 'the "correlationId" request option');
         else if (existing !== null && existing !== '') id = existing;
         else {
-          const scope = (context.options as ScopedInit)[OPERATION];
+          const scope = context.options.correlationScope;
           if (scope) scope.id ??= fixed ?? generate();
           id = scope?.id ?? fixed ?? generate();
         }
@@ -123,9 +115,9 @@ export function correlationId(options: CorrelationIdOptions = {}): Middleware {
  */
 export function withOperation(fetch: SluiceFetch, id?: string): SluiceFetch & { readonly correlationId: string | undefined } {
   if (typeof fetch !== 'function') throw new TypeError(`withOperation(): "fetch" must be a function, got ${typeof fetch}.`);
-  const scope: OperationScope = { id: id === undefined ? undefined : validateId(id, 'id') };
+  const scope: CorrelationScope = { id: id === undefined ? undefined : validateId(id, 'id') };
   const scoped = (input: RequestInfo | URL, init?: SluiceRequestInit): Promise<Response> =>
-    fetch(input, { ...init, [OPERATION]: scope } as ScopedInit);
+    fetch(input, { ...init, correlationScope: scope });
   return Object.defineProperty(scoped, 'correlationId', { get: () => scope.id, enumerable: true }) as SluiceFetch & {
     readonly correlationId: string | undefined;
   };

@@ -81,14 +81,15 @@ export function errors(options: ErrorsOptions = {}): Middleware {
   if (!Array.isArray(secrets) || secrets.some((name) => typeof name !== 'string' || name.trim() === '')) {
     throw new TypeError('errors(): "secrets" must be an array of non-empty header or query-parameter names.');
   }
-  const names = [...secrets];
+  // One redaction per middleware, installed on every request (auth replaces it, never mutates it).
+  const redaction = createRedaction([...secrets]);
   const map = options.map;
 
   return {
     name: 'errors',
     async handle(request, context, next) {
-      context.redaction = createRedaction(names);
-      const scrub = scrubberFor(request, context.redaction);
+      context.redaction = redaction;
+      const scrub = scrubberFor(request, redaction);
       let response: Response;
       try {
         response = await next(request);
@@ -108,7 +109,15 @@ export function errors(options: ErrorsOptions = {}): Middleware {
   };
 }
 
-/** Extra inputs of {@link toHttpError}. */
+/**
+ * Extra inputs of {@link toHttpError}.
+ *
+ * @example
+ * ```ts
+ * const options: ToHttpErrorOptions = { note: 'quota exhausted', retryAfter: 60_000 };
+ * throw await toHttpError(response, context, options);
+ * ```
+ */
 export interface ToHttpErrorOptions {
   /** An explanation appended to the message; defaults to `context.state.retryStopped`. */
   note?: string | undefined;
@@ -301,6 +310,24 @@ function sanitize(value: unknown, scrub: (text: string) => string, depth: number
  * redacted), the userinfo password, the values of secret query parameters and headers.
  */
 function scrubberFor(request: Request | undefined, redaction: Redaction, url: string = request?.url ?? ''): (text: string) => string {
+  // Only the secret header values are read now (headers may change later); the rest is
+  // built on first use, which is on the error path only.
+  const headerSecrets: Array<readonly [string, string]> = [];
+  if (request) {
+    for (const [name, value] of request.headers) if (redaction.names.has(name)) headerSecrets.push([name, value]);
+  }
+  let scrub: ((text: string) => string) | undefined;
+  return (text) => {
+    scrub ??= buildScrubber(headerSecrets, redaction, url);
+    return scrub(text);
+  };
+}
+
+function buildScrubber(
+  headerSecrets: ReadonlyArray<readonly [string, string]>,
+  redaction: Redaction,
+  url: string,
+): (text: string) => string {
   const values = new Set<string>();
   const add = (value: string) => {
     values.add(value);
@@ -317,14 +344,11 @@ function scrubberFor(request: Request | undefined, redaction: Redaction, url: st
     if (parsed.password) add(decodeURIComponent(parsed.password));
     for (const [key, value] of parsed.searchParams) if (redaction.names.has(key.toLowerCase())) add(value);
   }
-  if (request) {
-    for (const [name, value] of request.headers) {
-      if (!redaction.names.has(name)) continue;
-      add(value);
-      const credentials = /^\S+\s+(\S.*)$/.exec(value)?.[1];
-      if (credentials) add(credentials);
-      if (name === 'cookie') for (const pair of value.split(';')) add(pair.split('=').slice(1).join('=').trim());
-    }
+  for (const [name, value] of headerSecrets) {
+    add(value);
+    const credentials = /^\S+\s+(\S.*)$/.exec(value)?.[1];
+    if (credentials) add(credentials);
+    if (name === 'cookie') for (const pair of value.split(';')) add(pair.split('=').slice(1).join('=').trim());
   }
   const safeUrl = url ? redaction.url(url) : '';
   const patterns = secretAssignments(redaction.names);

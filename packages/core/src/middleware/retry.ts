@@ -74,9 +74,23 @@ export interface RetryOptions {
   sleep?: RetrySleep;
 }
 
-/** The methods retried by default. */
+/**
+ * The methods retried by default: the idempotent ones (RFC 9110 §9.2.2) plus `QUERY`.
+ *
+ * @example
+ * ```ts
+ * const alsoPost = retry({ methods: [...DEFAULT_RETRY_METHODS, 'POST'] });
+ * ```
+ */
 export const DEFAULT_RETRY_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE', 'QUERY'];
-/** The statuses retried by default. */
+/**
+ * The statuses retried by default.
+ *
+ * @example
+ * ```ts
+ * const noTimeouts = retry({ statuses: DEFAULT_RETRY_STATUSES.filter((status) => status !== 408) });
+ * ```
+ */
 export const DEFAULT_RETRY_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504];
 
 const SERVER_DELAY_STATUSES = new Set([429, 503]);
@@ -138,13 +152,23 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
   const replayable = canReplay(request, context);
   const origin = new URL(request.url).origin;
   const deadline = s.clock() + s.maxElapsed;
+  const mayReplay = replayable && s.limit > 0;
+  // A body-less request goes out as it is on the first attempt (no clone); its headers are
+  // remembered so that a retry starts from them even if an inner middleware edited them.
+  const headersBefore = mayReplay && request.body === null ? [...request.headers] : undefined;
 
   for (let attempt = 1; ; attempt++) {
     context.attempt = attempt;
     context.signal.throwIfAborted();
-    if (s.gate) await s.gate.acquire(origin, context.signal);
+    if (s.gate) await s.gate.acquire(origin, context.signal, deadline - s.clock());
 
-    const outcome = await send(s, request, context, next, origin, replayable && s.limit > 0);
+    const outgoing =
+      !mayReplay || (headersBefore && attempt === 1)
+        ? request
+        : headersBefore
+          ? freshCopy(request, headersBefore)
+          : cloneForReplay(request, context, 'retry');
+    const outcome = await send(s, outgoing, context, next, origin);
     const { response, error } = outcome;
     const stop = (note?: string): Response => {
       if (note) context.state.retryStopped = note;
@@ -232,20 +256,26 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
 /** One network attempt, fed to the gate. */
 async function send(
   s: Settings,
-  request: Request,
+  request: Request | Promise<Request>,
   context: Context,
   next: (request: Request) => Promise<Response>,
   origin: string,
-  clone: boolean,
 ): Promise<Outcome> {
   try {
-    const response = await next(clone ? await cloneForReplay(request, context, 'retry') : request);
+    const response = await next(request instanceof Request ? request : await request);
     s.gate?.observe(origin, response);
     return { response };
   } catch (error) {
     if (s.gate && !context.signal.aborted && classify(error, context)) s.gate.observe(origin, undefined);
     return { error };
   }
+}
+
+/** A copy of a body-less request with the headers it had before its first attempt. */
+function freshCopy(request: Request, headers: Array<[string, string]>): Request {
+  const current = [...request.headers];
+  const unchanged = current.length === headers.length && current.every(([name, value], i) => headers[i]?.[0] === name && headers[i]?.[1] === value);
+  return unchanged ? request.clone() : new Request(request, { headers });
 }
 
 /** Which thrown errors are retried: network errors and attempt timeouts; never an abort or the total timeout. */
@@ -371,6 +401,11 @@ function resolveBudget(value: RetryOptions['retryBudget'], parent: Settings | un
   if (value === false) return undefined;
   if (value === undefined) return parent ? parent.budget : createRetryBudget();
   if (isRetryBudget(value)) return value;
+  if (parent) {
+    throw new TypeError(
+      'retry: a per-request "retryBudget" must be false or a RetryBudget object (createRetryBudget()); options would make a new budget for every request.',
+    );
+  }
   return createRetryBudget(value);
 }
 

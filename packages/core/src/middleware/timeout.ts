@@ -1,7 +1,16 @@
 import type { Context, Middleware } from '../context.js';
 import { TimeoutError } from '../errors.js';
 
-/** A per-phase deadline in milliseconds, or `false` for none. */
+/**
+ * A per-phase deadline in milliseconds, or `false` for none.
+ *
+ * @example
+ * ```ts
+ * const attempt: TimeoutValue = 10_000;
+ * const total: TimeoutValue = false; // no overall deadline
+ * const deadlines = timeout({ attempt, total });
+ * ```
+ */
 export type TimeoutValue = number | false;
 
 /**
@@ -24,6 +33,13 @@ export interface TimeoutOptions {
 const MAX_DELAY = 2_147_483_647;
 
 type Phase = 'attempt' | 'total';
+
+/**
+ * Deadline signals made here without `AbortSignal.any`: they follow their outer signal
+ * only while their layer runs, and never abort once it has settled (timers cleared,
+ * forwarding removed). A layer nested inside may follow one the same cheap way.
+ */
+const settling = new WeakSet<AbortSignal>();
 
 /**
  * Enforces deadlines with an `AbortSignal`, combined with the caller's. A deadline runs
@@ -79,7 +95,23 @@ async function withDeadlines(
   const timers = deadlines.map(([phase, ms]) =>
     setTimeout(() => controller.abort(timeoutError(phase, ms, context)), ms),
   );
-  const signal = AbortSignal.any([outer, controller.signal]);
+  // `AbortSignal.any` is needed only when the outer signal may still abort after this layer
+  // (the caller's own signal can abort while the body is read). A signal that cannot, the
+  // request's own when the caller gave none or an enclosing deadline's, is followed by
+  // hand while this layer runs.
+  let signal: AbortSignal;
+  let forward: (() => void) | undefined;
+  if (context.callerSignal === undefined && outer === request.signal) {
+    signal = controller.signal; // nothing can abort the outer signal
+    settling.add(signal);
+  } else if (settling.has(outer)) {
+    signal = controller.signal;
+    forward = () => controller.abort(outer.reason);
+    outer.addEventListener('abort', forward, { once: true });
+    settling.add(signal);
+  } else {
+    signal = AbortSignal.any([outer, controller.signal]);
+  }
   context.signal = signal;
   let onAbort: (() => void) | undefined;
   try {
@@ -96,6 +128,7 @@ async function withDeadlines(
     });
   } finally {
     for (const timer of timers) clearTimeout(timer);
+    if (forward) outer.removeEventListener('abort', forward);
     if (onAbort) signal.removeEventListener('abort', onAbort);
     context.signal = outer;
   }

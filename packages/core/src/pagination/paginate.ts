@@ -1,4 +1,5 @@
 import type { SluiceRequestInit } from '../compose.js';
+import type { CorrelationScope } from '../context.js';
 import { PaginationError, ResponseParseError } from '../errors.js';
 import { createRedaction } from '../redact.js';
 import { assertPositiveInteger, type PaginationStrategy } from './strategy.js';
@@ -9,9 +10,25 @@ export * from './next-url.js';
 export * from './offset.js';
 export * from './page-number.js';
 export * from './skip-take.js';
-export * from './strategy.js';
+export {
+  type ItemsSelector,
+  intParam,
+  type PageState,
+  type PaginationStrategy,
+  readPath,
+  selectItems,
+  withParams,
+} from './strategy.js';
 
-/** A fetch-compatible function: a Sluice pipeline or a plain `fetch`. */
+/**
+ * A fetch-compatible function: a Sluice pipeline or a plain `fetch`.
+ *
+ * @example
+ * ```ts
+ * const viaFetch: PaginateFetch = (input, init) => fetch(input, init);
+ * const viaPipeline: PaginateFetch = compose([correlationId()]);
+ * ```
+ */
 export type PaginateFetch = (input: string, init?: SluiceRequestInit) => Promise<Response>;
 
 /**
@@ -80,9 +97,11 @@ export interface PaginateOptions {
   /** Resolves a relative `input`. Default: the page's location in a browser. */
   baseUrl?: string | URL;
   /**
-   * The correlation id shared by every request of one iteration (sent as the per-request
-   * `correlationId` option, which the correlationId middleware reads): a fixed id, a
-   * generator called once per iteration, or `false` to send none. Default: a random UUID.
+   * The correlation id shared by every request of one iteration: a fixed id, a generator
+   * called once per iteration, or `false` to leave each page to its own. Default: an
+   * operation scope, so the correlationId middleware makes one id (with its own fixed id
+   * or prefix) for the first page and reuses it for every later page; a caller's own
+   * `x-correlation-id` header still wins.
    */
   correlationId?: string | (() => string) | false;
 }
@@ -181,7 +200,9 @@ export function paginate<Item>(
   const callerSignal = signal ?? init.signal ?? undefined;
 
   async function* pages(): AsyncGenerator<Page<Item>, void, undefined> {
-    const id = pickCorrelationId(correlationId, init);
+    const explicit = pickCorrelationId(correlationId, init);
+    const scope: CorrelationScope | undefined = explicit === undefined && correlationId !== false ? { id: undefined } : undefined;
+    let id = explicit;
     const emit = (event: PaginationEvent) => onEvent?.(event);
     const seen = new Set<string>();
     let url: URL | undefined = strategy.first(new URL(start));
@@ -204,8 +225,10 @@ export function paginate<Item>(
 
       const requestInit: SluiceRequestInit & { correlationId?: string } = { ...init };
       if (callerSignal) requestInit.signal = callerSignal;
-      if (id !== undefined) requestInit.correlationId = id;
+      if (explicit !== undefined) requestInit.correlationId = explicit;
+      else if (scope) requestInit.correlationScope = scope;
       const response = await fetchPage(url.href, requestInit);
+      id = explicit ?? scope?.id;
       if (!response.ok) {
         await response.body?.cancel().catch(() => undefined);
         throw new PaginationError(
@@ -288,7 +311,7 @@ function pickCorrelationId(option: PaginateOptions['correlationId'], init: Sluic
   if (typeof option === 'string') return option;
   if (typeof option === 'function') return option();
   const fromInit = (init as { correlationId?: unknown }).correlationId;
-  return typeof fromInit === 'string' ? fromInit : crypto.randomUUID();
+  return typeof fromInit === 'string' ? fromInit : undefined;
 }
 
 async function readBody(response: Response, index: number, redactedUrl: string, correlationId: string | undefined): Promise<unknown> {

@@ -124,7 +124,12 @@ export function intParam(url: URL, name: string, fallback: number): number {
   return Number.isInteger(value) ? value : fallback;
 }
 
-/** Throws a `TypeError` unless `value` is a positive integer (or undefined when optional). */
+/**
+ * Throws a `TypeError` unless `value` is a positive integer (or undefined when optional).
+ * Shared by the built-in strategies; not part of the package's public API.
+ *
+ * @internal
+ */
 export function assertPositiveInteger(value: unknown, what: string, optional = true): void {
   if (value === undefined && optional) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -132,12 +137,22 @@ export function assertPositiveInteger(value: unknown, what: string, optional = t
   }
 }
 
-/** Throws a `TypeError` unless `value` is a non-empty string. */
+/**
+ * Throws a `TypeError` unless `value` is a non-empty string.
+ * Shared by the built-in strategies; not part of the package's public API.
+ *
+ * @internal
+ */
 export function assertName(value: unknown, what: string): void {
   if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string, got ${String(value)}.`);
 }
 
-/** Throws a `TypeError` unless `value` is a valid {@link ItemsSelector}. */
+/**
+ * Throws a `TypeError` unless `value` is a valid {@link ItemsSelector}.
+ * Shared by the built-in strategies; not part of the package's public API.
+ *
+ * @internal
+ */
 export function assertSelector(value: unknown, what: string): void {
   if (value === null || typeof value === 'function' || (typeof value === 'string' && value !== '')) return;
   throw new TypeError(`${what} must be a property name, a dotted path, null or a function, got ${String(value)}.`);

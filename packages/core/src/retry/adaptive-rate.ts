@@ -12,6 +12,11 @@
  *   about the server's rate: the limiter then starts slow (the successes seen in that
  *   herd, per second) and doubles every `slowStartDoublingMs` until the next throttle,
  *   like TCP slow start, instead of crawling up from 0.5/s.
+ * - When a throttle ends that slow start (or comes after at least a second of sending),
+ *   the rate the server accepted since sending resumed measures its sustained rate. It
+ *   becomes W_max, the rate resumes at `probeFloor` (0.97) × it instead of β × it (the
+ *   closure the throttle caused is already the back-off), and K doubles, so the probe past
+ *   the measured rate comes later. In the rate-limit scenario this avoids a third throttle.
  * - The CUBIC clock starts when sending resumes (after the gate that a Retry-After
  *   closed), not at the throttle itself, so the curve does not climb while nothing can
  *   be sent.
@@ -44,7 +49,7 @@ export interface AdaptiveRateOptions {
   /**
    * When a throttle ends the slow start that follows a herd, the server's sustained rate
    * has just been measured (see {@link createAdaptiveRate}); the rate then resumes at this
-   * fraction of it instead of β × it. Default `0.95`.
+   * fraction of it instead of β × it (and CUBIC's K doubles). Default `0.97`.
    */
   probeFloor?: number;
 }
@@ -94,7 +99,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   const burstSeconds = checkNumber('burstSeconds', options.burstSeconds ?? 0.01, -1);
   const doublingMs = checkNumber('slowStartDoublingMs', options.slowStartDoublingMs ?? 100, 0);
   const coalesceMs = checkNumber('coalesceMs', options.coalesceMs ?? 100, -1);
-  const probeFloor = checkNumber('probeFloor', options.probeFloor ?? 0.95, 0, 1);
+  const probeFloor = checkNumber('probeFloor', options.probeFloor ?? 0.97, 0, 1);
 
   let enabled = false;
   // Token bucket.
@@ -113,8 +118,6 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   let acceptedCount = 0; // non-throttled responses since `resumedAt` (or since the first send)
   const recent: number[] = []; // times of the non-throttled responses of the last second
   let herd = false; // the first throttle came from a herd; its successes are still arriving
-  let herdAccepted = 0; // the herd's successes: about the server's burst
-  let herdSpan = 0; // ms from the herd's first send to its first throttle
   let measuredRate = 0;
   let measuredBucket: number | undefined;
   let bucketCount = 0;
@@ -162,7 +165,6 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
         if (herd) {
           // Every response the server accepted from the first herd, per second.
           herd = false;
-          herdAccepted = acceptedCount;
           startRate = Math.max(minRate, acceptedCount);
           floorRate = startRate;
         }
@@ -197,7 +199,6 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
           // per second, counted when sending resumes) and double.
           herd = true;
           slowStart = true;
-          herdSpan = elapsed;
         } else {
           slowStart = false;
           setMax(Math.max(minRate, acceptedCount / (elapsed / 1000)));
@@ -215,7 +216,6 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
         if (learned === undefined) setMax(Math.max(minRate, Math.min(rate, served)));
         else setMax(Math.max(minRate, Math.min(rate, learned)), probeFloor);
       }
-      if (process.env.DEBUG_RATE) console.log(JSON.stringify({ t: now % 100000, maxRate, floorRate, window, acceptedCount, herdAccepted, herdSpan, resumedAt: resumedAt === undefined ? undefined : now - resumedAt }));
       lastThrottle = now;
       resumedAt = undefined;
       tokens = 0;
@@ -228,23 +228,25 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   };
 
   /**
-   * The rate the server accepted since sending resumed, when that is a fair measure of its
-   * sustained rate: the probe that a throttle just ended (its slow ramp offsets the burst
-   * the server had saved up during the closure), or a full second of sending.
+   * The rate the server accepted since sending resumed, when that measures its sustained
+   * rate: over the probe that a throttle just ended (its slow ramp offsets the burst the
+   * server saved up while the gate was closed), or over at least a second of sending.
    */
   function probed(now: number, probing: boolean): number | undefined {
     if (resumedAt === undefined) return undefined;
     const span = now - resumedAt;
-    if (span < (probing ? 100 : 1000)) return undefined;
-    const from = Math.max(resumedAt, now - 1000);
-    return recent.filter((t) => t >= from).length / ((now - from) / 1000);
+    return span >= (probing ? 100 : 1000) ? acceptedCount / (span / 1000) : undefined;
   }
 
-  /** Sets CUBIC's W_max; the curve starts from `fraction` × it (β unless a probe measured it), K follows β. */
-  function setMax(rate: number, fraction = beta): void {
+  /**
+   * Sets CUBIC's W_max and K = ∛(W_max (1 − β) / C). A measured W_max (`fraction` given)
+   * is the rate the server just proved it sustains: the rate resumes at `fraction` × it
+   * rather than β × it, and K doubles, so the probe past it comes later.
+   */
+  function setMax(rate: number, fraction?: number): void {
     maxRate = rate;
-    floorRate = Math.max(minRate, rate * Math.max(beta, fraction));
-    window = Math.cbrt((maxRate * (1 - beta)) / scale);
+    floorRate = Math.max(minRate, rate * Math.max(beta, fraction ?? beta));
+    window = Math.cbrt((maxRate * (1 - beta)) / scale) * (fraction === undefined ? 1 : 2);
   }
 }
 

@@ -11,9 +11,23 @@ import type { Context } from '../context.js';
  */
 export type BackoffFunction = (retry: number, context: Context) => number;
 
-/** The default base of {@link exponentialBackoff}: 300 ms. */
+/**
+ * The default base of {@link exponentialBackoff}: 300 ms.
+ *
+ * @example
+ * ```ts
+ * const slower = exponentialBackoff({ base: DEFAULT_BACKOFF_BASE * 2 });
+ * ```
+ */
 export const DEFAULT_BACKOFF_BASE = 300;
-/** The default cap of {@link exponentialBackoff}: 30 s. */
+/**
+ * The default cap of {@link exponentialBackoff}: 30 s.
+ *
+ * @example
+ * ```ts
+ * const patient = exponentialBackoff({ cap: DEFAULT_BACKOFF_CAP * 4 });
+ * ```
+ */
 export const DEFAULT_BACKOFF_CAP = 30_000;
 
 /**

@@ -3,7 +3,15 @@
  * failing service is not hit by a retry storm (AWS SDK's "standard" retry mode).
  */
 
-/** What the failed attempt was: an HTTP response, an attempt timeout or a network error. */
+/**
+ * What the failed attempt was: an HTTP response, an attempt timeout or a network error.
+ *
+ * @example
+ * ```ts
+ * const kind: RetryCostKind = error instanceof NetworkError ? 'network' : 'response';
+ * const allowed = createRetryBudget().tryWithdraw(kind);
+ * ```
+ */
 export type RetryCostKind = 'response' | 'timeout' | 'network';
 
 /**
@@ -82,7 +90,15 @@ export function createRetryBudget(options: RetryBudgetOptions = {}): RetryBudget
   };
 }
 
-/** Whether `value` is a {@link RetryBudget} (rather than its options). */
+/**
+ * Whether `value` is a {@link RetryBudget} (rather than its options).
+ *
+ * @example
+ * ```ts
+ * isRetryBudget(createRetryBudget()); // true
+ * isRetryBudget({ capacity: 100 }); // false: options, not a budget
+ * ```
+ */
 export function isRetryBudget(value: unknown): value is RetryBudget {
   return (
     typeof value === 'object' &&

@@ -1,4 +1,5 @@
 import { type AdaptiveRate, type AdaptiveRateOptions, createAdaptiveRate } from './adaptive-rate.js';
+import { TimeoutError } from '../errors.js';
 import { quotaExhausted, serverDelay } from './retry-after.js';
 
 /**
@@ -70,8 +71,12 @@ export interface RateGateOptions {
  * ```
  */
 export interface RateGate {
-  /** Resolves when `origin` may send (gate open, paced release, adaptive rate token). Rejects with signal.reason on abort. */
-  acquire(origin: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves when `origin` may send (gate open, paced release, adaptive rate token).
+   * Rejects with signal.reason on abort, and with a `TimeoutError` (phase `total`) if it
+   * is still waiting after `maxWait` ms.
+   */
+  acquire(origin: string, signal: AbortSignal, maxWait?: number): Promise<void>;
   /** Feed every response (and `undefined` for a network error). Closes the gate on 429/503 with a
    *  server delay or on quota exhaustion; updates the adaptive rate. */
   observe(origin: string, response: Response | undefined): void;
@@ -84,6 +89,8 @@ interface Waiter {
   reject(reason: unknown): void;
   signal: AbortSignal;
   onAbort(): void;
+  /** The timer that fails the wait at its deadline, if it has one. */
+  deadlineTimer?: unknown;
 }
 
 interface OriginState {
@@ -191,13 +198,14 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       }
       const waiter = state.waiters.shift() as Waiter;
       waiter.signal.removeEventListener('abort', waiter.onAbort);
+      if (waiter.deadlineTimer !== undefined) clock.clearTimeout(waiter.deadlineTimer);
       waiter.resolve();
     }
     state.pace = undefined;
   }
 
   return {
-    acquire(origin, signal) {
+    acquire(origin, signal, maxWait) {
       if (typeof origin !== 'string' || origin === '') {
         return Promise.reject(new TypeError('RateGate.acquire: origin must be a non-empty string.'));
       }
@@ -213,15 +221,35 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
           reject,
           signal,
           onAbort() {
-            const index = state.waiters.indexOf(waiter);
-            if (index >= 0) state.waiters.splice(index, 1);
-            if (state.waiters.length === 0) {
-              disarm(state);
-              state.pace = undefined;
-            }
+            leave(waiter);
             reject(signal.reason);
           },
         };
+        const leave = (gone: Waiter) => {
+          const index = state.waiters.indexOf(gone);
+          if (index >= 0) state.waiters.splice(index, 1);
+          if (gone.deadlineTimer !== undefined) clock.clearTimeout(gone.deadlineTimer);
+          signal.removeEventListener('abort', gone.onAbort);
+          if (state.waiters.length === 0) {
+            disarm(state);
+            state.pace = undefined;
+          }
+        };
+        if (maxWait !== undefined) {
+          const fail = () => {
+            leave(waiter);
+            reject(
+              new TimeoutError('total', Math.max(0, Math.round(maxWait)), {
+                message: `Still waiting at the rate-limit gate for ${origin} after ${Math.max(0, Math.round(maxWait))} ms, the time that was left`,
+              }),
+            );
+          };
+          if (maxWait <= 0) {
+            fail();
+            return;
+          }
+          waiter.deadlineTimer = clock.setTimeout(fail, maxWait);
+        }
         signal.addEventListener('abort', waiter.onAbort, { once: true });
         state.waiters.push(waiter);
         if (state.timer === undefined) pump(origin, state);

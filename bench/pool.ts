@@ -49,21 +49,7 @@ export async function runPool(
   return { done, failed, errors: [...errors], elapsedMs: performance.now() - started, stopped: controller.signal.aborted };
 }
 
-/** Sleeps `ms`, ending early (rejecting) when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { sleep } from '@sluice/core';
 
 /** One row of the final table. */
 export interface Row {

@@ -1,12 +1,3 @@
-import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: 'esm',
-  platform: 'neutral',
-  target: 'es2022',
-  tsconfig: 'tsconfig.json',
-  dts: true,
-  sourcemap: true,
-  clean: true,
-});
+export default packageBuild(['src/index.ts']);

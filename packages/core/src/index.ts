@@ -4,6 +4,7 @@ export * from './context.js';
 export * from './errors.js';
 export * from './redact.js';
 export * from './replay.js';
+export * from './sleep.js';
 export * from './stack.js';
 export * from './middleware/errors.js';
 export * from './middleware/correlation-id.js';

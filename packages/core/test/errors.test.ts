@@ -21,6 +21,7 @@ import {
 import { HttpResponse, http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { contextFor } from './helpers.js';
 
 const API = 'https://api.test';
 
@@ -536,23 +537,8 @@ describe('toHttpError', () => {
   });
 
   it('takes an explicit retryAfter for a 429', async () => {
-    const context = fakeContext(`${API}/x`);
+    const context = contextFor(`${API}/x`);
     const error = await toHttpError(new Response(null, { status: 429, headers: { 'retry-after': '1' } }), context, { retryAfter: 90_000 });
     expect((error as RateLimitError).retryAfter).toBe(90_000);
   });
 });
-
-/** A bare context for calling toHttpError outside a pipeline. */
-function fakeContext(url: string): Context {
-  let captured: Context | undefined;
-  const grab: Middleware = {
-    name: 'grab',
-    handle(_request, context) {
-      captured = context;
-      return Promise.resolve(new Response(null));
-    },
-  };
-  void compose([grab])(url);
-  if (!captured) throw new Error('no context');
-  return captured;
-}

@@ -18,6 +18,7 @@ import {
 import { HttpResponse, http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { contextFor } from './helpers.js';
 
 const API = 'https://api.test';
 const SECRETS = {
@@ -268,20 +269,6 @@ describe('other errors', () => {
     expect(seen.map((event) => event.url)).toEqual([`${API}/x?sig=%5BREDACTED%5D&token=shown-token`]);
   });
 });
-
-function contextFor(url: string): Context {
-  let captured: Context | undefined;
-  const grab: Middleware = {
-    name: 'grab',
-    handle(_request, context) {
-      captured = context;
-      return Promise.resolve(new Response(null));
-    },
-  };
-  void compose([grab])(url);
-  if (!captured) throw new Error('no context');
-  return captured;
-}
 
 async function closedPort(): Promise<number> {
   const probe = createServer();

@@ -1,5 +1,6 @@
 import type { Context, Middleware } from '../context.js';
 import { NetworkError, RateLimitError, TimeoutError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import { canReplay, cloneForReplay } from '../replay.js';
 import { type BackoffFunction, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, exponentialBackoff } from '../retry/backoff.js';
 import { createRetryBudget, isRetryBudget, type RetryBudget, type RetryBudgetOptions, type RetryCostKind } from '../retry/budget.js';
@@ -325,20 +326,6 @@ async function rateLimitError(response: Response, context: Context, retryAfter: 
   });
 }
 
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Validates `options` and fills in defaults (from `parent` for a per-request override). */
 function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, where: string): Settings {
@@ -393,7 +380,7 @@ function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, w
     gate: o.gate === false ? undefined : (o.gate ?? (parent ? parent.gate : createRateGate())),
     budget: resolveBudget(o.retryBudget, parent),
     clock: o.clock ?? parent?.clock ?? Date.now,
-    sleep: o.sleep ?? parent?.sleep ?? defaultSleep,
+    sleep: o.sleep ?? parent?.sleep ?? sleep,
   };
 }
 

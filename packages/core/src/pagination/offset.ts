@@ -1,14 +1,4 @@
-import {
-  assertName,
-  assertPositiveInteger,
-  assertSelector,
-  type ItemsSelector,
-  intParam,
-  type PaginationStrategy,
-  readPath,
-  selectItems,
-  withParams,
-} from './strategy.js';
+import { counterStrategy, type ItemsSelector, intParam, type PaginationStrategy, readPath, withParams } from './strategy.js';
 
 /**
  * Options of {@link offset}.
@@ -45,19 +35,15 @@ export interface OffsetOptions<Item = unknown> {
  */
 export function offset<Item = unknown>(options: OffsetOptions<Item> = {}): PaginationStrategy<Item> {
   const { items = 'values', pageSize, startParam = 'startAt', limitParam = 'maxResults', totalKey = 'total' } = options;
-  assertSelector(items, 'offset(): "items"');
-  assertPositiveInteger(pageSize, 'offset(): "pageSize"');
-  assertName(startParam, 'offset(): "startParam"');
-  assertName(limitParam, 'offset(): "limitParam"');
-  assertName(totalKey, 'offset(): "totalKey"');
-  return {
+  return counterStrategy({
     name: 'offset',
-    first(url) {
-      const params: Record<string, number> = { [startParam]: intParam(url, startParam, 0) };
-      if (pageSize !== undefined) params[limitParam] = pageSize;
-      return withParams(url, params);
-    },
-    items: (body, response) => selectItems(body, items, 'offset', response),
+    items,
+    size: pageSize,
+    sizeOption: 'pageSize',
+    counterParam: startParam,
+    start: 0,
+    sizeParam: limitParam,
+    names: { startParam, limitParam, totalKey },
     next({ url, body, items: received }) {
       if (received.length === 0) return undefined;
       if (readPath(body, 'isLast') === true) return undefined;
@@ -66,5 +52,5 @@ export function offset<Item = unknown>(options: OffsetOptions<Item> = {}): Pagin
       if (typeof total === 'number' && nextStart >= total) return undefined;
       return withParams(url, { [startParam]: nextStart });
     },
-  };
+  });
 }

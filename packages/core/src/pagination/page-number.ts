@@ -1,13 +1,4 @@
-import {
-  assertName,
-  assertPositiveInteger,
-  assertSelector,
-  type ItemsSelector,
-  intParam,
-  type PaginationStrategy,
-  selectItems,
-  withParams,
-} from './strategy.js';
+import { counterStrategy, type ItemsSelector, intParam, type PaginationStrategy, withParams } from './strategy.js';
 
 /**
  * Options of {@link pageNumber}.
@@ -43,26 +34,23 @@ export interface PageNumberOptions<Item = unknown> {
  */
 export function pageNumber<Item = unknown>(options: PageNumberOptions<Item> = {}): PaginationStrategy<Item> {
   const { items = null, perPage, pageParam = 'page', perPageParam = 'per_page', firstPage = 1 } = options;
-  assertSelector(items, 'pageNumber(): "items"');
-  assertPositiveInteger(perPage, 'pageNumber(): "perPage"');
-  assertName(pageParam, 'pageNumber(): "pageParam"');
-  assertName(perPageParam, 'pageNumber(): "perPageParam"');
   if (!Number.isInteger(firstPage) || firstPage < 0) {
     throw new TypeError(`pageNumber(): "firstPage" must be a non-negative integer, got ${String(firstPage)}.`);
   }
-  return {
+  return counterStrategy({
     name: 'pageNumber',
-    first(url) {
-      const params: Record<string, number> = { [pageParam]: intParam(url, pageParam, firstPage) };
-      if (perPage !== undefined) params[perPageParam] = perPage;
-      return withParams(url, params);
-    },
-    items: (body, response) => selectItems(body, items, 'pageNumber', response),
+    items,
+    size: perPage,
+    sizeOption: 'perPage',
+    counterParam: pageParam,
+    start: firstPage,
+    sizeParam: perPageParam,
+    names: { pageParam, perPageParam },
     next({ url, items: received }) {
       if (received.length === 0) return undefined;
       const size = intParam(url, perPageParam, 0);
       if (size > 0 && received.length < size) return undefined;
       return withParams(url, { [pageParam]: intParam(url, pageParam, firstPage) + 1 });
     },
-  };
+  });
 }

@@ -1,14 +1,4 @@
-import {
-  assertName,
-  assertPositiveInteger,
-  assertSelector,
-  type ItemsSelector,
-  intParam,
-  type PaginationStrategy,
-  readPath,
-  selectItems,
-  withParams,
-} from './strategy.js';
+import { counterStrategy, type ItemsSelector, intParam, type PaginationStrategy, readPath, withParams } from './strategy.js';
 
 /**
  * Options of {@link skipTake}.
@@ -43,19 +33,15 @@ export interface SkipTakeOptions<Item = unknown> {
  */
 export function skipTake<Item = unknown>(options: SkipTakeOptions<Item> = {}): PaginationStrategy<Item> {
   const { items = 'Items', take, skipParam = 'skip', takeParam = 'take', lastPageKey = 'LastPageNumber' } = options;
-  assertSelector(items, 'skipTake(): "items"');
-  assertPositiveInteger(take, 'skipTake(): "take"');
-  assertName(skipParam, 'skipTake(): "skipParam"');
-  assertName(takeParam, 'skipTake(): "takeParam"');
-  assertName(lastPageKey, 'skipTake(): "lastPageKey"');
-  return {
+  return counterStrategy({
     name: 'skipTake',
-    first(url) {
-      const params: Record<string, number> = { [skipParam]: intParam(url, skipParam, 0) };
-      if (take !== undefined) params[takeParam] = take;
-      return withParams(url, params);
-    },
-    items: (body, response) => selectItems(body, items, 'skipTake', response),
+    items,
+    size: take,
+    sizeOption: 'take',
+    counterParam: skipParam,
+    start: 0,
+    sizeParam: takeParam,
+    names: { skipParam, takeParam, lastPageKey },
     next({ url, body, items: received }) {
       if (received.length === 0) return undefined;
       const skip = intParam(url, skipParam, 0);
@@ -69,5 +55,5 @@ export function skipTake<Item = unknown>(options: SkipTakeOptions<Item> = {}): P
       }
       return withParams(url, { [skipParam]: skip + size, [takeParam]: size });
     },
-  };
+  });
 }

@@ -157,3 +157,53 @@ export function assertSelector(value: unknown, what: string): void {
   if (value === null || typeof value === 'function' || (typeof value === 'string' && value !== '')) return;
   throw new TypeError(`${what} must be a property name, a dotted path, null or a function, got ${String(value)}.`);
 }
+
+/**
+ * What {@link counterStrategy} needs: the strategy's name and options, the counter and
+ * page-size parameters, and its own `next`.
+ *
+ * @internal
+ */
+export interface CounterStrategySpec<Item> {
+  name: string;
+  items: ItemsSelector<Item>;
+  /** The page size to send on the first page, and the name of its option (for errors). */
+  size: number | undefined;
+  sizeOption: string;
+  /** The counter parameter (offset, skip or page number), its first value, and the size parameter. */
+  counterParam: string;
+  start: number;
+  sizeParam: string;
+  /** Every name option, checked as a non-empty string: `{ optionName: value }`. */
+  names: Record<string, unknown>;
+  next: PaginationStrategy<Item>['next'];
+}
+
+/**
+ * The shared part of the counter-based strategies (offset, skipTake, pageNumber): checks
+ * their options, starts the counter at the URL's value (else `start`), sends the page size
+ * when one is given, and selects the items.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * counterStrategy({ name: 'offset', items: 'values', size: 50, sizeOption: 'pageSize', counterParam: 'startAt', start: 0,
+ *   sizeParam: 'maxResults', names: {}, next: () => undefined });
+ * ```
+ */
+export function counterStrategy<Item>(spec: CounterStrategySpec<Item>): PaginationStrategy<Item> {
+  const { name, items, size, counterParam, start, sizeParam } = spec;
+  assertSelector(items, `${name}(): "items"`);
+  assertPositiveInteger(size, `${name}(): "${spec.sizeOption}"`);
+  for (const [option, value] of Object.entries(spec.names)) assertName(value, `${name}(): "${option}"`);
+  return {
+    name,
+    first(url) {
+      const params: Record<string, number> = { [counterParam]: intParam(url, counterParam, start) };
+      if (size !== undefined) params[sizeParam] = size;
+      return withParams(url, params);
+    },
+    items: (body, response) => selectItems(body, items, name, response),
+    next: spec.next,
+  };
+}

@@ -1,0 +1,16 @@
+import { type Context, compose, type Middleware } from '@sluice/core';
+
+/** The context a pipeline makes for `url`, for calling helpers such as toHttpError outside a chain. */
+export function contextFor(url: string): Context {
+  let captured: Context | undefined;
+  const grab: Middleware = {
+    name: 'grab',
+    handle(_request, context) {
+      captured = context;
+      return Promise.resolve(new Response(null));
+    },
+  };
+  void compose([grab])(url);
+  if (!captured) throw new Error('no context');
+  return captured;
+}

@@ -59,5 +59,6 @@ await check('500', async () => {
 server.close();
 
 const failed = results.filter(([, ok]) => !ok).length;
-console.log(`smoke on Node ${process.version}: ${results.length - failed} passed, ${failed} failed`);
+console.log(`smoke test of the built packages on Node ${process.version}`);
+console.log(`smoke: ${results.length - failed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

@@ -14,15 +14,16 @@ for (const [name, version] of Object.entries(parent?.optionalDependencies ?? {})
   const key = `node_modules/${name}`;
   if (packages[key]) continue;
   const [os, cpu, libc] = name.split('cli-')[1].split('-');
+  // Keys in the order npm writes them, so a later `npm install` leaves the entry as it is.
   packages[key] = {
     version,
     cpu: [cpu],
     dev: true,
+    ...(libc === 'musl' ? { libc: ['musl'] } : {}),
     license: 'MIT OR Apache-2.0',
     optional: true,
     os: [os],
     engines: { node: '>=14.21.3' },
-    ...(libc === 'musl' ? { libc: ['musl'] } : {}),
   };
   added.push(name);
 }

@@ -28,6 +28,33 @@ function flaky(failures: number, method: 'get' | 'put' | 'post' = 'get') {
 
 const fastRetry = { sleep: noSleep } as const;
 
+/** Serves GET /slow: resolves the returned promise when the request arrives, then hangs until it is aborted. */
+function hangUntilAborted(): Promise<void> {
+  const arrived = deferred();
+  server.use(
+    http.get(`${BASE}/slow`, ({ request }) => {
+      arrived.resolve();
+      return untilAborted(request.signal);
+    }),
+  );
+  return arrived.promise;
+}
+
+/** Follows a promise: `settled` turns true once it settles; `outcome` is its value or its error. */
+function track(promise: Promise<unknown>): { settled: boolean; outcome: Promise<unknown> } {
+  const tracked = {
+    settled: false,
+    outcome: promise.then(
+      (value) => value,
+      (error: unknown) => error,
+    ),
+  };
+  void tracked.outcome.then(() => {
+    tracked.settled = true;
+  });
+  return tracked;
+}
+
 describe('per-request overrides through ky options', () => {
   it('retries by default and honours retry: { limit: 0 } and retry: false per request', async () => {
     const client = createClient({ baseUrl: BASE, retry: fastRetry });
@@ -67,17 +94,30 @@ describe('per-request overrides through ky options', () => {
   });
 
   it('applies a per-request timeout as the total deadline', async () => {
-    server.use(http.get(`${BASE}/slow`, ({ request }) => untilAborted(request.signal)));
-    const error = await createClient({ baseUrl: BASE, retry: false }).get('slow', { timeout: 30 }).catch((e: unknown) => e);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const arrived = hangUntilAborted();
+    const pending = track(createClient({ baseUrl: BASE, retry: false }).get('slow', { timeout: 30 }));
+    await arrived;
+    await vi.advanceTimersByTimeAsync(29);
+    expect(pending.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(pending.settled).toBe(true);
+    const error = await pending.outcome;
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).phase).toBe('total');
   });
 
   it('applies a per-request attempt timeout', async () => {
-    server.use(http.get(`${BASE}/slow`, ({ request }) => untilAborted(request.signal)));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const arrived = hangUntilAborted();
     const client = createClient({ baseUrl: BASE, retry: false });
-    const error = await client.get('slow', { timeout: { attempt: 30 } }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'TimeoutError', phase: 'attempt' });
+    const pending = track(client.get('slow', { timeout: { attempt: 30 } }));
+    await arrived;
+    await vi.advanceTimersByTimeAsync(29);
+    expect(pending.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(pending.settled).toBe(true);
+    expect(await pending.outcome).toMatchObject({ name: 'TimeoutError', phase: 'attempt' });
   });
 
   it('throwHttpErrors: false per request returns the response', async () => {
@@ -91,10 +131,12 @@ describe('per-request overrides through ky options', () => {
   });
 
   it("a caller's abort rejects with the signal's reason, not a TimeoutError", async () => {
-    server.use(http.get(`${BASE}/slow`, ({ request }) => untilAborted(request.signal)));
+    const arrived = hangUntilAborted();
     const controller = new AbortController();
     const pending = createClient({ baseUrl: BASE }).get('slow', { signal: controller.signal });
-    setTimeout(() => controller.abort(), 5);
+    // Abort once the server holds the request, not after a guessed delay.
+    await arrived;
+    controller.abort();
     const error = await pending.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DOMException);
     expect((error as DOMException).name).toBe('AbortError');

@@ -283,6 +283,7 @@ describe('timeout over a real socket', () => {
       seen = context;
       return next(request);
     } };
+    // A real 100 ms wait on purpose: this checks the timer against a real undici socket, which fake timers would bypass.
     const pipeline = compose([spy, timeout({ total: 100 })]);
     expect(await (await pipeline(`${base}/fast`)).text()).toBe('fast');
     const error = await pipeline(`${base}/hang`).catch((e: unknown) => e);

@@ -1,11 +1,16 @@
 import { type SluiceEvent, TimeoutError } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { atlanRetry, BaseClient, ClientStateError } from '../src/atlan/base-client.js';
 import { DataApiClient } from '../src/atlan/data-api-client.js';
 
 const API = 'https://atlan.test';
+
+/** Settles only when `signal` aborts; for handlers that must hang until the client gives up. */
+function untilAborted(signal: AbortSignal): Promise<Response> {
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(HttpResponse.error()), { once: true }));
+}
 
 interface Echo {
   method: string;
@@ -36,7 +41,10 @@ const echo = http.all(`${API}/echo`, async ({ request }) => {
 
 const server = setupServer(echo);
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
+afterEach(() => {
+  server.resetHandlers();
+  vi.useRealTimers();
+});
 afterAll(() => server.close());
 
 async function loaded(options: ConstructorParameters<typeof BaseClient>[0] = {}): Promise<BaseClient> {
@@ -65,10 +73,9 @@ describe('load and close', () => {
 
     let arrived!: () => void;
     const started = new Promise<void>((resolve) => (arrived = resolve));
-    server.use(http.get(`${API}/slow`, async () => {
+    server.use(http.get(`${API}/slow`, ({ request }) => {
       arrived();
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
-      return HttpResponse.json({});
+      return untilAborted(request.signal);
     }));
     const client = await loaded();
     const pending = client.executeHttpGetRequest(`${API}/slow`);
@@ -142,12 +149,24 @@ describe('params, auth and bodies', () => {
 
 describe('timeout per call', () => {
   it('fails a slow call with a TimeoutError, and a caller abort surfaces as the abort reason', async () => {
-    server.use(http.get(`${API}/slow`, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-      return HttpResponse.json({});
+    let arrived!: () => void;
+    const started = new Promise<void>((resolve) => (arrived = resolve));
+    server.use(http.get(`${API}/slow`, ({ request }) => {
+      arrived();
+      return untilAborted(request.signal);
     }));
     const client = await loaded();
-    const error = await client.executeHttpGetRequest(`${API}/slow`, { timeout: 50 }).catch((e: unknown) => e);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let settled = false;
+    const timedOut = client.executeHttpGetRequest(`${API}/slow`, { timeout: 50 }).catch((e: unknown) => e).finally(() => {
+      settled = true;
+    });
+    await started;
+    await vi.advanceTimersByTimeAsync(49);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await timedOut;
+    vi.useRealTimers();
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ phase: 'total', timeoutMs: 50 });
 

@@ -2,7 +2,7 @@ import { ForbiddenError, type SluiceEvent } from '@sluice/core';
 import { paginatedCollection, rateLimitedApi, recorder } from '@sluice/testing';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JiraClient, type JiraWebhook } from '../src/jira/jira-client.js';
 
 const CLOUD = 'https://acme.atlassian.net';
@@ -10,7 +10,10 @@ const OAUTH = 'https://api.atlassian.com/ex/jira/cloud-1';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
+afterEach(() => {
+  server.resetHandlers();
+  vi.useRealTimers();
+});
 afterAll(() => server.close());
 
 describe('auth chosen by host', () => {
@@ -46,20 +49,30 @@ describe('concurrency limit (the semaphore)', () => {
     let inFlight = 0;
     let peak = 0;
     const release: Array<() => void> = [];
+    let held: { count: number; resolve: () => void } | undefined;
+    /** Resolves once `count` requests are held by the server. */
+    const holding = (count: number) =>
+      new Promise<void>((resolve) => {
+        if (release.length >= count) resolve();
+        else held = { count, resolve };
+      });
     server.use(
       http.get(`${CLOUD}/rest/api/3/issue/:key`, async ({ params }) => {
         inFlight++;
         peak = Math.max(peak, inFlight);
-        await new Promise<void>((resolve) => release.push(resolve));
+        await new Promise<void>((resolve) => {
+          release.push(resolve);
+          if (held && release.length >= held.count) held.resolve();
+        });
         inFlight--;
         return HttpResponse.json({ id: String(params.key), key: String(params.key) });
       }),
     );
     const jira = new JiraClient({ jiraUrl: CLOUD, email: 'me@acme.io', token: 't', maxConcurrentRequests: 3 });
     const all = Promise.all(Array.from({ length: 10 }, (_, i) => jira.getIssue(`DEMO-${i}`)));
-    // Let the handlers take what they can, then release them one by one.
+    // Wait until the server holds as many requests as the limit allows, then release them as a batch.
     for (let served = 0; served < 10; ) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await holding(Math.min(3, 10 - served));
       const batch = release.splice(0);
       served += batch.length;
       for (const resolve of batch) resolve();
@@ -72,6 +85,7 @@ describe('concurrency limit (the semaphore)', () => {
 
 describe('429 Retry-After', () => {
   it('waits for Retry-After through the rate-limit gate and finishes every request', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const limited = rateLimitedApi({
       rate: 2,
       burst: 2,
@@ -81,8 +95,28 @@ describe('429 Retry-After', () => {
     });
     server.use(...limited.handlers);
     const events: SluiceEvent[] = [];
-    const jira = new JiraClient({ jiraUrl: CLOUD, email: 'me@acme.io', token: 't', onEvent: (e) => events.push(e) });
-    const issues = await Promise.all(['A-1', 'A-2', 'A-3'].map((key) => jira.getIssue(key)));
+    let onRetry!: () => void;
+    const retried = new Promise<void>((resolve) => (onRetry = resolve));
+    const jira = new JiraClient({
+      jiraUrl: CLOUD,
+      email: 'me@acme.io',
+      token: 't',
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'retry') onRetry();
+      },
+    });
+    const pending = Promise.all(['A-1', 'A-2', 'A-3'].map((key) => jira.getIssue(key)));
+    let settled = false;
+    void pending.then(() => {
+      settled = true;
+    });
+    // The server's bucket and the client's gate both run on the faked clock: the 1 s Retry-After passes in no time.
+    await retried;
+    await vi.advanceTimersByTimeAsync(999);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const issues = await pending;
     expect(issues.map((i) => i.key)).toEqual(['A-1', 'A-2', 'A-3']);
     expect(limited.stats.limited).toBeGreaterThanOrEqual(1);
     const retries = events.filter((e): e is Extract<SluiceEvent, { type: 'retry' }> => e.type === 'retry');

@@ -1,14 +1,24 @@
 import { flakyApi, seededRandom } from '@sluice/testing';
-import { HttpResponse } from 'msw';
+import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
+afterEach(() => {
+  server.resetHandlers();
+  vi.useRealTimers();
+});
 afterAll(() => server.close());
 
 const URL_ = 'https://api.test/orders';
+
+/** Resolves when the next request to URL_ reaches the server; the request then goes on to the other handlers. */
+function nextArrival(): Promise<void> {
+  return new Promise((resolve) => {
+    server.use(http.all(URL_, () => resolve(), { once: true }));
+  });
+}
 
 async function outcomeOf(): Promise<string> {
   try {
@@ -70,21 +80,35 @@ describe('flakyApi', () => {
     const controller = new AbortController();
     const pending = fetch(URL_, { signal: controller.signal });
     const reason = new DOMException('caller gave up', 'AbortError');
-    setTimeout(() => controller.abort(reason), 5);
+    // Abort once the handler holds the request, not after a guessed delay.
+    await vi.waitFor(() => expect(api.stats.timeout).toBe(1), { interval: 1 });
+    controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
     expect(api.stats.timeout).toBe(1);
   });
 
   it('timeout with hangMs drops the connection after the hang', async () => {
-    server.use(...flakyApi({ seed: 1, failures: [{ kind: 'timeout', rate: 1 }], hangMs: 5 }).handlers);
-    await expect(fetch(URL_)).rejects.toThrow(TypeError);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    server.use(...flakyApi({ seed: 1, failures: [{ kind: 'timeout', rate: 1 }], hangMs: 5_000 }).handlers);
+    const arrived = nextArrival();
+    let settled = false;
+    const pending = fetch(URL_).finally(() => {
+      settled = true;
+    });
+    pending.catch(() => {});
+    await arrived;
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(pending).rejects.toThrow(TypeError);
   });
 
   it('slow-body sends headers and half the body at once, the rest later', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const api = flakyApi({
       seed: 1,
       failures: [{ kind: 'slow-body', rate: 1 }],
-      slowBodyMs: 10,
+      slowBodyMs: 5_000,
       respond: () => HttpResponse.text('0123456789'),
     });
     server.use(...api.handlers);
@@ -94,7 +118,16 @@ describe('flakyApi', () => {
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toBe('01234');
     let rest = '';
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+    let done = false;
+    const remaining = (async () => {
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+      done = true;
+    })();
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(done).toBe(false);
+    expect(rest).toBe('');
+    await vi.advanceTimersByTimeAsync(1);
+    await remaining;
     expect(rest).toBe('56789');
   });
 

@@ -59,7 +59,10 @@ describe('serve (node)', () => {
   it('a client abort ends a hanging handler, and close() drops open connections', async () => {
     const api = flakyApi({ seed: 1, failures: [{ kind: 'timeout', rate: 1 }], url: '/hang' });
     let released = false;
+    let arrived!: () => void;
+    const waiting = new Promise<void>((resolve) => (arrived = resolve));
     const waiter = http.get('/wait', async ({ request }) => {
+      arrived();
       await new Promise((resolve) => request.signal.addEventListener('abort', resolve, { once: true }));
       released = true;
       return HttpResponse.error();
@@ -67,11 +70,14 @@ describe('serve (node)', () => {
     running = await serve([api, waiter]);
     const controller = new AbortController();
     const pending = fetch(`${running.url}/wait`, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 10);
+    // Abort once the server holds the request, not after a guessed delay.
+    await waiting;
+    controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-    await vi.waitFor(() => expect(released).toBe(true));
+    await vi.waitFor(() => expect(released).toBe(true), { interval: 1 });
     const hanging = fetch(`${running.url}/hang`).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // close() must drop a connection the server is holding: wait until the handler has it.
+    await vi.waitFor(() => expect(api.stats.timeout).toBe(1), { interval: 1 });
     await running.close();
     running = undefined;
     expect(await hanging).toBeInstanceOf(TypeError);

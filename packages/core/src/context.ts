@@ -114,6 +114,11 @@ export interface CorrelationScope {
  */
 export interface ContextState {
   /**
+   * Secret values attached to this request by a middleware (auth adds the credentials it
+   * sets). The errors middleware and observers redact them wherever they appear.
+   */
+  secrets?: Set<string>;
+  /**
    * Why the retry middleware stopped retrying, when it stopped early (budget empty,
    * deadline, body not replayable...). The errors middleware appends it to the message.
    */

@@ -11,10 +11,12 @@ import {
   type SluiceRequestInit,
   Stack,
 } from '@sluice/core';
-import ky, { type Input, type KyInstance, type Options as KyOptions, type ResponsePromise } from 'ky';
+import ky, { type Input, type KyInstance, type Options as KyOptions, type ResponsePromise, replaceOption } from 'ky';
 import type { ClientOptions } from './options.js';
 import { type ClientRequestOptions, forKy, fromKy } from './request-options.js';
 import { standardStack } from './standard-stack.js';
+import { dropQueryKeys, mergeSearchParams } from './search-params.js';
+import { redactInputError, resolveInput } from './urls.js';
 import { checkOptions } from './validate.js';
 
 /**
@@ -85,12 +87,13 @@ export interface SluiceClient extends ClientCall {
 }
 
 const METHODS: readonly ClientMethod[] = ['get', 'post', 'put', 'patch', 'delete', 'head', 'query'];
-const ABSOLUTE = /^[a-z][\d+.a-z-]*:/i;
 
 /**
  * Creates a client: the standard chain
  * (errors · correlationId · observe · timeout.total · retry · concurrency · auth · timeout.attempt)
  * over ky, with ky's own retry, timeout and HTTP-error throwing switched off.
+ * The client's `headers` and `searchParams` go to every origin it calls: put credentials
+ * in `auth` (`bearer()`, `apiKey()`...), which is scoped, never in client headers.
  *
  * @example
  * ```ts
@@ -143,15 +146,32 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
     },
   });
 
-  const resolve = (input: Input): Input => {
-    if (typeof input !== 'string' || baseUrl === undefined || ABSOLUTE.test(input.trimStart())) return input;
-    return `${baseUrl.replace(/\/+$/, '')}/${input.replace(/^\/+/, '')}`;
+  const resolve = (input: Input): Input => resolveInput(baseUrl, input);
+  // ky appends per-request params to the client's; Sluice lets the request's keys win.
+  const clientParams = options.searchParams ?? options.ky?.searchParams;
+  const prepare = (input: Input, callOptions: ClientRequestOptions | undefined): [Input, KyOptions] => {
+    const kyOptions = forKy(callOptions, kyDefaultsMaySignal || input instanceof Request) as KyOptions;
+    let target = resolve(input);
+    const requestParams = kyOptions.searchParams;
+    if (clientParams != null && requestParams != null) {
+      const { params, removed } = mergeSearchParams(clientParams, requestParams);
+      kyOptions.searchParams = replaceOption(params) as unknown as KyOptions['searchParams'];
+      // A dict value `undefined` also removes the key from the input's own query, as ky does.
+      if (removed.size > 0 && typeof target === 'string') target = dropQueryKeys(target, removed);
+      else if (removed.size > 0 && target instanceof URL) target = dropQueryKeys(target.href, removed);
+    }
+    return [target, kyOptions];
   };
   const call =
     (method: ClientMethod | undefined): ClientCall =>
     <T>(input: Input, callOptions?: ClientRequestOptions) => {
-      const kyOptions = forKy(callOptions, kyDefaultsMaySignal || input instanceof Request) as KyOptions;
-      return (method ? kyInstance[method]<T>(resolve(input), kyOptions) : kyInstance<T>(resolve(input), kyOptions)) as ResponsePromise<T>;
+      const [target, kyOptions] = prepare(input, callOptions);
+      try {
+        return (method ? kyInstance[method]<T>(target, kyOptions) : kyInstance<T>(target, kyOptions)) as ResponsePromise<T>;
+      } catch (error) {
+        // `new Request` quotes the URL in its message, a password included: redact it.
+        throw redactInputError(error, target, redaction);
+      }
     };
 
   const client = call(undefined) as SluiceClient;

@@ -59,11 +59,23 @@ export interface TimeoutPhases {
  * ```
  */
 export interface ClientOptions {
-  /** Absolute base URL; relative inputs such as `'users/1'` are joined to it path-wise. */
+  /**
+   * Absolute http(s) base URL, without query, fragment or credentials (`user:pw@` is
+   * refused: use `auth`). Relative inputs such as `'users/1'` are joined to it path-wise;
+   * a query-only input (`'?page=2'`) goes onto it as is; `''` is the base URL itself.
+   */
   baseUrl?: string | URL;
-  /** Client headers (dict, `Headers` or tuples); per-request headers win on the same name. */
+  /**
+   * Client headers (dict, `Headers` or tuples); per-request headers win on the same name.
+   * They go to EVERY origin the client calls (absolute URLs, pagination links to other
+   * hosts): never put credentials here; use `auth` (`bearer()`, `apiKey()`...), which is scoped.
+   */
   headers?: HeadersInit;
-  /** Client search parameters (dict, tuples with repeated keys, `URLSearchParams` or string). */
+  /**
+   * Client search parameters (dict, tuples with repeated keys, `URLSearchParams` or string).
+   * A key given per request replaces all of the client's values for that key; the other
+   * client keys stay. Like `headers`, they go to every origin: no credentials here.
+   */
   searchParams?: SearchParamsOption;
   /**
    * Deadlines in ms. A number is the total deadline; `false` turns both off.

@@ -1,4 +1,5 @@
 import type { ClientOptions } from './options.js';
+import { maskUserinfo } from './urls.js';
 
 const KNOWN = new Set<string>([
   'baseUrl', 'headers', 'searchParams', 'timeout', 'correlationId', 'fetch', 'middleware', 'throwHttpErrors',
@@ -30,7 +31,15 @@ export function checkOptions(options: ClientOptions): string | undefined {
     try {
       parsed = new URL(String(options.baseUrl));
     } catch {
-      throw new TypeError(`createClient: "baseUrl" must be an absolute URL such as "https://api.example.com/v1"; got "${String(options.baseUrl)}".`);
+      throw new TypeError(
+        `createClient: "baseUrl" must be an absolute URL such as "https://api.example.com/v1"; got "${maskUserinfo(String(options.baseUrl))}".`,
+      );
+    }
+    if (parsed.username || parsed.password) {
+      // The value is not echoed: it holds a credential.
+      throw new TypeError(
+        'createClient: "baseUrl" must not carry credentials (user:password@); pass them with the "auth" option, e.g. basic(username, password) from @sluice/auth.',
+      );
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new TypeError(`createClient: "baseUrl" must use http: or https:; got "${parsed.protocol}".`);

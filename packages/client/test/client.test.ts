@@ -20,6 +20,20 @@ describe('URLs', () => {
     expect((await createClient({ baseUrl: `${BASE}/` }).get('users/3').json<Echo>()).path).toBe('/v1/users/3');
   });
 
+  it('puts query-only input onto the baseUrl path without adding a slash', async () => {
+    const page = await client.get('?page=2').json<Echo>();
+    expect(page.url).toBe(`${BASE}?page=2`);
+    expect(page.path).toBe('/v1');
+    const slashed = createClient({ baseUrl: `${BASE}/` });
+    expect((await slashed.get('?page=3').json<Echo>()).url).toBe(`${BASE}/?page=3`);
+  });
+
+  it('treats empty input as the baseUrl itself', async () => {
+    expect((await client.get('').json<Echo>()).url).toBe(BASE);
+    expect((await client.get('', { searchParams: { q: '1' } }).json<Echo>()).url).toBe(`${BASE}?q=1`);
+    expect((await createClient({ baseUrl: 'https://api.test' }).get('').json<Echo>()).url).toBe('https://api.test/');
+  });
+
   it('leaves absolute inputs and URL objects alone', async () => {
     expect((await client.get('https://api.test/other').json<Echo>()).path).toBe('/other');
     expect((await client.get(new URL('https://api.test/u')).json<Echo>()).path).toBe('/u');
@@ -67,10 +81,43 @@ describe('searchParams', () => {
     expect((await client.get('s', { searchParams }).json<Echo>()).query).toEqual(expected);
   });
 
-  it('appends per-request params to the client params', async () => {
-    const client = createClient({ baseUrl: BASE, searchParams: [['v', '2'], ['tag', 'a']] });
+  it('lets a per-request key replace every client value of that key, keeping the other client keys', async () => {
+    const client = createClient({ baseUrl: BASE, searchParams: [['v', '2'], ['tag', 'a'], ['tag', 'z']] });
     const echo = await client.get('s?from=url', { searchParams: { tag: 'b' } }).json<Echo>();
-    expect(echo.query).toEqual([['from', 'url'], ['v', '2'], ['tag', 'a'], ['tag', 'b']]);
+    expect(echo.query).toEqual([['from', 'url'], ['v', '2'], ['tag', 'b']]);
+    const plain = await client.get('s').json<Echo>();
+    expect(plain.query).toEqual([['v', '2'], ['tag', 'a'], ['tag', 'z']]);
+  });
+
+  it.each([
+    ['a dict', { k: 'req' }],
+    ['tuples', [['k', 'req']]],
+    ['a string', '?k=req'],
+    ['URLSearchParams', new URLSearchParams('k=req')],
+  ] as Array<[string, SearchParamsOption]>)('replaces a client key from per-request params given as %s', async (_, searchParams) => {
+    const client = createClient({ baseUrl: BASE, searchParams: { k: 'client', other: '1' } });
+    expect((await client.get('s', { searchParams }).json<Echo>()).query).toEqual([['other', '1'], ['k', 'req']]);
+  });
+
+  it('keeps repeated per-request values and removes a key given as undefined', async () => {
+    const client = createClient({ baseUrl: BASE, searchParams: 'k=client&keep=1' });
+    const repeated = await client.get('s', { searchParams: [['k', 'x'], ['k', 'y']] }).json<Echo>();
+    expect(repeated.query).toEqual([['keep', '1'], ['k', 'x'], ['k', 'y']]);
+    const removed = await client.get('s?k=url&a=1', { searchParams: { k: undefined } }).json<Echo>();
+    expect(removed.query).toEqual([['a', '1'], ['keep', '1']]);
+  });
+
+  it('also applies to client.request and to client params given through the ky option', async () => {
+    const client = createClient({ baseUrl: BASE, ky: { searchParams: { k: 'client' } } });
+    expect((await client.get('s').json<Echo>()).query).toEqual([['k', 'client']]);
+    expect((await client.get('s', { searchParams: { k: 'req' } }).json<Echo>()).query).toEqual([['k', 'req']]);
+    const response = await client.request('s', { searchParams: { k: 'via-request' } } as RequestInit);
+    expect(((await response.json()) as Echo).query).toEqual([['k', 'via-request']]);
+  });
+
+  it('rejects a malformed per-request tuple list with a TypeError', () => {
+    const client = createClient({ baseUrl: BASE, searchParams: { k: 'client' } });
+    expect(() => client.get('s', { searchParams: [['k', 'a', 'b']] })).toThrow(/searchParams: a list must hold \[key, value\] pairs/);
   });
 });
 

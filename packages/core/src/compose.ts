@@ -1,5 +1,6 @@
 import type { Context, ContextState, EventInput, EventListener, Middleware, Next, RequestOptions, SluiceEvent } from './context.js';
 import { createRedaction } from './redact.js';
+import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
 import type { Stack } from './stack.js';
 
 /**
@@ -159,6 +160,34 @@ function createContext(request: Request, options: RequestOptions, replayable: bo
   const listeners = new Set<EventListener>();
   let redactedBy: Context['redaction'] | undefined;
   let redactedUrl = '';
+  let scrubBy: Context['redaction'] | undefined;
+  let scrub: Scrub | undefined;
+  /**
+   * An event's errors and texts without the request's secrets (URL userinfo, secret query
+   * values, secret headers, `state.secrets`). Events without them are passed as they are;
+   * the scrubber is built on first need only, for the redaction in force.
+   */
+  const cleanEvent = (event: EventInput): EventInput => {
+    let out: Record<string, unknown> | undefined;
+    for (const [key, value] of Object.entries(event)) {
+      if (key === 'type' || (typeof value !== 'string' && !(value instanceof Error) && !(key === 'error' && value !== undefined))) continue;
+      if (!scrub || scrubBy !== context.redaction) {
+        const redaction = context.redaction;
+        scrubBy = redaction;
+        scrub = createScrub(redaction, {
+          url: context.url,
+          headers: () => secretHeaders(request.headers, redaction),
+          secrets: () => context.state.secrets,
+        });
+      }
+      const clean = scrubError(value, scrub);
+      if (clean !== value) {
+        out ??= { ...event };
+        out[key] = clean;
+      }
+    }
+    return (out ?? event) as EventInput;
+  };
   const context: Context = {
     signal: request.signal,
     callerSignal: callerGaveSignal ? request.signal : undefined,
@@ -179,7 +208,7 @@ function createContext(request: Request, options: RequestOptions, replayable: bo
         redactedUrl = redactedBy.url(context.url);
       }
       const full = {
-        ...event,
+        ...cleanEvent(event),
         method: context.method,
         url: redactedUrl,
         correlationId: context.correlationId,

@@ -1,5 +1,6 @@
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { checkSecret, readSecret, type SecretSource } from './secret-value.js';
+import { addSecrets } from './secrets.js';
 
 /**
  * Options of {@link apiKey}: exactly one of `header` or `query`, the key (or a function
@@ -17,7 +18,8 @@ export type ApiKeyOptions = AuthMiddlewareOptions & { value: SecretSource } & (
 
 /**
  * Sends an API key in a header or a query parameter to in-scope origins. The name is
- * added to the request's redaction, so the key never shows in errors or events.
+ * added to the request's redaction and the key to `context.state.secrets`, so the key
+ * never shows in errors or events.
  *
  * @example
  * ```ts
@@ -37,8 +39,9 @@ export function apiKey(options: ApiKeyOptions): AuthMiddleware {
   return createAuthMiddleware(
     {
       secretNames: [name],
-      async attach({ headers, url }) {
+      async attach({ headers, url }, context) {
         const key = await readSecret(value, 'apiKey(options): the "value" function');
+        addSecrets(context, key, encodeURIComponent(key), new URLSearchParams({ k: key }).toString().slice(2));
         if (header !== undefined) headers.set(header, key);
         else url.searchParams.set(name, key);
       },

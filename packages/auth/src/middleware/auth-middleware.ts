@@ -10,6 +10,7 @@ import {
 } from '@sluice/core';
 import { BODY_HEADERS, manualRedirectsVisible, REDIRECT_STATUSES, rebuild } from './rebuild.js';
 import { type AuthScopeOptions, originsOf } from './scope.js';
+import { addSecrets } from './secrets.js';
 
 declare module '@sluice/core' {
   interface RequestOptions {
@@ -82,7 +83,10 @@ export interface AuthBinding extends AuthScopeOptions {
  * The middleware every auth factory returns, named `auth`. It attaches credentials only
  * to requests whose origin is in scope (`baseUrl`, `origins`); follows redirects itself
  * (`redirect: 'manual'`) and re-attaches them only on the original origin; honours the
- * per-request `auth` option (`false`, or another auth for one call).
+ * per-request `auth` option (`false`, or another auth for one call). Every credential
+ * value it attaches (the `Authorization` value, a secret header or query value, and what
+ * the scheme adds itself) goes into `context.state.secrets`, for redaction in errors and
+ * events.
  *
  * @example
  * ```ts
@@ -235,6 +239,7 @@ async function exchange(
     if (dropBody) for (const name of BODY_HEADERS) headers.delete(name);
     if (credentialed) {
       attached = await scheme.attach({ headers, url }, context, env);
+      rememberAttached(scheme, headers, url, context);
     } else {
       for (const name of ['authorization', 'proxy-authorization', 'cookie', ...(scheme.secretNames ?? [])]) headers.delete(name);
       for (const name of scheme.secretNames ?? []) url.searchParams.delete(name);
@@ -258,6 +263,16 @@ async function exchange(
     else source = original.body === null ? original : await cloneForReplay(original, context, 'follow a redirect for');
     url = target;
     credentialed = target.origin === home && scope.has(target.origin);
+  }
+}
+
+/**
+ * Adds the values of the credential headers and secret query parameters present after
+ * `attach` to `context.state.secrets`, so a custom scheme's credentials are redacted too.
+ */
+function rememberAttached(scheme: AuthScheme, headers: Headers, url: URL, context: Context): void {
+  for (const name of ['authorization', 'proxy-authorization', ...(scheme.secretNames ?? [])]) {
+    addSecrets(context, headers.get(name) ?? undefined, ...url.searchParams.getAll(name));
   }
 }
 

@@ -1,5 +1,6 @@
 import { base64Utf8 } from '../util/base64.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
+import { addSecrets } from './secrets.js';
 
 /**
  * Options of {@link basic}: which origins get the credentials.
@@ -13,7 +14,8 @@ export type BasicOptions = AuthMiddlewareOptions;
 
 /**
  * Sends HTTP Basic credentials (`Authorization: Basic base64(user:password)`, UTF-8) to
- * in-scope origins.
+ * in-scope origins. The password and header value are added to `context.state.secrets`,
+ * so errors and events redact them.
  *
  * @example
  * ```ts
@@ -24,10 +26,12 @@ export function basic(username: string, password: string, options: BasicOptions 
   if (typeof username !== 'string') throw new TypeError(`basic(username, password): username must be a string, got ${typeof username}.`);
   if (username.includes(':')) throw new TypeError('basic(username, password): username must not contain ":" (RFC 7617).');
   if (typeof password !== 'string') throw new TypeError(`basic(username, password): password must be a string, got ${typeof password}.`);
-  const value = `Basic ${base64Utf8(`${username}:${password}`)}`;
+  const encoded = base64Utf8(`${username}:${password}`);
+  const value = `Basic ${encoded}`;
   return createAuthMiddleware(
     {
-      attach({ headers }) {
+      attach({ headers }, context) {
+        addSecrets(context, password, encoded, value);
         headers.set('authorization', value);
       },
     },

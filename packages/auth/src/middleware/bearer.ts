@@ -1,5 +1,6 @@
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { checkSecret, readSecret, type SecretSource } from './secret-value.js';
+import { addSecrets } from './secrets.js';
 
 /**
  * Options of {@link bearer}: which origins get the token.
@@ -14,7 +15,8 @@ export type BearerOptions = AuthMiddlewareOptions;
 /**
  * Sends `Authorization: Bearer <token>` to in-scope origins. `token` is a string or a
  * function (sync or async) called for every request. A 401 is returned as is; for tokens
- * that expire, use {@link tokenAuth}.
+ * that expire, use {@link tokenAuth}. The token and header value are added to
+ * `context.state.secrets`, so errors and events redact them.
  *
  * @example
  * ```ts
@@ -25,8 +27,11 @@ export function bearer(token: SecretSource, options: BearerOptions = {}): AuthMi
   checkSecret(token, 'bearer(token): token');
   return createAuthMiddleware(
     {
-      async attach({ headers }) {
-        headers.set('authorization', `Bearer ${await readSecret(token, 'bearer(token): the token function')}`);
+      async attach({ headers }, context) {
+        const value = await readSecret(token, 'bearer(token): the token function');
+        const header = `Bearer ${value}`;
+        addSecrets(context, value, header);
+        headers.set('authorization', header);
       },
     },
     options,

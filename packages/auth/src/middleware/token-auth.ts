@@ -4,6 +4,7 @@ import { refreshable } from '../token/challenge.js';
 import { authorizationValue, type Token, type TokenProvider } from '../token/token.js';
 import { TokenManager } from '../token/token-manager.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
+import { addSecrets } from './secrets.js';
 
 /**
  * Options of {@link tokenAuth}.
@@ -93,7 +94,9 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
     {
       async attach({ headers }, context, env) {
         const token = await manager.current(env.fetch, context.signal);
-        headers.set('authorization', authorizationValue(token));
+        const value = authorizationValue(token);
+        addSecrets(context, token.accessToken, value);
+        headers.set('authorization', value);
         return token;
       },
       async recover(response, attached, context, env) {

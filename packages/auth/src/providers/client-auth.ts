@@ -73,7 +73,8 @@ export function resolveClientAuth(options: ClientAuthOptions, where: string): Cl
 /**
  * Makes the client-authentication part of token calls: adds the Basic header, the
  * secret to the form, or a fresh RFC 7523 assertion (iss = sub = clientId, aud, jti,
- * iat, exp = iat + 60 s) signed with jose.
+ * iat, exp = iat + 60 s) signed with jose. Returns the secret values to scrub from
+ * errors: the secret (raw and encoded), the Basic header value and its base64, or the assertion.
  */
 export function clientAuthenticator(options: ClientAuthOptions, method: ClientAuthMethod, tokenUrl: string, clock: () => number) {
   let keyPromise: Promise<{ key: CryptoKey | Uint8Array; alg: string }> | undefined;
@@ -87,13 +88,14 @@ export function clientAuthenticator(options: ClientAuthOptions, method: ClientAu
   return async function authenticate(params: URLSearchParams, headers: Headers): Promise<string[]> {
     const { clientId, clientSecret = '' } = options;
     if (method === 'client_secret_basic') {
-      headers.set('authorization', `Basic ${base64Utf8(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`);
-      return [clientSecret];
+      const encoded = base64Utf8(`${formEncode(clientId)}:${formEncode(clientSecret)}`);
+      headers.set('authorization', `Basic ${encoded}`);
+      return secretForms(clientSecret, encoded, `Basic ${encoded}`);
     }
     if (method === 'client_secret_post') {
       params.set('client_id', clientId);
       params.set('client_secret', clientSecret);
-      return [clientSecret];
+      return secretForms(clientSecret);
     }
     params.set('client_id', clientId);
     if (method === 'none') return [];
@@ -113,6 +115,11 @@ export function clientAuthenticator(options: ClientAuthOptions, method: ClientAu
     params.set('client_assertion', assertion);
     return [assertion];
   };
+}
+
+/** The secret as sent and as it may be echoed back (form- and URI-encoded), plus other values, without duplicates. */
+function secretForms(secret: string, ...more: string[]): string[] {
+  return [...new Set([secret, formEncode(secret), encodeURIComponent(secret), ...more])];
 }
 
 /** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 §2.3.1). */

@@ -63,7 +63,7 @@ export function refreshTokenGrant(options: RefreshTokenGrantOptions): TokenProvi
     const params = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
     if (scope) params.set('scope', scope);
     const headers = new Headers();
-    const secrets = [refreshToken, ...(await authenticate(params, headers))];
+    const secrets = [refreshToken, encodeURIComponent(refreshToken), ...(await authenticate(params, headers))];
     const { scope: _granted, ...token } = await callTokenEndpoint({ tokenUrl, params, headers, secrets, fetch: options.fetch, clock }, context);
     if (token.refreshToken && token.refreshToken !== refreshToken) {
       latest = token.refreshToken;

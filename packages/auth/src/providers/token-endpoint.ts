@@ -32,12 +32,13 @@ export async function callTokenEndpoint(call: TokenCall, context: TokenRequestCo
     response = await fetchImpl(request, { signal: context.signal });
   } catch (error) {
     if (context.signal.aborted && context.signal.reason instanceof AuthError) throw context.signal.reason;
-    throw new AuthError(`The token endpoint ${where} could not be reached: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new AuthError(`The token endpoint ${where} could not be reached: ${redactText(error instanceof Error ? error.message : String(error), call.secrets)}`, { cause: error });
   }
   const text = await response.text().catch(() => '');
   const body = scrub(text, call.secrets);
   if (!response.ok) {
-    throw new AuthError(`The token endpoint ${where} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${describe(text)}`, {
+    const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    throw new AuthError(`The token endpoint ${where} answered ${redactText(status, call.secrets)}${describe(text, call.secrets)}`, {
       status: response.status,
       body,
     });
@@ -62,31 +63,47 @@ export async function callTokenEndpoint(call: TokenCall, context: TokenRequestCo
   };
 }
 
-/** `: error (description)` from an OAuth2 error body, if it has one. */
-function describe(text: string): string {
+/**
+ * `: error (description)` from an OAuth2 error body, if it has one, with the known
+ * secret values replaced (servers may echo what they were sent).
+ */
+function describe(text: string, secrets: readonly string[]): string {
+  let json: { error?: unknown; error_description?: unknown };
   try {
-    const json = JSON.parse(text) as { error?: unknown; error_description?: unknown };
-    if (typeof json.error !== 'string') return '';
-    const detail = typeof json.error_description === 'string' ? ` (${json.error_description.slice(0, 200)})` : '';
-    return `: ${json.error}${detail}`;
+    json = JSON.parse(text) as typeof json;
   } catch {
     return '';
   }
+  if (typeof json !== 'object' || json === null || typeof json.error !== 'string') return '';
+  const error = redactText(json.error, secrets).slice(0, 100);
+  const detail = typeof json.error_description === 'string' ? ` (${redactText(json.error_description, secrets).slice(0, 200)})` : '';
+  return `: ${error}${detail}`;
 }
 
 /** The body with secret JSON fields and known secret values replaced, capped at 8 KiB. */
 function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
+  let out: string;
   try {
-    const json = JSON.parse(text) as unknown;
-    if (json && typeof json === 'object' && !Array.isArray(json)) {
-      const copy: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(json)) copy[key] = SECRET_FIELDS.has(key) ? REDACTED : value;
-      out = JSON.stringify(copy);
-    }
+    out = JSON.stringify(scrubJson(JSON.parse(text) as unknown, secrets, 0));
   } catch {
-    // not JSON: scrub the raw text below
+    out = redactText(text, secrets);
   }
-  out = createRedaction().text(out, secrets);
+  // The serialised form may escape a secret differently from its raw text: scrub it too.
+  out = redactText(out, [...secrets, ...secrets.map((secret) => JSON.stringify(secret).slice(1, -1))]);
   return out.length > 8192 ? `${out.slice(0, 8192)}…` : out;
+}
+
+/** A copy of parsed JSON with secret fields and known secret values in strings replaced. */
+function scrubJson(value: unknown, secrets: readonly string[], depth: number): unknown {
+  if (typeof value === 'string') return redactText(value, secrets);
+  if (typeof value !== 'object' || value === null || depth > 20) return value;
+  if (Array.isArray(value)) return value.map((item) => scrubJson(item, secrets, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = SECRET_FIELDS.has(key) ? REDACTED : scrubJson(item, secrets, depth + 1);
+  return copy;
+}
+
+/** `text` with every known secret value replaced, longest first (one may contain another). */
+function redactText(text: string, secrets: readonly string[]): string {
+  return createRedaction().text(text, [...secrets].sort((a, b) => b.length - a.length));
 }

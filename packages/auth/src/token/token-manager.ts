@@ -14,13 +14,22 @@ export interface TokenManagerOptions {
   clock: () => number;
 }
 
+/** One refresh in flight: who waits for it, and how to call it off. */
+interface Flight {
+  readonly promise: Promise<Token>;
+  readonly controller: AbortController;
+  waiters: number;
+  settled: boolean;
+}
+
 /**
  * Keeps one token fresh for any number of concurrent requests: a single refresh in
  * flight at a time (joined by everyone who needs it), re-checked under a lock against the
- * shared store so clients sharing the store refresh once.
+ * shared store so clients sharing the store refresh once. When every request waiting
+ * for a refresh has aborted, the refresh is aborted too (its token call and timer end).
  */
 export class TokenManager {
-  private inflight: Promise<Token> | undefined;
+  private flight: Flight | undefined;
   /** How many times the provider was asked for a token (for tests and stats). */
   calls = 0;
 
@@ -28,10 +37,10 @@ export class TokenManager {
 
   /** A usable token: waits for a running refresh, else reads the store, else refreshes. */
   async current(fetch: FetchLike, signal: AbortSignal): Promise<Token> {
-    if (this.inflight) return untilAborted(this.inflight, signal);
+    if (this.flight) return this.wait(this.flight, signal);
     const stored = await this.options.store.get(this.options.key);
     if (stored && !this.expiring(stored)) return stored;
-    return untilAborted(this.renew(stored, fetch), signal);
+    return this.wait(this.renew(stored, fetch), signal);
   }
 
   /**
@@ -39,33 +48,53 @@ export class TokenManager {
    * already replaced, else a refreshed one (single flight).
    */
   async replacement(rejected: Token, fetch: FetchLike, signal: AbortSignal): Promise<Token> {
-    if (this.inflight) return untilAborted(this.inflight, signal);
+    if (this.flight) return this.wait(this.flight, signal);
     const stored = await this.options.store.get(this.options.key);
     if (stored && stored.accessToken !== rejected.accessToken && !this.expiring(stored)) return stored;
-    return untilAborted(this.renew(rejected, fetch), signal);
+    return this.wait(this.renew(rejected, fetch), signal);
   }
 
   private expiring(token: Token): boolean {
     return isExpiring(token, this.options.skewMs, this.options.clock());
   }
 
-  private renew(stale: Token | undefined, fetch: FetchLike): Promise<Token> {
-    if (this.inflight) return this.inflight;
-    const { lock, key } = this.options;
-    const refresh = lock.run(key, () => this.refreshUnderLock(stale, fetch));
-    this.inflight = refresh;
-    const clear = () => {
-      if (this.inflight === refresh) this.inflight = undefined;
-    };
-    refresh.then(clear, clear);
-    return refresh;
+  /** Waits for `flight` until `signal` aborts; the last waiter to leave early aborts the refresh. */
+  private async wait(flight: Flight, signal: AbortSignal): Promise<Token> {
+    flight.waiters++;
+    try {
+      return await untilAborted(flight.promise, signal);
+    } finally {
+      flight.waiters--;
+      if (flight.waiters === 0 && !flight.settled) this.abandon(flight);
+    }
   }
 
-  private async refreshUnderLock(stale: Token | undefined, fetch: FetchLike): Promise<Token> {
+  private abandon(flight: Flight): void {
+    if (this.flight === flight) this.flight = undefined;
+    flight.controller.abort(new AuthError('The token refresh was abandoned: every request waiting for it was aborted.'));
+  }
+
+  private renew(stale: Token | undefined, fetch: FetchLike): Flight {
+    if (this.flight) return this.flight;
+    const { lock, key } = this.options;
+    const controller = new AbortController();
+    const promise = lock.run(key, () => this.refreshUnderLock(stale, fetch, controller));
+    const flight: Flight = { promise, controller, waiters: 0, settled: false };
+    this.flight = flight;
+    const done = () => {
+      flight.settled = true;
+      if (this.flight === flight) this.flight = undefined;
+    };
+    promise.then(done, done);
+    return flight;
+  }
+
+  private async refreshUnderLock(stale: Token | undefined, fetch: FetchLike, controller: AbortController): Promise<Token> {
+    if (controller.signal.aborted) throw controller.signal.reason;
     const { provider, store, key, timeoutMs } = this.options;
     const latest = await store.get(key);
     if (latest && latest.accessToken !== stale?.accessToken && !this.expiring(latest)) return latest;
-    const controller = new AbortController();
+    if (controller.signal.aborted) throw controller.signal.reason;
     const timer = setTimeout(
       () => controller.abort(new AuthError(`The token provider did not answer within ${timeoutMs} ms.`)),
       timeoutMs,

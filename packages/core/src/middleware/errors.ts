@@ -13,6 +13,7 @@ import {
   UnauthorizedError,
 } from '../errors.js';
 import { createRedaction, DEFAULT_SECRET_NAMES, REDACTED, type Redaction } from '../redact.js';
+import { BODY_SECRET_KEYS, createScrub, type Scrub, scrubError, secretHeaders } from '../scrub.js';
 import { serverDelay } from '../retry/retry-after.js';
 
 /**
@@ -42,8 +43,6 @@ export interface ErrorsOptions {
 
 /** How many bytes of an error response's body are read for its preview. */
 const PREVIEW_BYTES = 8 * 1024;
-/** JSON keys hidden in body previews on top of the secret header/query names. */
-const BODY_SECRET_KEYS = ['password', 'client_secret', 'refresh_token', 'id_token', 'secret'];
 
 /**
  * The outermost middleware: maps every failure, once, into the typed hierarchy rooted
@@ -89,7 +88,7 @@ export function errors(options: ErrorsOptions = {}): Middleware {
     name: 'errors',
     async handle(request, context, next) {
       context.redaction = redaction;
-      const scrub = scrubberFor(request, redaction);
+      const scrub = scrubberFor(request, redaction, context);
       let response: Response;
       try {
         response = await next(request);
@@ -103,6 +102,10 @@ export function errors(options: ErrorsOptions = {}): Middleware {
         mapped = (map ? await custom(map, response, context) : undefined) ?? (await toHttpError(response, context, { scrub }));
       } catch (error) {
         throw mapThrown(error, request, context, scrub);
+      } finally {
+        // The response is not returned: a body nobody read is cancelled, so whatever holds
+        // it (a concurrency slot with release: 'body', a socket) is freed.
+        discard(response);
       }
       throw mapThrown(mapped, request, context, scrub);
     },
@@ -147,13 +150,13 @@ export interface ToHttpErrorOptions {
  */
 export async function toHttpError(response: Response, context: Context, options: ToHttpErrorOptions = {}): Promise<HttpError> {
   const redaction = context.redaction;
-  const scrub = options.scrub ?? scrubberFor(undefined, redaction, context.url);
+  const scrub = options.scrub ?? scrubberFor(undefined, redaction, context);
   const init: HttpErrorInit = {
     status: response.status,
     statusText: response.statusText,
     method: context.method,
     url: redaction.url(context.url),
-    headers: redaction.headers(response.headers),
+    headers: scrubValues(redaction.headers(response.headers), scrub),
     body: await readPreview(response, context.signal, redaction, scrub),
     attempts: context.attempt,
     correlationId: context.correlationId,
@@ -168,6 +171,14 @@ export async function toHttpError(response: Response, context: Context, options:
   if (status === 429) return new RateLimitError({ ...init, retryAfter: options.retryAfter ?? serverDelay(response.headers) });
   if (status >= 500 && status < 600) return new ServerError(init);
   return new HttpError(init);
+}
+
+/** Header values with the request's secrets removed (a server may echo a credential). */
+function scrubValues(headers: Record<string, string>, scrub: Scrub): Record<string, string> {
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== REDACTED) headers[name] = scrub(value);
+  }
+  return headers;
 }
 
 /**
@@ -205,16 +216,25 @@ async function custom(
   context: Context,
 ): Promise<SluiceError | undefined> {
   const copy = response.clone();
-  const result: unknown = await map(copy, context);
-  if (result === undefined || result === null) {
-    if (!copy.bodyUsed && !copy.body?.locked) copy.body?.cancel().catch(() => {});
-    return undefined;
+  let result: unknown;
+  try {
+    result = await map(copy, context);
+  } finally {
+    // Whatever map returned or threw, its copy is done with; the caller cancels the original.
+    discard(copy);
   }
+  if (result === undefined || result === null) return undefined;
   if (result instanceof SluiceError) return result;
   const detail = result instanceof Error ? `${result.name}: ${result.message}` : typeof result;
   return new SluiceError(`errors(): "map" returned something that is not a SluiceError (${detail}); extend SluiceError`, {
     cause: result,
   });
+}
+
+/** Cancels a body nobody read (not awaited: cancelling one branch of a tee settles only once both are done). */
+function discard(response: Response): void {
+  const body = response.body;
+  if (body && !response.bodyUsed && !body.locked) body.cancel().catch(() => undefined);
 }
 
 /** 2xx, 304, a 3xx the caller asked to see (`redirect: 'manual'`), and opaque responses. */
@@ -225,7 +245,7 @@ function passesThrough(response: Response, request: Request): boolean {
 }
 
 /** Maps anything thrown below (or built here) exactly once. */
-function mapThrown(error: unknown, request: Request, context: Context, scrub: (text: string) => string): unknown {
+function mapThrown(error: unknown, request: Request, context: Context, scrub: Scrub): unknown {
   const callerSignal = context.callerSignal;
   if (callerSignal?.aborted) return callerSignal.reason;
   const note = context.state.retryStopped;
@@ -235,12 +255,12 @@ function mapThrown(error: unknown, request: Request, context: Context, scrub: (t
       error.attempts = context.attempt;
     }
     rewriteMessage(error, scrub(error.message) + (note && !error.message.includes(note) ? ` (${note})` : ''));
-    if (error.cause !== undefined) error.cause = sanitize(error.cause, scrub, 0);
+    if (error.cause !== undefined) error.cause = scrubError(error.cause, scrub, 0);
     return error;
   }
   const where = `${request.method} ${context.redaction.url(request.url)}`;
   const suffix = note ? ` (${note})` : '';
-  const options = { cause: sanitize(error, scrub, 0), correlationId: context.correlationId };
+  const options = { cause: scrubError(error, scrub, 0), correlationId: context.correlationId };
   if (isNetworkFailure(error)) {
     const failure = new NetworkError(`${where} failed: network error (${describe(error, scrub)})${suffix}`, options);
     failure.attempts = context.attempt;
@@ -257,7 +277,7 @@ function rewriteMessage(error: Error, message: string): void {
 }
 
 /** `TypeError: fetch failed ← Error: connect ECONNREFUSED 127.0.0.1:1`, redacted. */
-function describe(error: unknown, scrub: (text: string) => string): string {
+function describe(error: unknown, scrub: Scrub): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
@@ -273,112 +293,20 @@ function describe(error: unknown, scrub: (text: string) => string): string {
 }
 
 /**
- * A copy of an error whose message, stack and string fields (down the `cause` chain and
- * inside `errors` of an AggregateError) no longer hold a secret. The original object is
- * returned when it holds none.
+ * A scrubber for one request's secrets: the URL (userinfo password, secret query values),
+ * the secret header values of `request` (read now: headers may change later) and the
+ * values middlewares add to `context.state.secrets` (read when first used).
  */
-function sanitize(value: unknown, scrub: (text: string) => string, depth: number): unknown {
-  if (typeof value === 'string') return scrub(value);
-  if (Array.isArray(value)) {
-    const items = value.map((item) => sanitize(item, scrub, depth + 1));
-    return items.every((item, index) => item === value[index]) ? value : items;
-  }
-  if (!(value instanceof Error)) return value;
-  if (depth > 5) return undefined;
-  const fields = new Map<string, unknown>();
-  let changed = false;
-  for (const key of Object.getOwnPropertyNames(value)) {
-    const original = (value as unknown as Record<string, unknown>)[key];
-    const clean = key === 'cause' || key === 'errors' || typeof original === 'string' ? sanitize(original, scrub, depth + 1) : original;
-    fields.set(key, clean);
-    if (clean !== original) changed = true;
-  }
-  const message = scrub(value.message);
-  if (!changed && message === value.message) return value;
-  const copy = new Error(message);
-  if (Object.hasOwn(value, 'message')) Object.setPrototypeOf(copy, Object.getPrototypeOf(value));
-  else Object.defineProperty(copy, 'name', { value: value.name, writable: true, configurable: true });
-  for (const [key, clean] of fields) {
-    Object.defineProperty(copy, key, { value: clean, writable: true, configurable: true, enumerable: key !== 'stack' && key !== 'message' });
-  }
-  if (!fields.has('stack')) Object.defineProperty(copy, 'stack', { value: scrub(String(value.stack)), writable: true, configurable: true });
-  return copy;
-}
-
-/**
- * A function that removes the secrets of one request from free text: the raw URL (made
- * redacted), the userinfo password, the values of secret query parameters and headers.
- */
-function scrubberFor(request: Request | undefined, redaction: Redaction, url: string = request?.url ?? ''): (text: string) => string {
-  // Only the secret header values are read now (headers may change later); the rest is
-  // built on first use, which is on the error path only.
-  const headerSecrets: Array<readonly [string, string]> = [];
-  if (request) {
-    for (const [name, value] of request.headers) if (redaction.names.has(name)) headerSecrets.push([name, value]);
-  }
-  let scrub: ((text: string) => string) | undefined;
-  return (text) => {
-    scrub ??= buildScrubber(headerSecrets, redaction, url);
-    return scrub(text);
-  };
-}
-
-function buildScrubber(
-  headerSecrets: ReadonlyArray<readonly [string, string]>,
-  redaction: Redaction,
-  url: string,
-): (text: string) => string {
-  const values = new Set<string>();
-  const add = (value: string) => {
-    values.add(value);
-    values.add(encodeURIComponent(value));
-    values.add(new URLSearchParams({ v: value }).toString().slice(2));
-  };
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed) {
-    if (parsed.password) add(decodeURIComponent(parsed.password));
-    for (const [key, value] of parsed.searchParams) if (redaction.names.has(key.toLowerCase())) add(value);
-  }
-  for (const [name, value] of headerSecrets) {
-    add(value);
-    const credentials = /^\S+\s+(\S.*)$/.exec(value)?.[1];
-    if (credentials) add(credentials);
-    if (name === 'cookie') for (const pair of value.split(';')) add(pair.split('=').slice(1).join('=').trim());
-  }
-  const safeUrl = url ? redaction.url(url) : '';
-  const patterns = secretAssignments(redaction.names);
-  return (text) => {
-    let out = url && safeUrl !== url ? text.split(url).join(safeUrl) : text;
-    out = redaction.text(out, values);
-    for (const pattern of patterns) out = out.replace(pattern, (_whole, head: string) => `${head}${REDACTED}`);
-    return out;
-  };
-}
-
-/**
- * Patterns that hide the value assigned to a secret name in free text: JSON
- * (`"token": "…"`), a header line (`Authorization: Bearer …`) and a query or form
- * (`api_key=…`).
- */
-function secretAssignments(names: ReadonlySet<string>): RegExp[] {
-  const any = [...names, ...BODY_SECRET_KEYS].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  return [
-    new RegExp(`("(?:${any})"\\s*:\\s*")(?!\\[REDACTED\\])(?:[^"\\\\]|\\\\.)*`, 'gi'),
-    new RegExp(`(^[ \\t]*(?:${any})[ \\t]*:[ \\t]*)(?!\\[REDACTED\\])[^\\r\\n]*`, 'gim'),
-    new RegExp(`((?:^|[?&\\s;,])(?:${any})=)(?!%5BREDACTED%5D|\\[REDACTED\\])[^&\\s;,"]*`, 'gi'),
-  ];
+function scrubberFor(request: Request | undefined, redaction: Redaction, context: Context, url: string = request?.url ?? context.url): Scrub {
+  const headerSecrets = request ? secretHeaders(request.headers, redaction) : [];
+  return createScrub(redaction, { url, headers: () => headerSecrets, secrets: () => context.state.secrets });
 }
 
 async function readPreview(
   response: Response,
   signal: AbortSignal,
   redaction: Redaction,
-  scrub: (text: string) => string,
+  scrub: Scrub,
 ): Promise<unknown> {
   const body = response.body;
   if (!body || response.bodyUsed || body.locked) return undefined;
@@ -429,7 +357,7 @@ async function readPreview(
   return done ? scrub(text) : `${scrub(text)}… [truncated at ${PREVIEW_BYTES} bytes]`;
 }
 
-function redactJson(value: unknown, names: ReadonlySet<string>, scrub: (text: string) => string, depth: number): unknown {
+function redactJson(value: unknown, names: ReadonlySet<string>, scrub: Scrub, depth: number): unknown {
   if (typeof value === 'string') return scrub(value);
   if (value === null || typeof value !== 'object' || depth > 64) return value;
   if (Array.isArray(value)) return value.map((item) => redactJson(item, names, scrub, depth + 1));

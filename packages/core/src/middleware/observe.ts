@@ -42,7 +42,9 @@ const timings = new WeakMap<Response, Timing>();
  * `attempt` after each network attempt (emitted by the pipeline's terminal), events of
  * other middlewares (such as `retry`), then exactly one of `response` or `error`, both
  * with `durationMs`. Every event carries the method, redacted URL, correlation id and
- * attempt number. A listener that throws is reported to `onListenerError` (default:
+ * attempt number. An event's `error` (and its `cause` chain) is a copy without the
+ * request's secrets: secret query values, URL passwords, secret headers and the values in
+ * `context.state.secrets`; an error holding none is passed as it is. A listener that throws is reported to `onListenerError` (default:
  * `console.error`) and never breaks the request.
  *
  * @example

@@ -180,69 +180,76 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
       throw error;
     };
 
-    // What failed, and is it the kind of failure we retry?
+    // What failed, and is it the kind of failure we retry? Whatever throws here (retryOn,
+    // backoff, a RateLimitError) leaves the response unreturned: its body is cancelled.
     let kind: RetryCostKind;
     let reason: string;
-    if (response) {
-      const forced = attempt <= s.limit && s.retryOn ? await askRetryOn(s.retryOn, response, context) : undefined;
-      if (forced === false) return stop();
-      if (forced === undefined) {
-        if (!s.statuses.has(response.status)) return stop();
-        if (!methodRetryable) return stop(notIdempotent(method));
-      }
-      kind = 'response';
-      reason = forced ? `retryOn asked for a retry (status ${response.status})` : `status ${response.status}`;
-    } else {
-      const failure = classify(error, context);
-      if (!failure) return stop();
-      if (!methodRetryable) return stop(notIdempotent(method));
-      kind = failure.kind;
-      reason = failure.reason;
-    }
-
-    if (attempt > s.limit) return stop();
-    if (!replayable) {
-      return stop(
-        `not retried: the request body is a one-shot stream; pass a "bodyFactory" option to make it replayable`,
-      );
-    }
-
-    // How long to wait: the server's delay on 429/503, else the backoff schedule.
-    const now = s.clock();
-    const remaining = deadline - now;
-    const fromServer = response && SERVER_DELAY_STATUSES.has(response.status) ? serverDelay(response.headers, now) : undefined;
+    let fromServer: number | undefined;
     let delay: number;
-    if (fromServer !== undefined && response) {
-      if (fromServer > s.maxRetryAfter) {
-        throw await rateLimitError(
-          response,
-          context,
-          fromServer,
-          `not retried: the server asked to wait ${fromServer} ms, more than maxRetryAfter (${s.maxRetryAfter} ms)`,
-        );
+    try {
+      if (response) {
+        const forced = attempt <= s.limit && s.retryOn ? await askRetryOn(s.retryOn, response, context) : undefined;
+        if (forced === false) return stop();
+        if (forced === undefined) {
+          if (!s.statuses.has(response.status)) return stop();
+          if (!methodRetryable) return stop(notIdempotent(method));
+        }
+        kind = 'response';
+        reason = forced ? `retryOn asked for a retry (status ${response.status})` : `status ${response.status}`;
+      } else {
+        const failure = classify(error, context);
+        if (!failure) return stop();
+        if (!methodRetryable) return stop(notIdempotent(method));
+        kind = failure.kind;
+        reason = failure.reason;
       }
-      if (fromServer >= remaining) {
-        throw await rateLimitError(
-          response,
-          context,
-          fromServer,
-          `not retried: the server asked to wait ${fromServer} ms, past the maxElapsed deadline (${Math.max(0, Math.round(remaining))} ms left of ${s.maxElapsed} ms)`,
-        );
-      }
-      delay = fromServer;
-    } else {
-      delay = s.backoff(attempt, context);
-      if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
-        throw new TypeError(`retry: "backoff" must return a finite number of ms ≥ 0, got ${String(delay)} for retry ${attempt}.`);
-      }
-      const gateWait = s.gate ? s.gate.closedFor(origin) : 0;
-      if (Math.max(delay, gateWait) >= remaining) {
-        return stop(`retry stopped: the maxElapsed budget of ${s.maxElapsed} ms would run out before the next attempt`);
-      }
-    }
 
-    if (s.budget && !s.budget.tryWithdraw(kind)) {
-      return stop(`retry budget exhausted (${s.budget.available} of ${s.budget.capacity} tokens left)`);
+      if (attempt > s.limit) return stop();
+      if (!replayable) {
+        return stop(
+          `not retried: the request body is a one-shot stream; pass a "bodyFactory" option to make it replayable`,
+        );
+      }
+
+      // How long to wait: the server's delay on 429/503, else the backoff schedule.
+      const now = s.clock();
+      const remaining = deadline - now;
+      fromServer = response && SERVER_DELAY_STATUSES.has(response.status) ? serverDelay(response.headers, now) : undefined;
+      if (fromServer !== undefined && response) {
+        if (fromServer > s.maxRetryAfter) {
+          throw await rateLimitError(
+            response,
+            context,
+            fromServer,
+            `not retried: the server asked to wait ${fromServer} ms, more than maxRetryAfter (${s.maxRetryAfter} ms)`,
+          );
+        }
+        if (fromServer >= remaining) {
+          throw await rateLimitError(
+            response,
+            context,
+            fromServer,
+            `not retried: the server asked to wait ${fromServer} ms, past the maxElapsed deadline (${Math.max(0, Math.round(remaining))} ms left of ${s.maxElapsed} ms)`,
+          );
+        }
+        delay = fromServer;
+      } else {
+        delay = s.backoff(attempt, context);
+        if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
+          throw new TypeError(`retry: "backoff" must return a finite number of ms ≥ 0, got ${String(delay)} for retry ${attempt}.`);
+        }
+        const gateWait = s.gate ? s.gate.closedFor(origin) : 0;
+        if (Math.max(delay, gateWait) >= remaining) {
+          return stop(`retry stopped: the maxElapsed budget of ${s.maxElapsed} ms would run out before the next attempt`);
+        }
+      }
+
+      if (s.budget && !s.budget.tryWithdraw(kind)) {
+        return stop(`retry budget exhausted (${s.budget.available} of ${s.budget.capacity} tokens left)`);
+      }
+    } catch (thrown) {
+      if (response) discard(response);
+      throw thrown;
     }
 
     context.emit({ type: 'retry', reason, delayMs: delay });

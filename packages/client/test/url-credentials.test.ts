@@ -1,0 +1,82 @@
+import { inspect } from 'node:util';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../src/index.js';
+import { BASE, type Echo, echoHandler } from './helpers.js';
+
+const server = setupServer(echoHandler);
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const SECRET = 'pa55-w0rd-S3cret';
+
+/** Everything a log line could show of an error. */
+function shown(error: unknown): string {
+  const e = error as Error;
+  return [e.message, String(e), e.stack ?? '', inspect(e), JSON.stringify(e)].join('\n');
+}
+
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('a password in the URL never leaks', () => {
+  it.each([
+    ['user:password', `https://user:${SECRET}@api.test/v1`],
+    ['a percent-encoded password', `https://user:${encodeURIComponent(`${SECRET} x`)}@api.test/v1`],
+    ['a URL object', new URL(`https://user:${SECRET}@api.test/v1`)],
+  ])('createClient rejects a baseUrl with %s, without echoing it', (_, baseUrl) => {
+    const error = thrown(() => createClient({ baseUrl }));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/"baseUrl" must not carry credentials \(user:password@\); pass them with the "auth" option/);
+    expect(shown(error)).not.toContain(SECRET);
+  });
+
+  it('rejects a baseUrl with only a user name too', () => {
+    expect(() => createClient({ baseUrl: 'https://token-user@api.test' })).toThrow(/must not carry credentials/);
+  });
+
+  it('masks userinfo when echoing an unparsable baseUrl', () => {
+    const error = thrown(() => createClient({ baseUrl: `//user:${SECRET}@api.test/v1` }));
+    expect((error as Error).message).toMatch(/must be an absolute URL .* got "\/\/\[REDACTED\]@api\.test\/v1"/);
+    expect(shown(error)).not.toContain(SECRET);
+  });
+
+  it.each([
+    ['an absolute string', `https://user:${SECRET}@api.test/x?token=tok-value-1`],
+    ['a URL object', new URL(`https://user:${SECRET}@api.test/x?token=tok-value-1`)],
+  ])('a request to %s with credentials fails with a redacted TypeError', (_, input) => {
+    const client = createClient({ baseUrl: BASE, searchParams: { a: '1' } });
+    for (const run of [() => client.get(input), () => client(input, { searchParams: { b: '2' } })]) {
+      const error = thrown(run);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toContain('credentials');
+      expect((error as Error).message).toContain('https://user:%5BREDACTED%5D@api.test/x?token=%5BREDACTED%5D');
+      expect(shown(error)).not.toContain(SECRET);
+      expect(shown(error)).not.toContain('tok-value-1');
+    }
+  });
+
+  it('client.request redacts it the same way', async () => {
+    const client = createClient({ baseUrl: BASE });
+    const viaRequest = await Promise.resolve()
+      .then(() => client.request(`https://user:${SECRET}@api.test/x`))
+      .catch((error: unknown) => error);
+    expect(viaRequest).toBeInstanceOf(TypeError);
+    expect(shown(viaRequest)).not.toContain(SECRET);
+  });
+
+  it('redacts a secret named in the client options and keeps unrelated errors as they are', async () => {
+    const client = createClient({ baseUrl: BASE, secrets: ['sig'] });
+    const error = thrown(() => client.get(`https://u:${SECRET}@api.test/x?sig=sig-value-9`));
+    expect(shown(error)).not.toContain('sig-value-9');
+    // A good request still goes through.
+    expect((await client.get('ok').json<Echo>()).path).toBe('/v1/ok');
+  });
+});

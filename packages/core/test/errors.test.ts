@@ -21,7 +21,7 @@ import {
 import { HttpResponse, http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { contextFor } from './helpers.js';
+import { contextFor, failure } from './helpers.js';
 
 const API = 'https://api.test';
 
@@ -52,14 +52,6 @@ function answering(make: () => Response): Middleware {
   return { name: 'answering', handle: () => Promise.resolve(make()) };
 }
 
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 /** A port that refuses connections: a server bound to port 0, then closed. */
 async function closedPort(): Promise<number> {

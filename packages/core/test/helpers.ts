@@ -14,3 +14,13 @@ export function contextFor(url: string): Context {
   if (!captured) throw new Error('no context');
   return captured;
 }
+
+/** The error `promise` rejects with; throws if it resolves. */
+export async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the request to fail');
+}

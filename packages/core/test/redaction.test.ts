@@ -18,7 +18,7 @@ import {
 import { HttpResponse, http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { contextFor } from './helpers.js';
+import { contextFor, failure } from './helpers.js';
 
 const API = 'https://api.test';
 const SECRETS = {
@@ -68,14 +68,6 @@ function expectNoSecret(error: unknown, secrets: readonly string[] = Object.valu
   }
 }
 
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 function secretRequestInit(): RequestInit {
   return {

@@ -2,6 +2,7 @@ import { compose, concurrency, errors, type Middleware, retry, SluiceError } fro
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { failure } from './helpers.js';
 
 // Every path of errors() and retry() that does not hand the response back must cancel its
 // body, or a concurrency slot held until the body ends (release: 'body') is never freed.
@@ -25,14 +26,6 @@ function withLimiter(outer: Middleware[]) {
   return { pipeline: compose([...outer, limiter]), limiter };
 }
 
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 /** The slot is free again and the next request gets it. */
 async function expectSlotFreed(

@@ -15,6 +15,7 @@ import {
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { failure } from './helpers.js';
 
 // Values a middleware attaches to `context.state.secrets` (auth adds the credentials it
 // sets) never appear in an error or in an event; nor do secret query values and
@@ -48,14 +49,6 @@ function views(value: unknown): string {
   return [String(error?.message), String(value), JSON.stringify(value), inspect(value, { depth: 10 })].join('\n');
 }
 
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 function recorder(): { events: SluiceEvent[]; middleware: Middleware } {
   const events: SluiceEvent[] = [];

@@ -3,6 +3,9 @@ import type { Input } from 'ky';
 
 const ABSOLUTE = /^[a-z][\d+.a-z-]*:/i;
 
+/** Userinfo is masked in the form a parsed URL serialises `[REDACTED]` to. */
+const MASK = encodeURIComponent(REDACTED);
+
 /**
  * Resolves a client input against the base URL: a relative path joins the base path
  * (`'users/1'` and `'/users/1'` → `<base>/users/1`); a query- or fragment-only input
@@ -22,8 +25,8 @@ export function resolveInput(baseUrl: string | undefined, input: Input): Input {
 
 /**
  * Rewrites an error thrown while building a request (e.g. `new Request` refusing a URL
- * with credentials, which quotes the URL) so that its message and stack hold no password
- * or secret query value. Other errors are returned as they are.
+ * with credentials, which quotes the URL) so that its message and stack hold no userinfo
+ * (user name or password) or secret query value. Other errors are returned as they are.
  *
  * @example
  * ```ts
@@ -36,7 +39,7 @@ export function redactInputError(error: unknown, input: Input, redaction: Redact
   const replacements = new Map<string, string>();
   const safe = redaction.url(raw);
   if (safe !== raw) replacements.set(raw, safe);
-  for (const secret of passwords(raw)) replacements.set(secret, REDACTED);
+  for (const secret of userinfoValues(raw)) replacements.set(secret, REDACTED);
   let { message } = error;
   let stack = error.stack;
   for (const [secret, replacement] of replacements) {
@@ -50,33 +53,39 @@ export function redactInputError(error: unknown, input: Input, redaction: Redact
   return redacted;
 }
 
-/** The userinfo password of a URL as written and decoded (empty when none or unparsable). */
-function passwords(raw: string): string[] {
-  let password: string;
+/**
+ * The userinfo values of a URL (user name and password), each as written and decoded;
+ * values under 4 characters are left out (empty when none or unparsable).
+ */
+function userinfoValues(raw: string): string[] {
+  let parsed: URL;
   try {
-    password = new URL(raw).password;
+    parsed = new URL(raw);
   } catch {
     return [];
   }
-  if (password.length < 4) return [];
-  const out = new Set([password]);
-  try {
-    out.add(decodeURIComponent(password));
-  } catch {
-    // A malformed escape: the written form is enough.
+  const out = new Set<string>();
+  for (const value of [parsed.username, parsed.password]) {
+    if (value.length < 4) continue;
+    out.add(value);
+    try {
+      out.add(decodeURIComponent(value));
+    } catch {
+      // A malformed escape: the written form is enough.
+    }
   }
   return [...out];
 }
 
 /**
- * Masks the userinfo of a URL-like string for an error message: `https://u:pw@host` →
- * `https://[REDACTED]@host`.
+ * Masks the userinfo of a URL-like string for an error message, in the form a parsed URL
+ * serialises to: `https://u:pw@host` → `https://%5BREDACTED%5D@host`.
  *
  * @example
  * ```ts
- * maskUserinfo('https://u:pw@host/v1'); // 'https://[REDACTED]@host/v1'
+ * maskUserinfo('https://u:pw@host/v1'); // 'https://%5BREDACTED%5D@host/v1'
  * ```
  */
 export function maskUserinfo(text: string): string {
-  return text.replace(/^([^/?#]*\/\/)?[^/?#@]*@/, (_whole, scheme: string | undefined) => `${scheme ?? ''}${REDACTED}@`);
+  return text.replace(/^([^/?#]*\/\/)?[^/?#]*@/, (_whole, scheme: string | undefined) => `${scheme ?? ''}${MASK}@`);
 }

@@ -44,7 +44,7 @@ describe('a password in the URL never leaks', () => {
 
   it('masks userinfo when echoing an unparsable baseUrl', () => {
     const error = thrown(() => createClient({ baseUrl: `//user:${SECRET}@api.test/v1` }));
-    expect((error as Error).message).toMatch(/must be an absolute URL .* got "\/\/\[REDACTED\]@api\.test\/v1"/);
+    expect((error as Error).message).toMatch(/must be an absolute URL .* got "\/\/%5BREDACTED%5D@api\.test\/v1"/);
     expect(shown(error)).not.toContain(SECRET);
   });
 
@@ -57,10 +57,37 @@ describe('a password in the URL never leaks', () => {
       const error = thrown(run);
       expect(error).toBeInstanceOf(TypeError);
       expect((error as Error).message).toContain('credentials');
-      expect((error as Error).message).toContain('https://user:%5BREDACTED%5D@api.test/x?token=%5BREDACTED%5D');
+      expect((error as Error).message).toContain('https://%5BREDACTED%5D@api.test/x?token=%5BREDACTED%5D');
       expect(shown(error)).not.toContain(SECRET);
       expect(shown(error)).not.toContain('tok-value-1');
     }
+  });
+
+  it.each([
+    ['a token as the user name', 'https://ghp_tok3n-user-42@api.test/x', 'ghp_tok3n-user-42'],
+    ['a key with an empty password', 'https://sk_live_k3y-9876:@api.test/x', 'sk_live_k3y-9876'],
+    ['an encoded user name', `https://${encodeURIComponent('key/with space')}@api.test/x`, 'key/with space'],
+  ])('a per-request absolute URL with %s fails with the whole userinfo redacted', async (_, input, secret) => {
+    const client = createClient({ baseUrl: BASE, searchParams: { a: '1' } });
+    for (const run of [() => client.get(input), () => client(input, { searchParams: { b: '2' } })]) {
+      const error = thrown(run);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(/credentials: https:\/\/%5BREDACTED%5D@api\.test\/x/);
+      expect(shown(error)).not.toContain(secret);
+      expect(shown(error)).not.toContain(encodeURIComponent(secret));
+    }
+    const viaRequest = await Promise.resolve()
+      .then(() => client.request(input))
+      .catch((error: unknown) => error);
+    expect(viaRequest).toBeInstanceOf(TypeError);
+    expect(shown(viaRequest)).not.toContain(secret);
+    expect(shown(viaRequest)).not.toContain(encodeURIComponent(secret));
+  });
+
+  it('masks a user name alone when echoing an unparsable baseUrl', () => {
+    const error = thrown(() => createClient({ baseUrl: 'https://ghp_tok3n-user-42@' }));
+    expect((error as Error).message).toMatch(/got "https:\/\/%5BREDACTED%5D@"/);
+    expect(shown(error)).not.toContain('ghp_tok3n-user-42');
   });
 
   it('client.request redacts it the same way', async () => {

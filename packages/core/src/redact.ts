@@ -34,7 +34,11 @@ export const DEFAULT_SECRET_NAMES: readonly string[] = ['x-api-key', 'api_key', 
 export interface Redaction {
   /** Lower-cased names of secret headers and query parameters. */
   readonly names: ReadonlySet<string>;
-  /** The URL with secret query values and any userinfo password replaced. */
+  /**
+   * The URL with secret query values and its whole userinfo (user name and password, which
+   * are each often a secret on their own) replaced: `https://[REDACTED]@host`, serialised as
+   * `https://%5BREDACTED%5D@host`.
+   */
   url(url: string | URL): string;
   /** A plain object of the headers with secret values replaced. */
   headers(headers: Headers | Iterable<[string, string]> | Record<string, string>): Record<string, string>;
@@ -61,9 +65,12 @@ export function createRedaction(names: Iterable<string> = DEFAULT_SECRET_NAMES):
       try {
         parsed = new URL(String(url));
       } catch {
-        return redactRawQuery(String(url), set);
+        return redactRawQuery(maskRawUserinfo(String(url)), set);
       }
-      if (parsed.password) parsed.password = REDACTED;
+      if (parsed.username || parsed.password) {
+        parsed.username = REDACTED;
+        parsed.password = '';
+      }
       // Rewrites only the secret values, so the other parameters keep their order and encoding.
       if (parsed.search) parsed.search = redactPairs(parsed.search.slice(1), set, ENCODED_REDACTED);
       if (parsed.hash.includes('=')) parsed.hash = redactPairs(parsed.hash.slice(1), set, ENCODED_REDACTED);
@@ -110,6 +117,15 @@ function decodeName(raw: string): string {
   } catch {
     return raw.toLowerCase();
   }
+}
+
+/**
+ * Masks the userinfo of a URL that does not parse (`//user:pw@host/x`) in the same form a
+ * parsed URL serialises to (`//%5BREDACTED%5D@host/x`). Like the URL parser, it takes the
+ * last `@` of the authority, so a stray `@` in a password does not leave its tail visible.
+ */
+function maskRawUserinfo(url: string): string {
+  return url.replace(/^(\s*(?:[a-z][\d+.a-z-]*:)?\/\/)[^/?#]*@/i, (_whole, head: string) => `${head}${ENCODED_REDACTED}@`);
 }
 
 function redactRawQuery(url: string, names: ReadonlySet<string>): string {

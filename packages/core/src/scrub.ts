@@ -13,7 +13,7 @@ export const BODY_SECRET_KEYS: readonly string[] = ['password', 'client_secret',
 
 /** Where one request's secrets come from. */
 export interface ScrubSource {
-  /** The request URL (its userinfo password and secret query values are secrets). */
+  /** The request URL (its userinfo, user name and password, and secret query values are secrets). */
   url: string;
   /** Secret header values, read when the scrubber is first used. */
   headers?: () => Iterable<readonly [string, string]>;
@@ -23,7 +23,7 @@ export interface ScrubSource {
 
 /**
  * A scrubber for one request: hides the raw URL (as its redacted form), the userinfo
- * password, secret query and header values, the values in `secrets()` and values assigned
+ * (user name and password, from 4 characters), secret query and header values, the values in `secrets()` and values assigned
  * to secret names. Nothing is computed until it is first called; it is rebuilt when
  * `secrets()` grew since (auth may attach a credential after a first error).
  */
@@ -63,7 +63,12 @@ function buildScrub(redaction: Redaction, source: ScrubSource): Scrub {
     parsed = undefined;
   }
   if (parsed) {
-    if (parsed.password) add(safeDecode(parsed.password));
+    // The whole userinfo is secret: a user name alone is often a key (`https://sk_live_…:@host`).
+    for (const value of [parsed.username, parsed.password]) {
+      if (value.length < 4) continue;
+      add(value);
+      add(safeDecode(value));
+    }
     for (const [key, value] of parsed.searchParams) if (redaction.names.has(key.toLowerCase())) add(value);
   }
   for (const [name, value] of source.headers?.() ?? []) {

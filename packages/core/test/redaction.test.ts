@@ -107,9 +107,26 @@ describe('createRedaction', () => {
     expect([...DEFAULT_SECRET_NAMES].sort()).toEqual(['access_token', 'api_key', 'apikey', 'token', 'x-api-key']);
   });
 
-  it('hides the password of user:pass@ and secret query values, repeated ones included', () => {
+  it('hides the whole userinfo of user:pass@ and secret query values, repeated ones included', () => {
     const url = createRedaction().url(`https://user:${SECRETS.password}@api.test/x?token=a1&token=a2&ApiKey=k&q=1`);
-    expect(url).toBe('https://user:%5BREDACTED%5D@api.test/x?token=%5BREDACTED%5D&token=%5BREDACTED%5D&ApiKey=%5BREDACTED%5D&q=1');
+    expect(url).toBe('https://%5BREDACTED%5D@api.test/x?token=%5BREDACTED%5D&token=%5BREDACTED%5D&ApiKey=%5BREDACTED%5D&q=1');
+  });
+
+  it.each([
+    ['a token used as the user name', 'https://ghp_token123456@github.test/o/r.git', 'https://%5BREDACTED%5D@github.test/o/r.git'],
+    ['a key with an empty password', 'https://sk_live_abc123:@api.test/v1', 'https://%5BREDACTED%5D@api.test/v1'],
+    ['a password with no user name', 'https://:pw-only-123@api.test/', 'https://%5BREDACTED%5D@api.test/'],
+    ['an encoded user name', 'http://a%20b%40c:x@127.0.0.1:8080/p', 'http://%5BREDACTED%5D@127.0.0.1:8080/p'],
+    ['no userinfo', 'https://api.test/a@b', 'https://api.test/a@b'],
+  ])('hides %s in one form', (_, input, expected) => {
+    expect(createRedaction().url(input)).toBe(expected);
+    expect(createRedaction().url(new URL(input))).toBe(expected);
+  });
+
+  it('masks the userinfo of a URL that does not parse in the same form, up to the last @', () => {
+    expect(createRedaction().url('//tok-user:p@ss@api.test/x?token=t1&a=1')).toBe(`//%5BREDACTED%5D@api.test/x?token=${REDACTED}&a=1`);
+    expect(createRedaction().url('https://tok-user@')).toBe('https://%5BREDACTED%5D@');
+    expect(createRedaction().url('/x/a@b')).toBe('/x/a@b');
   });
 
   it('keeps the other parameters in order and as encoded, and hides secrets in the fragment', () => {
@@ -167,13 +184,47 @@ describe('HttpError redaction on every path', () => {
     expect(error.url).toBe(`${API}/x?sig=visible-sig&apikey=%5BREDACTED%5D`);
   });
 
-  it('hides the user:pass@ password in an error built for such a URL', async () => {
+  it('hides the user:pass@ userinfo in an error built for such a URL', async () => {
     const context = contextFor(`${API}/x`);
     const withCredentials: Context = { ...context, url: `https://user:${SECRETS.password}@api.test/x?token=abcdef` };
     const error = await toHttpError(new Response(`denied for ${SECRETS.password}`, { status: 403 }), withCredentials);
-    expect(error.url).toBe('https://user:%5BREDACTED%5D@api.test/x?token=%5BREDACTED%5D');
+    expect(error.url).toBe('https://%5BREDACTED%5D@api.test/x?token=%5BREDACTED%5D');
     expect(error.body).toBe(`denied for ${REDACTED}`);
     expectNoSecret(error, [SECRETS.password, 'abcdef']);
+  });
+
+  it('hides a user name alone, in the url and wherever the response echoes it, raw or decoded', async () => {
+    const context = contextFor(`${API}/x`);
+    const key = 'sk_live_Abc/123';
+    const withKey: Context = { ...context, url: `https://${encodeURIComponent(key)}:@api.test/x?page=2` };
+    const response = Response.json({ detail: `unknown key ${key}`, raw: `as sent: ${encodeURIComponent(key)}` }, { status: 401 });
+    const error = await toHttpError(response, withKey);
+    expect(error.url).toBe('https://%5BREDACTED%5D@api.test/x?page=2');
+    expect(error.message).toContain('https://%5BREDACTED%5D@api.test/x?page=2');
+    expect(error.body).toEqual({ detail: `unknown key ${REDACTED}`, raw: `as sent: ${REDACTED}` });
+    expectNoSecret(error, [key]);
+  });
+
+  it('leaves a user name under 4 characters in free text (too short to be a secret) but still hides it in the url', async () => {
+    const context = contextFor(`${API}/x`);
+    const error = await toHttpError(new Response('bob is not allowed', { status: 403 }), { ...context, url: 'https://bob@api.test/x' });
+    expect(error.url).toBe('https://%5BREDACTED%5D@api.test/x');
+    expect(error.body).toBe('bob is not allowed');
+  });
+});
+
+describe('request construction errors through compose', () => {
+  it.each([
+    ['a user name alone', 'https://ghp_tokenuser999@api.test/x', 'ghp_tokenuser999'],
+    ['a key with an empty password', 'https://sk_live_key777:@api.test/x?token=qt-5555', 'sk_live_key777'],
+    ['user and password', `https://someone:${SECRETS.password}@api.test/x`, SECRETS.password],
+  ])('quote %s redacted as the whole userinfo', async (_, url, secret) => {
+    const error = await failure(compose([errors()])(url));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/^Request cannot be constructed from a URL that includes credentials: https:\/\/%5BREDACTED%5D@api\.test\/x/);
+    expect(String(error)).not.toContain(secret);
+    expect(String((error as Error).stack)).not.toContain(secret);
+    expect(String(error)).not.toContain('qt-5555');
   });
 });
 

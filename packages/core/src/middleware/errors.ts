@@ -293,7 +293,7 @@ function describe(error: unknown, scrub: Scrub): string {
 }
 
 /**
- * A scrubber for one request's secrets: the URL (userinfo password, secret query values),
+ * A scrubber for one request's secrets: the URL (its userinfo and secret query values),
  * the secret header values of `request` (read now: headers may change later) and the
  * values middlewares add to `context.state.secrets` (read when first used).
  */

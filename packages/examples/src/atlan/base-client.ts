@@ -1,22 +1,53 @@
 /**
- * The Atlan application SDK's `BaseClient`, rebuilt on Sluice: `load({ credentials })`
- * sets the client-level headers, `close()` ends the client, and the two request methods
- * take headers (merged over the client's), params (dict, tuples or string), per-request
- * auth (basic or bearer), JSON / form / raw / multipart bodies and a per-call timeout.
- * The seed's httpx-retries config (`total`, `backoffFactor`, `statusForcelist`) is mapped
- * onto Sluice's `retry` middleware by {@link atlanRetry}.
+ * Seed 000 (../shared/reference/000_f6b90509adc95f05.txt): the Atlan Application SDK's
+ * `BaseClient`, rebuilt on Sluice. Feature map:
+ * - `ClientInterface.load()` / `close()` → {@link BaseClient.load} (sets the client-level
+ *   headers from `credentials`) and {@link BaseClient.close} (aborts calls in flight).
+ * - client-level `http_headers` + method-level `headers` (method wins) → the client's
+ *   `headers` option, merged under each request's `headers`.
+ * - `execute_http_get_request` / `execute_http_post_request` → {@link BaseClient.executeHttpGetRequest}
+ *   / {@link BaseClient.executeHttpPostRequest}: params as dict, tuples or string; auth
+ *   tuple or bearer; `json` / `data` / `files` / `content` bodies; `timeout` in ms. Non-2xx
+ *   statuses throw typed `HttpError`s instead of returning `None`.
+ * - httpx-retries `Retry(total, backoff_factor, status_forcelist)` → {@link atlanRetry},
+ *   fed to Sluice's `retry` middleware.
+ * - the "Complete Client Example" `DataAPIClient` → ./data-api-client.ts.
+ * Not rebuilt: cookies, `follow_redirects`, `verify` and DigestAuth.
  */
 import { type AuthMiddleware, basic, bearer, noAuth } from '@sluice/auth';
 import { type BackoffFunction, type FetchLike, type RetryOptions, type SluiceEvent, SluiceError } from '@sluice/core';
 import { createClient, type ClientRequestOptions, type SluiceClient } from 'sluice';
 
-/** A header set: a dict, a `Headers` object, or a list of tuples (like httpx). */
+/**
+ * A header set: a dict, a `Headers` object, or a list of tuples (like httpx).
+ *
+ * @example
+ * ```ts
+ * const headers: AtlanHeaders = [['user-agent', 'my-app/1.0'], ['x-request-id', '123']];
+ * ```
+ */
 export type AtlanHeaders = HeadersInit;
 
-/** Query parameters: a dict, a list of tuples (for repeated keys), or a query string. */
+/**
+ * Query parameters: a dict, a list of tuples (for repeated keys), or a query string.
+ *
+ * @example
+ * ```ts
+ * const params: AtlanParams = [['tag', 'python'], ['tag', 'api']]; // ?tag=python&tag=api
+ * ```
+ */
 export type AtlanParams = Readonly<Record<string, string | number | boolean>> | ReadonlyArray<readonly [string, string | number | boolean]> | string;
 
-/** Per-request credentials: a `[username, password]` tuple or `{ username, password }` for basic auth, `{ bearer }` for a token. */
+/**
+ * Per-request credentials: a `[username, password]` tuple or `{ username, password }` for
+ * basic auth, `{ bearer }` for a token.
+ *
+ * @example
+ * ```ts
+ * const basicAuth: AtlanAuth = ['user', 'pass'];
+ * const tokenAuth: AtlanAuth = { bearer: 'access-token' };
+ * ```
+ */
 export type AtlanAuth = readonly [username: string, password: string] | { username: string; password: string } | { bearer: string };
 
 /**
@@ -36,7 +67,14 @@ export interface AtlanRetryConfig {
   statusForcelist?: readonly number[];
 }
 
-/** Options shared by both request methods. */
+/**
+ * Options shared by both request methods.
+ *
+ * @example
+ * ```ts
+ * const options: AtlanRequestOptions = { headers: { 'x-request-id': '123' }, params: { limit: 100, offset: 0 }, timeout: 30_000 };
+ * ```
+ */
 export interface AtlanRequestOptions {
   /** Merged over the client-level headers; the request's value wins on the same name. */
   headers?: AtlanHeaders;
@@ -47,10 +85,28 @@ export interface AtlanRequestOptions {
   signal?: AbortSignal;
 }
 
-/** A file for a multipart upload: a `Blob`/`File`, or its content with a file name and type. */
+/**
+ * A file for a multipart upload: a `Blob`/`File`, or its content with a file name and type.
+ *
+ * @example
+ * ```ts
+ * const file: AtlanFile = { filename: 'notes.txt', content: 'hello', contentType: 'text/plain' };
+ * ```
+ */
 export type AtlanFile = Blob | { filename: string; content: Blob | Uint8Array | string; contentType?: string };
 
-/** Options of {@link BaseClient.executeHttpPostRequest}: at most one of `json`, `data` (without files) or `content`. */
+/**
+ * Options of {@link BaseClient.executeHttpPostRequest}: at most one of `json`, `data`
+ * (without files) or `content`.
+ *
+ * @example
+ * ```ts
+ * const upload: AtlanPostOptions = {
+ *   data: { description: 'My file' },
+ *   files: { file: { filename: 'file.txt', content: 'hello', contentType: 'text/plain' } },
+ * };
+ * ```
+ */
 export interface AtlanPostOptions extends AtlanRequestOptions {
   /** Any JSON-serialisable value, sent as `application/json`. */
   json?: unknown;
@@ -85,7 +141,14 @@ export interface BaseClientOptions {
   onEvent?: (event: SluiceEvent) => void;
 }
 
-/** Credentials handed to {@link BaseClient.load}. */
+/**
+ * Credentials handed to {@link BaseClient.load}.
+ *
+ * @example
+ * ```ts
+ * const credentials: AtlanCredentials = { api_key: 'secret', base_url: 'https://api.datasource.com' };
+ * ```
+ */
 export type AtlanCredentials = Readonly<Record<string, unknown>>;
 
 /**

@@ -1,6 +1,13 @@
 import { type AtlanCredentials, BaseClient, type BaseClientOptions } from './base-client.js';
 
-/** A data source of the example API. */
+/**
+ * A data source of the example API.
+ *
+ * @example
+ * ```ts
+ * const names = (sources: DataSource[]) => sources.map((source) => `${source.id}: ${source.name}`);
+ * ```
+ */
 export interface DataSource {
   id: string;
   name: string;

@@ -1,16 +1,44 @@
 /**
- * The Port Ocean Jira client, rebuilt on Sluice: OAuth bearer or basic auth chosen by
- * host, a concurrency limit in place of the semaphore, 429 Retry-After handled by the
- * retry middleware and its rate-limit gate, offset pagination of projects and issues,
- * and an idempotent `ensureWebhook()`.
+ * Seed 001 (../shared/reference/001_ceb84798e69edccc.txt), its Jira half: Port Ocean's
+ * `JiraClient`, rebuilt on Sluice (the Octopus half is ../octopus). Feature map:
+ * - OAuth bearer on api.atlassian.com, `BasicAuth(email, token)` elsewhere, and the
+ *   matching `webhooks_url` → chosen in the {@link JiraClient} constructor (`bearer` /
+ *   `basic` from @sluice/auth).
+ * - `asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)` → the `concurrency` middleware
+ *   ({@link JIRA_MAX_CONCURRENT_REQUESTS}).
+ * - `_send_api_request`'s 429 + `Retry-After` sleep-and-recurse → the `retry` middleware
+ *   and its shared rate-limit gate (bounded, abortable); `Timeout(30)` → `timeout`.
+ * - `_get_paginated_data` (`startAt` offsets) → the `offset` paginator, behind
+ *   {@link JiraClient.getPaginatedProjects} and {@link JiraClient.getPaginatedIssues}.
+ * - `has_webhook_permission` / `create_webhooks` → {@link JiraClient.hasWebhookPermission}
+ *   / {@link JiraClient.ensureWebhook} (idempotent).
  */
 import { basic, bearer } from '@sluice/auth';
 import { type FetchLike, offset, type RetryOptions, type SluiceEvent } from '@sluice/core';
 import { createClient, type SluiceClient } from 'sluice';
 
-/** The seed's `MAX_CONCURRENT_REQUESTS`. */
+/**
+ * The seed's `MAX_CONCURRENT_REQUESTS`: the default of `maxConcurrentRequests`.
+ *
+ * @example
+ * ```ts
+ * const jira = new JiraClient({
+ *   jiraUrl: 'https://acme.atlassian.net',
+ *   email: 'me@acme.io',
+ *   token: 'api-token',
+ *   maxConcurrentRequests: JIRA_MAX_CONCURRENT_REQUESTS / 2,
+ * });
+ * ```
+ */
 export const JIRA_MAX_CONCURRENT_REQUESTS = 10;
-/** The seed's webhook events. */
+/**
+ * The seed's webhook events: the `events` of the webhook {@link JiraClient.ensureWebhook} creates.
+ *
+ * @example
+ * ```ts
+ * JIRA_WEBHOOK_EVENTS.includes('jira:issue_created'); // true
+ * ```
+ */
 export const JIRA_WEBHOOK_EVENTS: readonly string[] = ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted', 'project_created', 'project_updated', 'project_deleted'];
 
 /**
@@ -43,28 +71,60 @@ export interface JiraClientOptions {
   log?: (level: 'info' | 'warning', message: string) => void;
 }
 
-/** A Jira project (the fields this client reads). */
+/**
+ * A Jira project (the fields this client reads).
+ *
+ * @example
+ * ```ts
+ * for await (const projects of jira.getPaginatedProjects()) {
+ *   console.log(projects.map((project: JiraProject) => project.key));
+ * }
+ * ```
+ */
 export interface JiraProject {
   id: string;
   key: string;
   name?: string;
 }
 
-/** A Jira issue (the fields this client reads). */
+/**
+ * A Jira issue (the fields this client reads).
+ *
+ * @example
+ * ```ts
+ * const issue: JiraIssue = await jira.getIssue('DEMO-1');
+ * console.log(issue.key, issue.fields?.['summary']);
+ * ```
+ */
 export interface JiraIssue {
   id: string;
   key: string;
   fields?: Record<string, unknown>;
 }
 
-/** A registered webhook. */
+/**
+ * A registered webhook.
+ *
+ * @example
+ * ```ts
+ * const webhook: JiraWebhook = { name: 'ocean-real-time-webhook', url: 'https://my-app.example.com/integration/webhook', events: JIRA_WEBHOOK_EVENTS };
+ * ```
+ */
 export interface JiraWebhook {
   name?: string;
   url: string;
   events?: readonly string[];
 }
 
-/** What {@link JiraClient.ensureWebhook} did. */
+/**
+ * What {@link JiraClient.ensureWebhook} did.
+ *
+ * @example
+ * ```ts
+ * const result: EnsureWebhookResult = await jira.ensureWebhook('https://my-app.example.com');
+ * if (result === 'no-permission') console.warn('The token needs Jira Administrator rights.');
+ * ```
+ */
 export type EnsureWebhookResult = 'created' | 'exists' | 'no-permission';
 
 const OAUTH_HOST = 'api.atlassian.com';

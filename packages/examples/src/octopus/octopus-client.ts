@@ -1,21 +1,63 @@
 /**
- * The Port Ocean Octopus Deploy client, rebuilt on Sluice: the `X-Octopus-ApiKey` header
- * (an `apiKey` auth, so the key is redacted everywhere), a generic
- * `getPaginatedResources(kind)` over skip/take with a max-items limit for the big kinds,
- * and error logging with the status and the response text, redacted.
+ * Seed 001 (../shared/reference/001_ceb84798e69edccc.txt), its Octopus half: Port Ocean's
+ * `OctopusClient`, rebuilt on Sluice (the Jira half is ../jira). Feature map:
+ * - `{"X-Octopus-ApiKey": key}` headers → an `apiKey` auth plus `secrets`, so the key is
+ *   redacted from events and errors; `Timeout(CLIENT_TIMEOUT)` → `timeout` (30 s).
+ * - `_send_api_request`'s error log (URL, status, response text) → the same line through
+ *   {@link OctopusLogger}, with the key removed from the text; the error is rethrown.
+ * - `get_paginated_resources(kind, params, path_parameter)` over `skip`/`take` with
+ *   `KINDS_WITH_LIMITATION` / `MAX_ITEMS_LIMITATION` → {@link OctopusClient.getPaginatedResources}
+ *   (the `skipTake` paginator with `maxItems`; the limit warning is logged).
+ * - one resource by id → {@link OctopusClient.getSingleResource}.
  */
 import { apiKey } from '@sluice/auth';
 import { type FetchLike, HttpError, REDACTED, type RetryOptions, skipTake } from '@sluice/core';
 import { createClient, type SluiceClient } from 'sluice';
 
-/** The seed's page size. */
+/**
+ * The seed's `PAGE_SIZE`: the default `take` of each page.
+ *
+ * @example
+ * ```ts
+ * const octopus = new OctopusClient({ serverUrl: 'https://octopus.example.com', apiKey: 'API-XXXX', pageSize: OCTOPUS_PAGE_SIZE * 2 });
+ * ```
+ */
 export const OCTOPUS_PAGE_SIZE = 50;
-/** The seed's item limit for the kinds in {@link OCTOPUS_KINDS_WITH_LIMITATION}. */
+/**
+ * The seed's `MAX_ITEMS_LIMITATION`: the item limit for the kinds in {@link OCTOPUS_KINDS_WITH_LIMITATION}.
+ *
+ * @example
+ * ```ts
+ * const octopus = new OctopusClient({ serverUrl: 'https://octopus.example.com', apiKey: 'API-XXXX', maxItems: OCTOPUS_MAX_ITEMS_LIMITATION * 5 });
+ * ```
+ */
 export const OCTOPUS_MAX_ITEMS_LIMITATION = 100;
-/** Kinds whose collections are cut at the item limit. */
+/**
+ * The seed's `KINDS_WITH_LIMITATION`: kinds whose collections are cut at the item limit.
+ *
+ * @example
+ * ```ts
+ * const octopus = new OctopusClient({
+ *   serverUrl: 'https://octopus.example.com',
+ *   apiKey: 'API-XXXX',
+ *   kindsWithLimitation: [...OCTOPUS_KINDS_WITH_LIMITATION, 'task'],
+ * });
+ * ```
+ */
 export const OCTOPUS_KINDS_WITH_LIMITATION: readonly string[] = ['release', 'deployment'];
 
-/** Where the client writes its log lines. */
+/**
+ * Where the client writes its log lines.
+ *
+ * @example
+ * ```ts
+ * const logger: OctopusLogger = {
+ *   error: (message) => console.error(`[octopus] ${message}`),
+ *   warning: (message) => console.warn(`[octopus] ${message}`),
+ * };
+ * const octopus = new OctopusClient({ serverUrl: 'https://octopus.example.com', apiKey: 'API-XXXX', logger });
+ * ```
+ */
 export interface OctopusLogger {
   error(message: string): void;
   warning(message: string): void;
@@ -46,7 +88,15 @@ export interface OctopusClientOptions {
   fetch?: FetchLike;
 }
 
-/** Options of {@link OctopusClient.getPaginatedResources}. */
+/**
+ * Options of {@link OctopusClient.getPaginatedResources}.
+ *
+ * @example
+ * ```ts
+ * const options: PaginatedResourcesOptions = { pathParameter: 'Spaces-1', params: { partialName: 'web' } };
+ * for await (const projects of octopus.getPaginatedResources('project', options)) console.log(projects.length);
+ * ```
+ */
 export interface PaginatedResourcesOptions {
   /** Extra query parameters. */
   params?: Record<string, string>;

@@ -38,7 +38,14 @@ export interface BackoffStrategy {
   retryWhenEmptyResult?: RetryWhenEmpty;
 }
 
-/** The seed's default: constant, no wait, 10 tries. */
+/**
+ * The seed's default: constant, no wait, 10 tries.
+ *
+ * @example
+ * ```ts
+ * const strategy: BackoffStrategy = { ...DEFAULT_BACKOFF_STRATEGY, retryHttpStatusCodes: [404, 409] };
+ * ```
+ */
 export const DEFAULT_BACKOFF_STRATEGY: Readonly<BackoffStrategy> = Object.freeze({ waitGen: 'constant', interval: 0, maxTries: 10 });
 
 /**
@@ -75,7 +82,16 @@ export function toRetryOptions(strategy: BackoffStrategy, where = 'backoffStrate
   };
 }
 
-/** Throws a `TypeError` unless `value` is a boolean or a record of booleans. */
+/**
+ * Throws a `TypeError` unless `value` is a boolean or a record of booleans; `what`
+ * names the value in the message.
+ *
+ * @example
+ * ```ts
+ * checkRetryWhenEmpty({ contents: true, assets: false }, 'retryWhenEmptyResult'); // passes
+ * checkRetryWhenEmpty('yes', 'retryWhenEmptyResult'); // TypeError: retryWhenEmptyResult must be a boolean or a record…
+ * ```
+ */
 export function checkRetryWhenEmpty(value: unknown, what: string): asserts value is RetryWhenEmpty | undefined {
   if (value === undefined || typeof value === 'boolean') return;
   if (value === null || typeof value !== 'object' || Object.values(value).some((v) => typeof v !== 'boolean')) {

@@ -1,8 +1,21 @@
 /**
- * The Sequoia client SDK, rebuilt on Sluice: service discovery through the registry,
- * `client.metadata.contents`-style endpoints, CLIENT_GRANT / BYO_TOKEN / NO_AUTH, a custom
- * content type, fixed / prefixed / per-operation correlation ids, and a backoff strategy
- * per client and per call.
+ * Seed 002 (../shared/reference/002_14c7fb04241cf32e.txt): the Sequoia Python client SDK,
+ * rebuilt on Sluice. Feature map:
+ * - `Client(registry_url, …)` with service discovery → {@link connectSequoia} (here).
+ * - `auth_type` CLIENT_GRANT (with optional `byo_token`) / BYO_TOKEN / NO_AUTH →
+ *   {@link SequoiaAuth}: `clientCredentials` + `tokenAuth`, or `bearer`, limited to the
+ *   registry's origins (here). MUTUAL (mutual TLS) is not rebuilt.
+ * - `content_type` → `contentType` (default {@link SEQUOIA_CONTENT_TYPE}); `correlation_id`
+ *   / `user_id` + `application_id` → the `correlationId` middleware: a fixed id, or a
+ *   prefixed id per operation shared by its paging requests (here).
+ * - `client.metadata.contents` endpoints with `read` / `browse` / `store`, browse paging
+ *   through `continue` and `linked(name)` paging → ./endpoint.ts.
+ * - `Criteria`, `StringExpressionFactory.field(…).equal_to(…)`, `Inclusion.resource(…).fields(…)`
+ *   → ./criteria.ts.
+ * - `backoff_strategy` (per client and per call, `retry_http_status_codes`, `max_time`
+ *   default 120 s) and `retry_when_empty_result` → ./backoff-strategy.ts, fed to Sluice's
+ *   `retry` middleware.
+ * - a simulated Sequoia and an end-to-end run → ./simulated-api.ts, ./walkthrough.ts.
  */
 import { bearer, clientCredentials, tokenAuth } from '@sluice/auth';
 import { type FetchLike, newCorrelationId, type SluiceEvent, SluiceError } from '@sluice/core';
@@ -31,7 +44,18 @@ export type SequoiaAuth =
   | { type: 'BYO_TOKEN'; token: string }
   | { type: 'NO_AUTH' };
 
-/** The seed's default content type. */
+/**
+ * The seed's default content type, sent as `Content-Type` and `Accept`.
+ *
+ * @example
+ * ```ts
+ * const client = await connectSequoia({
+ *   registryUrl: 'https://registry.example.com/services/demo',
+ *   auth: { type: 'NO_AUTH' },
+ *   contentType: SEQUOIA_CONTENT_TYPE, // the default; 'application/json' also works
+ * });
+ * ```
+ */
 export const SEQUOIA_CONTENT_TYPE = 'application/vnd.piksel+json';
 
 /**
@@ -67,10 +91,25 @@ export interface SequoiaClientOptions<R extends SequoiaResources = SequoiaResour
   onEvent?: (event: SluiceEvent) => void;
 }
 
-/** Services and their resources: `{ metadata: ['contents', 'assets'] }`. */
+/**
+ * Services and their resources: `{ metadata: ['contents', 'assets'] }`.
+ *
+ * @example
+ * ```ts
+ * const resources = { metadata: ['contents', 'assets'], workflow: ['profiles'] } as const satisfies SequoiaResources;
+ * ```
+ */
 export type SequoiaResources = Readonly<Record<string, readonly string[]>>;
 
-/** The endpoints typed from {@link SequoiaResources}. */
+/**
+ * The endpoints typed from {@link SequoiaResources}.
+ *
+ * @example
+ * ```ts
+ * type Services = SequoiaServices<{ metadata: ['contents', 'assets'] }>;
+ * // { readonly metadata: { readonly contents: Endpoint; readonly assets: Endpoint } }
+ * ```
+ */
 export type SequoiaServices<R extends SequoiaResources> = { readonly [S in keyof R]: { readonly [E in R[S][number]]: Endpoint } };
 
 /**
@@ -90,7 +129,19 @@ export interface SequoiaClientBase {
   endpoint(service: string, resource: string): Endpoint;
 }
 
-/** A client from {@link connectSequoia}. */
+/**
+ * A client from {@link connectSequoia}: {@link SequoiaClientBase} plus the endpoints of its `resources`.
+ *
+ * @example
+ * ```ts
+ * const client: SequoiaClient<{ metadata: readonly ['contents'] }> = await connectSequoia({
+ *   registryUrl: 'https://registry.example.com/services/demo',
+ *   auth: { type: 'BYO_TOKEN', token: 'access-token' },
+ *   resources: { metadata: ['contents'] },
+ * });
+ * const page = await client.metadata.contents.read('demo', 'demo:c1');
+ * ```
+ */
 export type SequoiaClient<R extends SequoiaResources = Record<never, never>> = SequoiaClientBase & SequoiaServices<R>;
 
 /**

@@ -46,7 +46,14 @@ export function field(name: string): { equalTo(value: string | number | boolean)
   };
 }
 
-/** The seed's `StringExpressionFactory.field(...)`, for readers coming from the Python SDK. */
+/**
+ * The seed's `StringExpressionFactory.field(...)`, for readers coming from the Python SDK.
+ *
+ * @example
+ * ```ts
+ * const criteria = new Criteria().addCriterion(StringExpressionFactory.field('contentRef').equalTo('testmock:sampleContent'));
+ * ```
+ */
 export const StringExpressionFactory = { field } as const;
 
 /**

@@ -3,7 +3,14 @@ import type { SluiceClient } from 'sluice';
 import { type BackoffStrategy, checkRetryWhenEmpty, emptyResultRetryOn, type RetryWhenEmpty, toRetryOptions } from './backoff-strategy.js';
 import { Criteria } from './criteria.js';
 
-/** A resource as the services return it. */
+/**
+ * A resource as the services return it.
+ *
+ * @example
+ * ```ts
+ * const content: SequoiaResource = { ref: 'demo:c1', name: 'Episode 1', type: 'episode' };
+ * ```
+ */
 export type SequoiaResource = Record<string, unknown>;
 
 /**
@@ -25,7 +32,15 @@ export interface SequoiaPage<T = SequoiaResource> {
   readonly correlationId: string | undefined;
 }
 
-/** Per-call options of `read` and `browse`. */
+/**
+ * Per-call options of `read` and `browse`.
+ *
+ * @example
+ * ```ts
+ * const options: SequoiaCallOptions = { backoffStrategy: { waitGen: 'expo', maxTries: 20 }, retryWhenEmptyResult: { contents: true } };
+ * const page = await client.metadata.contents.read('demo', 'demo:c1', options);
+ * ```
+ */
 export interface SequoiaCallOptions {
   /** Replaces the client's backoff strategy for this call. */
   backoffStrategy?: BackoffStrategy;
@@ -34,7 +49,15 @@ export interface SequoiaCallOptions {
   signal?: AbortSignal;
 }
 
-/** Options of `browse`. */
+/**
+ * Options of `browse`.
+ *
+ * @example
+ * ```ts
+ * const options: BrowseOptions = { perPage: 2, queryString: 'sort=name' };
+ * for await (const page of client.metadata.contents.browse('demo', new Criteria(), options)) console.log(page.resources);
+ * ```
+ */
 export interface BrowseOptions extends SequoiaCallOptions {
   /** Items per page. */
   perPage?: number;
@@ -61,7 +84,15 @@ export interface Browse<T = SequoiaResource> extends AsyncIterable<SequoiaPage<T
   linked(name: string): AsyncIterable<SequoiaResource[]>;
 }
 
-/** What an endpoint needs from its client. */
+/**
+ * What an endpoint needs from its client ({@link connectSequoia} builds it).
+ *
+ * @example
+ * ```ts
+ * const context: EndpointContext = { http: createClient(), strategy: DEFAULT_BACKOFF_STRATEGY, operationId: () => undefined };
+ * const contents = new Endpoint('metadata', 'contents', 'https://metadata.example.com', context);
+ * ```
+ */
 export interface EndpointContext {
   readonly http: SluiceClient;
   readonly strategy: BackoffStrategy;

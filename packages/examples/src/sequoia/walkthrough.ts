@@ -10,7 +10,15 @@ import { connectSequoia } from './client.js';
 import { Criteria, field, Inclusion } from './criteria.js';
 import { sequoiaApi } from './simulated-api.js';
 
-/** What {@link runSeedWalkthrough} did, for callers that want to check it. */
+/**
+ * What {@link runSeedWalkthrough} did, for callers that want to check it.
+ *
+ * @example
+ * ```ts
+ * const summary: WalkthroughSummary = await runSeedWalkthrough(() => {});
+ * console.log(summary.contents, summary.tokenCalls);
+ * ```
+ */
 export interface WalkthroughSummary {
   /** Requests the simulated services saw (registry and token calls included). */
   requests: number;

@@ -1,4 +1,5 @@
 export * from './create-client.js';
+export * from './dispatcher-fetch.js';
 export * from './options.js';
 export type { ClientRequestOptions } from './request-options.js';
 export * from './standard-stack.js';

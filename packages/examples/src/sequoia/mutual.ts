@@ -1,0 +1,131 @@
+/**
+ * The Sequoia seed's MUTUAL auth type (two-way TLS), Node only: reads the PEM files and
+ * returns a terminal fetch bound to an undici `Agent` that presents the client
+ * certificate and trusts the server certificate. `connectSequoia` loads this module with a
+ * dynamic `import()` only for `auth: { type: 'MUTUAL' }` without a `fetch`, so the
+ * browser-safe ./client.ts never imports Node modules statically.
+ */
+import { readFile } from 'node:fs/promises';
+import type { FetchLike } from '@sluice/core';
+import { Agent, fetch as undiciFetch } from 'undici';
+
+/**
+ * The seed's `client_cert`, `client_key` and `server_cert`: paths of PEM files.
+ *
+ * @example
+ * ```ts
+ * const paths: MutualTlsPaths = { clientCert: '/certs/client_cert.pem', clientKey: '/certs/client_key.pem', serverCert: '/certs/server_cert.pem' };
+ * ```
+ */
+export interface MutualTlsPaths {
+  /** The client certificate (PEM) presented to the server. */
+  clientCert: string;
+  /** The client's private key (PEM, unencrypted). */
+  clientKey: string;
+  /** The server certificate or CA (PEM) to trust, e.g. a self-signed one. */
+  serverCert: string;
+}
+
+/**
+ * A fetch bound to its own TLS settings; `close()` closes its connections.
+ *
+ * @example
+ * ```ts
+ * const fetch: TlsFetch = tlsFetch({ ca: '-----BEGIN CERTIFICATE-----\n…' });
+ * await fetch.close();
+ * ```
+ */
+export interface TlsFetch extends FetchLike {
+  /** Closes the underlying undici `Agent` and its connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * PEM contents for {@link tlsFetch}: any of the client certificate, its key, the CA.
+ *
+ * @example
+ * ```ts
+ * const pems: TlsPems = { cert: clientCertPem, key: clientKeyPem, ca: serverCertPem };
+ * ```
+ */
+export interface TlsPems {
+  cert?: string;
+  key?: string;
+  ca?: string;
+}
+
+/**
+ * A terminal fetch over an undici `Agent({ connect: pems })`. Pass it as `fetch` to
+ * `compose`, `createClient` or `connectSequoia`.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'sluice';
+ * const fetch = tlsFetch({ ca: serverCertPem }); // trust a self-signed server only
+ * const client = createClient({ fetch });
+ * ```
+ */
+export function tlsFetch(pems: TlsPems): TlsFetch {
+  if (!pems || typeof pems !== 'object') throw new TypeError('tlsFetch: give an object with "cert", "key" and/or "ca".');
+  for (const name of ['cert', 'key', 'ca'] as const) {
+    if (pems[name] !== undefined && (typeof pems[name] !== 'string' || pems[name] === '')) throw new TypeError(`tlsFetch: "${name}" must be a non-empty PEM string.`);
+  }
+  const agent = new Agent({ connect: { ...pems } });
+  const fetch = async (request: Request, init?: RequestInit): Promise<Response> => {
+    const response = await undiciFetch(request.url, {
+      method: request.method,
+      headers: [...request.headers],
+      body: request.body === null ? undefined : await request.arrayBuffer(),
+      redirect: request.redirect,
+      signal: init?.signal ?? request.signal,
+      dispatcher: agent,
+    });
+    return new Response(response.body as ReadableStream<Uint8Array> | null, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: [...response.headers],
+    });
+  };
+  return Object.assign(fetch, { close: () => agent.close() });
+}
+
+/**
+ * Reads the three PEM files and returns a {@link TlsFetch} that presents the client
+ * certificate and trusts `serverCert`. Errors name the option and the path, never the
+ * file contents.
+ *
+ * @example
+ * ```ts
+ * const fetch = await mutualTlsFetch({ clientCert: '/certs/client_cert.pem', clientKey: '/certs/client_key.pem', serverCert: '/certs/server_cert.pem' });
+ * try {
+ *   const client = await connectSequoia({ registryUrl: 'https://registry.example.com/services/demo', auth: { type: 'NO_AUTH' }, fetch });
+ * } finally {
+ *   await fetch.close();
+ * }
+ * ```
+ */
+export async function mutualTlsFetch(paths: MutualTlsPaths): Promise<TlsFetch> {
+  if (!paths || typeof paths !== 'object') throw new TypeError('mutualTlsFetch: give { clientCert, clientKey, serverCert } (paths of PEM files).');
+  const [cert, key, ca] = await Promise.all([
+    readPem(paths, 'clientCert', /-----BEGIN CERTIFICATE-----/),
+    readPem(paths, 'clientKey', /-----BEGIN [A-Z ]*PRIVATE KEY-----/),
+    readPem(paths, 'serverCert', /-----BEGIN CERTIFICATE-----/),
+  ]);
+  return tlsFetch({ cert, key, ca });
+}
+
+async function readPem(paths: MutualTlsPaths, name: keyof MutualTlsPaths, expected: RegExp): Promise<string> {
+  const path = paths[name];
+  if (typeof path !== 'string' || path === '') throw new TypeError(`mutualTlsFetch: "${name}" must be the path of a PEM file, got ${JSON.stringify(path)}.`);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new TypeError(`mutualTlsFetch: cannot read "${name}" at ${path}${typeof code === 'string' ? ` (${code})` : ''}.`);
+  }
+  if (!expected.test(text)) {
+    throw new TypeError(`mutualTlsFetch: "${name}" at ${path} is not a PEM ${name === 'clientKey' ? 'private key' : 'certificate'}.`);
+  }
+  return text;
+}

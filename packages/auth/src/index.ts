@@ -3,6 +3,7 @@ export * from './middleware/scope.js';
 export type { SecretSource } from './middleware/secret-value.js';
 export * from './middleware/bearer.js';
 export * from './middleware/basic.js';
+export * from './middleware/digest.js';
 export * from './middleware/api-key.js';
 export * from './middleware/no-auth.js';
 export * from './middleware/token-auth.js';

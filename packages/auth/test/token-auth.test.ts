@@ -200,7 +200,7 @@ describe('tokenAuth: 401 handling', () => {
     });
     const error = await pipeline(`${API}/x`, { method: 'PUT', body }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnauthorizedError);
-    expect((error as Error).message).toMatch(/not replayed after the token refresh: its body is a one-shot stream/);
+    expect((error as Error).message).toMatch(/not replayed after a token refresh: its body is a one-shot stream/);
   });
 
   it('the refresh does not count as an attempt: outer middlewares see one call', async () => {

@@ -1,9 +1,18 @@
-import { type SluiceEvent, TimeoutError } from '@sluice/core';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NetworkError, type SluiceEvent, TimeoutError, UnauthorizedError } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { atlanRetry, BaseClient, ClientStateError } from '../src/atlan/base-client.js';
+import { cookieJar } from '../src/atlan/cookie-jar.js';
 import { DataApiClient } from '../src/atlan/data-api-client.js';
+import { verifyFetch } from '../src/atlan/verify.js';
 
 const API = 'https://atlan.test';
 
@@ -213,5 +222,141 @@ describe('retry config', () => {
     );
     await expect(client.executeHttpGetRequest(`${API}/flaky`)).rejects.toMatchObject({ name: 'ServerError', status: 500, attempts: 1 });
     expect(calls).toBe(1);
+  });
+});
+
+describe('digest auth, cookies, redirects (the seed\'s remaining features)', () => {
+  /** An MD5 qop=auth Digest server written with node:crypto. */
+  function digestHandler(password: string) {
+    const realm = 'atlan';
+    const nonce = randomBytes(8).toString('hex');
+    const seen: Array<string | null> = [];
+    const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+    const handler = http.get(`${API}/digest/*`, ({ request }) => {
+      const header = request.headers.get('authorization');
+      seen.push(header);
+      const p = Object.fromEntries([...(header ?? '').matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)].map((m) => [m[1], m[2] ?? m[3]]));
+      const ha1 = md5(`${p.username}:${realm}:${password}`);
+      const ha2 = md5(`GET:${p.uri}`);
+      if (header?.startsWith('Digest ') && p.nonce === nonce && p.response === md5(`${ha1}:${nonce}:${p.nc}:${p.cnonce}:auth:${ha2}`)) {
+        return HttpResponse.json({ user: p.username, nc: p.nc });
+      }
+      return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': `Digest realm="${realm}", qop="auth", nonce="${nonce}", algorithm=MD5` } });
+    });
+    return { handler, seen };
+  }
+
+  it('auth: { digest } answers the challenge once, then sends credentials pre-emptively', async () => {
+    const fake = digestHandler('s3cret');
+    server.use(fake.handler);
+    const client = await loaded();
+    const first = await client.executeHttpGetRequest(`${API}/digest/a`, { auth: { digest: ['alice', 's3cret'] } });
+    expect(await first.json()).toEqual({ user: 'alice', nc: '00000001' });
+    const second = await client.executeHttpGetRequest(`${API}/digest/b`, { auth: { digest: ['alice', 's3cret'] } });
+    expect(await second.json()).toEqual({ user: 'alice', nc: '00000002' });
+    expect(fake.seen.map((h) => h?.split(' ')[0] ?? null)).toEqual([null, 'Digest', 'Digest']);
+
+    const error = await client.executeHttpGetRequest(`${API}/digest/c`, { auth: { digest: ['alice', 'wrong-pw'] } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(`${(error as Error).message} ${JSON.stringify((error as UnauthorizedError).toJSON())}`).not.toContain('wrong-pw');
+    await expect(client.executeHttpGetRequest(`${API}/digest/d`, { auth: { digest: 'alice' } as never })).rejects.toThrow(/"auth.digest" must be a \[username, password\] tuple/);
+  });
+
+  it('cookies per request go in a Cookie header, after one given in headers', async () => {
+    const client = await loaded();
+    const plain = await echoOf(await client.executeHttpGetRequest(`${API}/echo`, { cookies: { session: 'abc', theme: 'dark' } }));
+    expect(plain.headers.cookie).toBe('session=abc; theme=dark');
+    const merged = await echoOf(await client.executeHttpGetRequest(`${API}/echo`, { headers: { cookie: 'a=1' }, cookies: [['b', '2']] }));
+    expect(merged.headers.cookie).toBe('a=1; b=2');
+    await expect(client.executeHttpGetRequest(`${API}/echo`, { cookies: { 'bad name': 'x' } })).rejects.toThrow(/cookie name "bad name" is not a valid token/);
+    await expect(client.executeHttpGetRequest(`${API}/echo`, { cookies: { ok: 'a;b' } })).rejects.toThrow(/the value of cookie "ok" must be a string without/);
+  });
+
+  it('the cookie jar keeps Set-Cookie per origin and sends it back; Max-Age=0 removes it; off with cookieJar: false', async () => {
+    const OTHER = 'https://elsewhere.test';
+    const otherCookies: Array<string | null> = [];
+    server.use(
+      http.get(`${API}/login`, () => new HttpResponse(null, { status: 204, headers: [['set-cookie', 'session=abc; Path=/; HttpOnly'], ['set-cookie', 'scoped=1; Path=/admin']] })),
+      http.get(`${API}/logout`, () => new HttpResponse(null, { status: 204, headers: { 'set-cookie': 'session=; Path=/; Max-Age=0' } })),
+      http.get(`${OTHER}/x`, ({ request }) => {
+        otherCookies.push(request.headers.get('cookie'));
+        return HttpResponse.json({});
+      }),
+    );
+    const client = await loaded();
+    await client.executeHttpGetRequest(`${API}/login`);
+    expect((await echoOf(await client.executeHttpGetRequest(`${API}/echo`))).headers.cookie).toBe('session=abc');
+    expect((await echoOf(await client.executeHttpGetRequest(`${API}/echo`, { cookies: { session: 'mine' } }))).headers.cookie).toBe('session=mine');
+    await client.executeHttpGetRequest(`${OTHER}/x`);
+    expect(otherCookies).toEqual([null]);
+    await client.executeHttpGetRequest(`${API}/logout`);
+    expect((await echoOf(await client.executeHttpGetRequest(`${API}/echo`))).headers.cookie).toBeUndefined();
+
+    const jar = cookieJar({ origins: [API] });
+    const scoped = await loaded({ cookieJar: jar });
+    await scoped.executeHttpGetRequest(`${API}/login`);
+    expect(jar.cookies(`${API}/admin/users`)).toEqual([['scoped', '1'], ['session', 'abc']]);
+    expect(jar.cookies(`${API}/other`)).toEqual([['session', 'abc']]);
+
+    const off = await loaded({ cookieJar: false });
+    await off.executeHttpGetRequest(`${API}/login`);
+    expect((await echoOf(await off.executeHttpGetRequest(`${API}/echo`))).headers.cookie).toBeUndefined();
+    expect(() => cookieJar({ origins: ['nope'] })).toThrow(/cookieJar: origins\[0\] is not an absolute URL/);
+    expect(() => new BaseClient({ cookieJar: 'yes' as never })).toThrow(/"cookieJar" must be a boolean/);
+  });
+
+  it('followRedirects: false returns the 3xx as is; the default follows', async () => {
+    server.use(http.get(`${API}/old`, () => new HttpResponse(null, { status: 302, headers: { location: `${API}/echo` } })));
+    const client = await loaded();
+    const manual = await client.executeHttpGetRequest(`${API}/old`, { followRedirects: false });
+    expect(manual.status).toBe(302);
+    expect(manual.headers.get('location')).toBe(`${API}/echo`);
+    const followed = await client.executeHttpGetRequest(`${API}/old`);
+    expect((await echoOf(followed)).method).toBe('GET');
+    await expect(client.executeHttpGetRequest(`${API}/old`, { followRedirects: 'no' as never })).rejects.toThrow(/"followRedirects" must be a boolean/);
+  });
+});
+
+describe('verify (TLS checks) against a local https server with a self-signed certificate', () => {
+  // The certificate is generated per run in a temp dir and deleted afterwards: no key is committed.
+  let dir = '';
+  let tls: Server;
+  let origin = '';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-atlan-verify-'));
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: dir, stdio: 'pipe' });
+    tls = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ secure: true }));
+    });
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    origin = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+  }, 30_000);
+  afterAll(async () => {
+    await new Promise((resolve) => tls?.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('verify: false accepts the self-signed certificate; the default checks refuse it', async () => {
+    const client = await loaded({ verify: false, retry: false });
+    expect(await (await client.executeHttpGetRequest(`${origin}/data`)).json()).toEqual({ secure: true });
+    await client.close();
+
+    const strict = verifyFetch({ ca: readFileSync(join(dir, 'cert.pem'), 'utf8') });
+    const trusting = await loaded({ fetch: strict?.fetch, retry: false });
+    expect(await (await trusting.executeHttpGetRequest(`${origin}/data`)).json()).toEqual({ secure: true });
+    await strict?.close();
+
+    const checked = verifyFetch({ ca: [] });
+    const refusing = await loaded({ fetch: checked?.fetch, retry: false });
+    await expect(refusing.executeHttpGetRequest(`${origin}/data`)).rejects.toBeInstanceOf(NetworkError);
+    await checked?.close();
+  });
+
+  it('rejects verify with fetch, and bad verify values', () => {
+    expect(verifyFetch(true)).toBeUndefined();
+    expect(() => new BaseClient({ verify: false, fetch: globalThis.fetch })).toThrow(/give "verify" or "fetch", not both/);
+    expect(() => verifyFetch('yes' as never)).toThrow(/"verify" must be true, false or \{ ca: PEM string\(s\) \}, got string/);
   });
 });

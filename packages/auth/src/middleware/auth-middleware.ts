@@ -64,6 +64,8 @@ export interface AuthScheme {
   readonly secretNames?: readonly string[] | undefined;
   attach(target: { headers: Headers; url: URL }, context: Context, env: AuthEnv): unknown;
   recover?(response: Response, attached: unknown, context: Context, env: AuthEnv): Promise<RecoverVerdict>;
+  /** What the replay after `recover` is, for error texts. Default `'a token refresh'`. */
+  readonly recoveredBy?: string | undefined;
 }
 
 /**
@@ -196,18 +198,19 @@ async function authorize(scheme: AuthScheme, scope: ReadonlySet<string>, env: Au
   if (first.response.status !== 401 || !first.credentialed || !scheme.recover) return first.response;
 
   const verdict = await scheme.recover(first.response, first.attached, context, env);
+  const recoveredBy = scheme.recoveredBy ?? 'a token refresh';
   if (verdict.action === 'pass') return first.response;
   if (verdict.action === 'fail') throw await toHttpError(first.response, context, { note: verdict.note });
   if (!canReplay(request, context)) {
     throw await toHttpError(first.response, context, {
-      note: 'not replayed after the token refresh: its body is a one-shot stream; pass a "bodyFactory" option to make it replayable',
+      note: `not replayed after ${recoveredBy}: its body is a one-shot stream; pass a "bodyFactory" option to make it replayable`,
     });
   }
   await first.response.body?.cancel();
-  const replay = await cloneForReplay(request, context, 'replay after a token refresh');
+  const replay = await cloneForReplay(request, context, `replay after ${recoveredBy}`);
   const second = await exchange(scheme, scope, env, request, replay, context, next);
   if (second.response.status === 401 && second.credentialed) {
-    throw await toHttpError(second.response, context, { note: 'still 401 after a token refresh and one replay' });
+    throw await toHttpError(second.response, context, { note: `still 401 after ${recoveredBy} and one replay` });
   }
   return second.response;
 }

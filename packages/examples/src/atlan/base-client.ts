@@ -12,11 +12,21 @@
  * - httpx-retries `Retry(total, backoff_factor, status_forcelist)` → {@link atlanRetry},
  *   fed to Sluice's `retry` middleware.
  * - the "Complete Client Example" `DataAPIClient` → ./data-api-client.ts.
- * Not rebuilt: cookies, `follow_redirects`, `verify` and DigestAuth.
+ * - `httpx.DigestAuth` → `auth: { digest: [username, password] }` (`digest()` from
+ *   `@sluice/auth`; the challenge is kept per client, so later calls answer at once).
+ * - per-request `cookies` → a `Cookie` header; the client's cookie persistence → the
+ *   {@link cookieJar} middleware (./cookie-jar.ts, Node-side; on by default).
+ * - `follow_redirects` → per-request `followRedirects` (fetch `redirect: 'follow' | 'manual'`;
+ *   `false` returns the 3xx response as is).
+ * - `verify` → the client-level `verify` option: `false` or `{ ca }` builds a terminal fetch
+ *   bound to an undici `Agent` (./verify.ts, Node-side). TLS checks are a property of the
+ *   connection, so `verify` is per client, not per call.
  */
-import { type AuthMiddleware, basic, bearer, noAuth } from '@sluice/auth';
+import { type AuthMiddleware, basic, bearer, digest, noAuth } from '@sluice/auth';
 import { type BackoffFunction, type FetchLike, type RetryOptions, type SluiceEvent, SluiceError } from '@sluice/core';
 import { createClient, type ClientRequestOptions, type SluiceClient } from 'sluice';
+import { type CookieJarMiddleware, type CookieJarOptions, cookieJar } from './cookie-jar.js';
+import { type AtlanVerify, verifyFetch } from './verify.js';
 
 /**
  * A header set: a dict, a `Headers` object, or a list of tuples (like httpx).
@@ -40,15 +50,31 @@ export type AtlanParams = Readonly<Record<string, string | number | boolean>> | 
 
 /**
  * Per-request credentials: a `[username, password]` tuple or `{ username, password }` for
- * basic auth, `{ bearer }` for a token.
+ * basic auth, `{ bearer }` for a token, `{ digest: [username, password] }` for HTTP Digest
+ * (httpx's `DigestAuth`).
  *
  * @example
  * ```ts
  * const basicAuth: AtlanAuth = ['user', 'pass'];
  * const tokenAuth: AtlanAuth = { bearer: 'access-token' };
+ * const digestAuth: AtlanAuth = { digest: ['user', 'pass'] };
  * ```
  */
-export type AtlanAuth = readonly [username: string, password: string] | { username: string; password: string } | { bearer: string };
+export type AtlanAuth =
+  | readonly [username: string, password: string]
+  | { username: string; password: string }
+  | { bearer: string }
+  | { digest: readonly [username: string, password: string] };
+
+/**
+ * Cookies for one request: a dict or a list of `[name, value]` tuples.
+ *
+ * @example
+ * ```ts
+ * const cookies: AtlanCookies = { session: 'abc', theme: 'dark' };
+ * ```
+ */
+export type AtlanCookies = Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
 
 /**
  * The seed's httpx-retries settings.
@@ -80,6 +106,10 @@ export interface AtlanRequestOptions {
   headers?: AtlanHeaders;
   params?: AtlanParams;
   auth?: AtlanAuth;
+  /** Cookies sent with this call (a `Cookie` header), besides those of the cookie jar. */
+  cookies?: AtlanCookies;
+  /** `false` returns a 3xx response as is (fetch `redirect: 'manual'`). Default `true`. */
+  followRedirects?: boolean;
   /** Deadline of this call in ms (every attempt and wait included). */
   timeout?: number;
   signal?: AbortSignal;
@@ -137,6 +167,16 @@ export interface BaseClientOptions {
   timeout?: number;
   /** The terminal fetch. */
   fetch?: FetchLike;
+  /**
+   * TLS certificate checks (Node): `true` (default), `false` (none; development only), or
+   * `{ ca }` to trust a private CA. Not with `fetch` (bring an Agent-bound fetch instead).
+   */
+  verify?: AtlanVerify;
+  /**
+   * Keeps cookies the servers set and sends them back, each origin only its own (Node).
+   * `false` turns it off; pass options or a jar of your own. Default: on.
+   */
+  cookieJar?: boolean | CookieJarOptions | CookieJarMiddleware;
   /** Receives every pipeline event (the seed's logging hooks). */
   onEvent?: (event: SluiceEvent) => void;
 }
@@ -224,10 +264,21 @@ export class BaseClient {
   #http: SluiceClient | undefined;
   #closed = false;
   readonly #lifetime = new AbortController();
+  readonly #digests = new Map<string, AuthMiddleware>();
+  #tls: { fetch: FetchLike; close(): Promise<void> } | undefined;
+  #jar: CookieJarMiddleware | undefined;
 
   constructor(options: BaseClientOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('BaseClient: options must be an object.');
     if (options.retry !== undefined && options.retry !== false) atlanRetry(options.retry);
+    if (options.verify !== undefined && options.verify !== true && options.fetch !== undefined) {
+      throw new TypeError('BaseClient: give "verify" or "fetch", not both (bind your fetch to an undici Agent with the CA instead).');
+    }
+    const jar = options.cookieJar ?? true;
+    if (typeof jar === 'object' && jar !== null && 'handle' in jar) this.#jar = jar;
+    else if (jar === true) this.#jar = cookieJar();
+    else if (typeof jar === 'object' && jar !== null) this.#jar = cookieJar(jar);
+    else if (jar !== false) throw new TypeError(`BaseClient: "cookieJar" must be a boolean, cookieJar options or a cookieJar(), got ${typeof jar}.`);
     this.#options = options;
     this.httpHeaders = new Headers(options.httpHeaders);
   }
@@ -247,7 +298,9 @@ export class BaseClient {
   /** Builds the Sluice client from the current client-level headers; `load()` calls it last. */
   protected connect(): void {
     if (this.#closed) throw new ClientStateError('closed', 'BaseClient.load');
-    const { retry, retryTuning, timeout, fetch, onEvent } = this.#options;
+    const { retry, retryTuning, timeout, onEvent, verify } = this.#options;
+    if (verify !== undefined && !this.#tls) this.#tls = verifyFetch(verify);
+    const fetch = this.#tls?.fetch ?? this.#options.fetch;
     this.#http = createClient({
       headers: this.httpHeaders,
       // An auth middleware with no credentials of its own: per-request `auth` still works.
@@ -256,6 +309,7 @@ export class BaseClient {
       ...(timeout === undefined ? {} : { timeout }),
       ...(fetch ? { fetch } : {}),
       ...(onEvent ? { onEvent } : {}),
+      ...(this.#jar ? { middleware: [this.#jar] } : {}),
     });
   }
 
@@ -265,6 +319,7 @@ export class BaseClient {
     this.#closed = true;
     this.#http = undefined;
     this.#lifetime.abort(new ClientStateError('closed', 'BaseClient request'));
+    await this.#tls?.close();
   }
 
   /** GET `url` with the client headers merged under `options.headers`. Non-2xx statuses throw typed `HttpError`s. */
@@ -284,12 +339,55 @@ export class BaseClient {
     if (!http) throw new ClientStateError('not-loaded', what);
     const signal = options.signal ? AbortSignal.any([options.signal, this.#lifetime.signal]) : this.#lifetime.signal;
     const request: ClientRequestOptions = { method, signal, ...body };
-    if (options.headers !== undefined) request.headers = options.headers;
+    if (options.headers !== undefined || options.cookies !== undefined) request.headers = withCookies(options.headers, options.cookies);
     if (options.params !== undefined) request.searchParams = toSearchParams(options.params);
-    if (options.auth !== undefined) request.auth = toAuth(options.auth);
+    if (options.auth !== undefined) request.auth = this.#toAuth(options.auth);
+    if (options.followRedirects !== undefined) {
+      if (typeof options.followRedirects !== 'boolean') throw new TypeError(`${what}: "followRedirects" must be a boolean, got ${typeof options.followRedirects}.`);
+      request.redirect = options.followRedirects ? 'follow' : 'manual';
+    }
     if (options.timeout !== undefined) request.timeout = options.timeout;
     return http(url instanceof URL ? url.href : url, request);
   }
+
+  /** Digest auth is kept per credentials, so its cached challenge serves later calls. */
+  #toAuth(auth: AtlanAuth): AuthMiddleware {
+    if (auth !== null && typeof auth === 'object' && 'digest' in auth) {
+      const pair = auth.digest;
+      if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('BaseClient: "auth.digest" must be a [username, password] tuple.');
+      const key = JSON.stringify(pair);
+      const known = this.#digests.get(key);
+      if (known) return known;
+      const middleware = digest(pair[0], pair[1]);
+      this.#digests.set(key, middleware);
+      return middleware;
+    }
+    return toAuth(auth);
+  }
+}
+
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** RFC 6265 cookie-octets: printable ASCII except space, `"`, `,`, `;` and `\`. */
+const COOKIE_VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
+
+/** The request's headers with `cookies` appended to its `Cookie` header. */
+function withCookies(headers: AtlanHeaders | undefined, cookies: AtlanCookies | undefined): Headers {
+  const out = new Headers(headers);
+  if (cookies === undefined) return out;
+  if (cookies === null || typeof cookies !== 'object') throw new TypeError(`BaseClient: "cookies" must be a dict or [name, value] tuples, got ${cookies === null ? 'null' : typeof cookies}.`);
+  const entries = Array.isArray(cookies) ? cookies : Object.entries(cookies);
+  const parts: string[] = [];
+  for (const entry of entries as ReadonlyArray<readonly [unknown, unknown]>) {
+    const [name, value] = Array.isArray(entry) ? entry : [];
+    if (typeof name !== 'string' || !COOKIE_NAME.test(name)) throw new TypeError(`BaseClient: cookie name ${JSON.stringify(name)} is not a valid token.`);
+    if (typeof value !== 'string' || !COOKIE_VALUE.test(value)) {
+      throw new TypeError(`BaseClient: the value of cookie "${name}" must be a string without spaces, quotes, commas, semicolons or backslashes.`);
+    }
+    parts.push(`${name}=${value}`);
+  }
+  const own = out.get('cookie');
+  if (parts.length > 0) out.set('cookie', [own, ...parts].filter((part) => part !== null && part !== '').join('; '));
+  return out;
 }
 
 function toSearchParams(params: AtlanParams): URLSearchParams {
@@ -309,7 +407,7 @@ function toAuth(auth: AtlanAuth): AuthMiddleware {
   if (Array.isArray(auth)) return basic(auth[0], auth[1]);
   if ('bearer' in auth) return bearer(auth.bearer);
   if ('username' in auth) return basic(auth.username, auth.password);
-  throw new TypeError('BaseClient: "auth" must be [username, password], { username, password } or { bearer }.');
+  throw new TypeError('BaseClient: "auth" must be [username, password], { username, password }, { bearer } or { digest: [username, password] }.');
 }
 
 function postBody(options: AtlanPostOptions): ClientRequestOptions {

@@ -4,7 +4,13 @@
  * - `Client(registry_url, …)` with service discovery → {@link connectSequoia} (here).
  * - `auth_type` CLIENT_GRANT (with optional `byo_token`) / BYO_TOKEN / NO_AUTH →
  *   {@link SequoiaAuth}: `clientCredentials` + `tokenAuth`, or `bearer`, limited to the
- *   registry's origins (here). MUTUAL (mutual TLS) is not rebuilt.
+ *   registry's origins (here).
+ * - `auth_type` MUTUAL (two-way TLS, `client_cert` / `client_key` / `server_cert` paths) →
+ *   `{ type: 'MUTUAL', clientCert, clientKey, serverCert }`: Node only. Without a `fetch`,
+ *   connectSequoia loads ./mutual.ts with a dynamic `import()` (this file stays free of Node
+ *   imports) and uses `mutualTlsFetch(paths)`, an undici `Agent` carrying cert, key and CA,
+ *   as the client's fetch; `client.close()` closes it. Bundles that must not see undici
+ *   build the fetch with ./mutual.ts elsewhere and pass it as `fetch`.
  * - `content_type` → `contentType` (default {@link SEQUOIA_CONTENT_TYPE}); `correlation_id`
  *   / `user_id` + `application_id` → the `correlationId` middleware: a fixed id, or a
  *   prefixed id per operation shared by its paging requests (here).
@@ -42,7 +48,17 @@ export type SequoiaAuth =
       tokenUrl?: string;
     }
   | { type: 'BYO_TOKEN'; token: string }
-  | { type: 'NO_AUTH' };
+  | { type: 'NO_AUTH' }
+  | {
+      /** Two-way TLS (Node only): the client certificate is the credential; no token is sent. */
+      type: 'MUTUAL';
+      /** Path of the client certificate (PEM). */
+      clientCert: string;
+      /** Path of the client's private key (PEM). */
+      clientKey: string;
+      /** Path of the server certificate or CA (PEM) to trust. */
+      serverCert: string;
+    };
 
 /**
  * The seed's default content type, sent as `Content-Type` and `Accept`.
@@ -127,6 +143,8 @@ export interface SequoiaClientBase {
   readonly http: SluiceClient;
   /** The endpoint of `resource` on `service`; a {@link SequoiaError} names the known services when `service` is unknown. */
   endpoint(service: string, resource: string): Endpoint;
+  /** Closes what the client opened itself (MUTUAL's TLS agent); a no-op otherwise. A `fetch` you passed stays yours to close. */
+  close(): Promise<void>;
 }
 
 /**
@@ -156,7 +174,7 @@ export class SequoiaError extends SluiceError {
   override name = 'SequoiaError';
 }
 
-const RESERVED = new Set(['services', 'http', 'endpoint']);
+const RESERVED = new Set(['services', 'http', 'endpoint', 'close']);
 
 /**
  * Reads the registry, then builds the client: every request carries the content type,
@@ -172,13 +190,44 @@ const RESERVED = new Set(['services', 'http', 'endpoint']);
  *   resources: { metadata: ['contents'] },
  * });
  * const page = await client.metadata.contents.browse('demo').first();
+ *
+ * // MUTUAL (Node): two-way TLS with the seed's three PEM paths.
+ * const mutual = await connectSequoia({
+ *   registryUrl: 'https://registry.example.com/services/demo',
+ *   auth: { type: 'MUTUAL', clientCert: '/certs/client_cert.pem', clientKey: '/certs/client_key.pem', serverCert: '/certs/server_cert.pem' },
+ * });
+ * await mutual.close();
  * ```
  */
 export async function connectSequoia<const R extends SequoiaResources = Record<never, never>>(options: SequoiaClientOptions<R>): Promise<SequoiaClient<R>> {
   const settings = check(options);
-  const services = await discover(options.registryUrl, options.fetch, settings.contentType);
+  const { fetch, close } = await terminalFetch(options);
+  try {
+    return await build(options, settings, fetch, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function terminalFetch(options: SequoiaClientOptions<SequoiaResources>): Promise<{ fetch: FetchLike | undefined; close: () => Promise<void> }> {
+  const auth = options.auth;
+  if (auth.type !== 'MUTUAL' || options.fetch) return { fetch: options.fetch, close: async () => {} };
+  // Node only, loaded on demand so that this module imports nothing from Node.
+  const { mutualTlsFetch } = await import('./mutual.js');
+  const fetch = await mutualTlsFetch({ clientCert: auth.clientCert, clientKey: auth.clientKey, serverCert: auth.serverCert });
+  return { fetch, close: () => fetch.close() };
+}
+
+async function build<const R extends SequoiaResources>(
+  options: SequoiaClientOptions<R>,
+  settings: { contentType: string; strategy: BackoffStrategy },
+  fetch: FetchLike | undefined,
+  close: () => Promise<void>,
+): Promise<SequoiaClient<R>> {
+  const services = await discover(options.registryUrl, fetch, settings.contentType);
   const origins = [...new Set([...services.values()].map((location) => new URL(location).origin))];
-  const auth = makeAuth(options.auth, services, origins, options.identityService ?? 'identity', options.fetch);
+  const auth = makeAuth(options.auth, services, origins, options.identityService ?? 'identity', fetch);
   const { userId, applicationId, correlationId } = options;
   const prefixed = userId && applicationId ? { userId, applicationId } : {};
   const http = createClient({
@@ -188,7 +237,7 @@ export async function connectSequoia<const R extends SequoiaResources = Record<n
     // The seed retries up to max_tries; a retry budget would cut that short.
     retryBudget: false,
     ...(auth ? { auth } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(fetch ? { fetch } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   const context: EndpointContext = {
@@ -204,7 +253,7 @@ export async function connectSequoia<const R extends SequoiaResources = Record<n
     if (typeof resource !== 'string' || !/^[A-Za-z]\w*$/.test(resource)) throw new TypeError(`endpoint(): "resource" must be a word such as "contents", got ${JSON.stringify(resource)}.`);
     return new Endpoint(service, resource, location, context);
   };
-  const client: Record<string, unknown> = { services, http, endpoint };
+  const client: Record<string, unknown> = { services, http, endpoint, close };
   for (const [service, resources] of Object.entries(options.resources ?? {})) {
     const endpoints: Record<string, Endpoint> = {};
     for (const resource of resources) endpoints[resource] = endpoint(service, resource);
@@ -228,8 +277,13 @@ function check(options: SequoiaClientOptions<SequoiaResources>): { contentType: 
     if (!auth || !('clientId' in auth) || !auth.clientId || !auth.clientSecret) throw new TypeError('connectSequoia: CLIENT_GRANT needs "clientId" and "clientSecret".');
   } else if (type === 'BYO_TOKEN') {
     if (!auth || !('token' in auth) || typeof auth.token !== 'string' || auth.token === '') throw new TypeError('connectSequoia: BYO_TOKEN needs a non-empty "token".');
+  } else if (type === 'MUTUAL') {
+    for (const name of ['clientCert', 'clientKey', 'serverCert'] as const) {
+      const path = (auth as Partial<Record<typeof name, unknown>>)[name];
+      if (typeof path !== 'string' || path === '') throw new TypeError(`connectSequoia: MUTUAL needs "${name}", the path of a PEM file.`);
+    }
   } else if (type !== 'NO_AUTH') {
-    throw new TypeError(`connectSequoia: "auth.type" must be CLIENT_GRANT, BYO_TOKEN or NO_AUTH, got ${JSON.stringify(type)}.`);
+    throw new TypeError(`connectSequoia: "auth.type" must be CLIENT_GRANT, BYO_TOKEN, NO_AUTH or MUTUAL, got ${JSON.stringify(type)}.`);
   }
   for (const service of Object.keys(options.resources ?? {})) {
     if (RESERVED.has(service)) throw new TypeError(`connectSequoia: "resources" cannot use the name "${service}" (reserved by the client).`);
@@ -254,7 +308,7 @@ async function discover(registryUrl: string, fetch: FetchLike | undefined, conte
 }
 
 function makeAuth(auth: SequoiaAuth, services: ReadonlyMap<string, string>, origins: string[], identity: string, fetch: FetchLike | undefined) {
-  if (auth.type === 'NO_AUTH') return undefined;
+  if (auth.type === 'NO_AUTH' || auth.type === 'MUTUAL') return undefined;
   if (auth.type === 'BYO_TOKEN') return bearer(auth.token, { origins });
   const identityUrl = services.get(identity);
   const tokenUrl = auth.tokenUrl ?? (identityUrl ? `${identityUrl.replace(/\/+$/, '')}/oauth/token` : undefined);

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { FetchLike } from '@sluice/core';
+import { dispatcherFetch } from 'sluice';
 import { Agent, fetch as undiciFetch } from 'undici';
 
 /**
@@ -71,21 +72,7 @@ export function tlsFetch(pems: TlsPems): TlsFetch {
     if (pems[name] !== undefined && (typeof pems[name] !== 'string' || pems[name] === '')) throw new TypeError(`tlsFetch: "${name}" must be a non-empty PEM string.`);
   }
   const agent = new Agent({ connect: { ...pems } });
-  const fetch = async (request: Request, init?: RequestInit): Promise<Response> => {
-    const response = await undiciFetch(request.url, {
-      method: request.method,
-      headers: [...request.headers],
-      body: request.body === null ? undefined : await request.arrayBuffer(),
-      redirect: request.redirect,
-      signal: init?.signal ?? request.signal,
-      dispatcher: agent,
-    });
-    return new Response(response.body as ReadableStream<Uint8Array> | null, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: [...response.headers],
-    });
-  };
+  const fetch = dispatcherFetch(agent, undiciFetch);
   return Object.assign(fetch, { close: () => agent.close() });
 }
 

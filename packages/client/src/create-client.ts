@@ -6,6 +6,7 @@ import {
   type PaginationStrategy,
   type Paginator,
   paginate,
+  redactUrlInError,
   ResponseParseError,
   type SluiceFetch,
   type SluiceRequestInit,
@@ -16,7 +17,7 @@ import type { ClientOptions } from './options.js';
 import { type ClientRequestOptions, forKy, fromKy } from './request-options.js';
 import { standardStack } from './standard-stack.js';
 import { dropQueryKeys, mergeSearchParams } from './search-params.js';
-import { redactInputError, resolveInput } from './urls.js';
+import { resolveInput } from './urls.js';
 import { checkOptions } from './validate.js';
 
 /**
@@ -170,7 +171,7 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
         return (method ? kyInstance[method]<T>(target, kyOptions) : kyInstance<T>(target, kyOptions)) as ResponsePromise<T>;
       } catch (error) {
         // `new Request` quotes the URL in its message, a password included: redact it.
-        throw redactInputError(error, target, redaction);
+        throw redactUrlInError(error, target instanceof Request ? target.url : String(target), redaction);
       }
     };
 

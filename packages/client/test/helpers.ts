@@ -1,3 +1,4 @@
+import type { SetupServer } from 'msw/node';
 import { HttpResponse, http } from 'msw';
 
 /** What the echo endpoint reports about the request it got. */
@@ -59,3 +60,15 @@ export function untilAborted(signal: AbortSignal): Promise<Response> {
 
 /** A retry sleep that returns at once, for deterministic and fast tests. */
 export const noSleep = async (): Promise<void> => {};
+
+/** Serves GET /slow on `server`: resolves the returned promise when the request arrives, then hangs until it is aborted. */
+export function hangUntilAborted(server: SetupServer): Promise<void> {
+  const arrived = deferred();
+  server.use(
+    http.get(`${BASE}/slow`, ({ request }) => {
+      arrived.resolve();
+      return untilAborted(request.signal);
+    }),
+  );
+  return arrived.promise;
+}

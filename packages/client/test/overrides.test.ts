@@ -3,7 +3,7 @@ import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../src/index.js';
-import { BASE, deferred, type Echo, echoHandler, noSleep, untilAborted } from './helpers.js';
+import { BASE, deferred, type Echo, echoHandler, hangUntilAborted, noSleep, } from './helpers.js';
 
 const server = setupServer(echoHandler);
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
@@ -28,17 +28,6 @@ function flaky(failures: number, method: 'get' | 'put' | 'post' = 'get') {
 
 const fastRetry = { sleep: noSleep } as const;
 
-/** Serves GET /slow: resolves the returned promise when the request arrives, then hangs until it is aborted. */
-function hangUntilAborted(): Promise<void> {
-  const arrived = deferred();
-  server.use(
-    http.get(`${BASE}/slow`, ({ request }) => {
-      arrived.resolve();
-      return untilAborted(request.signal);
-    }),
-  );
-  return arrived.promise;
-}
 
 /** Follows a promise: `settled` turns true once it settles; `outcome` is its value or its error. */
 function track(promise: Promise<unknown>): { settled: boolean; outcome: Promise<unknown> } {
@@ -95,7 +84,7 @@ describe('per-request overrides through ky options', () => {
 
   it('applies a per-request timeout as the total deadline', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const arrived = hangUntilAborted();
+    const arrived = hangUntilAborted(server);
     const pending = track(createClient({ baseUrl: BASE, retry: false }).get('slow', { timeout: 30 }));
     await arrived;
     await vi.advanceTimersByTimeAsync(29);
@@ -109,7 +98,7 @@ describe('per-request overrides through ky options', () => {
 
   it('applies a per-request attempt timeout', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const arrived = hangUntilAborted();
+    const arrived = hangUntilAborted(server);
     const client = createClient({ baseUrl: BASE, retry: false });
     const pending = track(client.get('slow', { timeout: { attempt: 30 } }));
     await arrived;
@@ -131,7 +120,7 @@ describe('per-request overrides through ky options', () => {
   });
 
   it("a caller's abort rejects with the signal's reason, not a TimeoutError", async () => {
-    const arrived = hangUntilAborted();
+    const arrived = hangUntilAborted(server);
     const controller = new AbortController();
     const pending = createClient({ baseUrl: BASE }).get('slow', { signal: controller.signal });
     // Abort once the server holds the request, not after a guessed delay.

@@ -3,24 +3,13 @@ import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/index.js';
-import { BASE, deferred, type Echo, echoHandler, noSleep, untilAborted } from './helpers.js';
+import { BASE, type Echo, echoHandler, hangUntilAborted, noSleep, } from './helpers.js';
 
 const server = setupServer(echoHandler);
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-/** Serves GET /slow: resolves the returned promise when the request arrives, then hangs until it is aborted. */
-function hangUntilAborted(): Promise<void> {
-  const arrived = deferred();
-  server.use(
-    http.get(`${BASE}/slow`, ({ request }) => {
-      arrived.resolve();
-      return untilAborted(request.signal);
-    }),
-  );
-  return arrived.promise;
-}
 
 /** Records whether the pipeline saw a caller signal. */
 function callerSignalSpy(): Middleware & { seen: Array<AbortSignal | undefined> } {
@@ -59,7 +48,7 @@ describe('client signals', () => {
   });
 
   it('a per-call signal is kept and still aborts the request', async () => {
-    const arrived = hangUntilAborted();
+    const arrived = hangUntilAborted(server);
     const spy = callerSignalSpy();
     const client = createClient({ baseUrl: BASE, middleware: [spy] });
     const controller = new AbortController();
@@ -72,7 +61,7 @@ describe('client signals', () => {
   });
 
   it('a client-wide ky signal is kept and still aborts the request', async () => {
-    const arrived = hangUntilAborted();
+    const arrived = hangUntilAborted(server);
     const controller = new AbortController();
     const client = createClient({ baseUrl: BASE, ky: { signal: controller.signal } });
     const pending = client.get('slow').catch((e: unknown) => e);

@@ -1,5 +1,5 @@
 import type { Context, ContextState, EventInput, EventListener, Middleware, Next, RequestOptions, SluiceEvent } from './context.js';
-import { createRedaction } from './redact.js';
+import { createRedaction, redactUrlInError } from './redact.js';
 import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
 import type { Stack } from './stack.js';
 
@@ -91,7 +91,7 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
       request = buildRequest(input, init);
     } catch (error) {
       // `new Request` quotes the URL in its message, credentials included: redact it.
-      throw redactConstructionError(error, input);
+      throw redactUrlInError(error, input instanceof Request ? input.url : String(input), DEFAULT_REDACTION);
     }
     const replayable = !(isStream(init?.body) && !requestOptions.bodyFactory);
     // With no caller signal the request's own signal can never abort: say so with `callerSignal: undefined`.
@@ -140,16 +140,6 @@ function buildRequest(input: RequestInfo | URL, init: SluiceRequestInit | undefi
   }
   if (isStream(init.body)) standard.duplex = 'half';
   return new Request(input, standard);
-}
-
-function redactConstructionError(error: unknown, input: RequestInfo | URL): unknown {
-  if (!(error instanceof Error)) return error;
-  const raw = input instanceof Request ? input.url : String(input);
-  const safe = createRedaction().url(raw);
-  if (raw === safe || !error.message.includes(raw)) return error;
-  const redacted = new TypeError(error.message.split(raw).join(safe));
-  redacted.stack = redacted.stack?.split(raw).join(safe);
-  return redacted;
 }
 
 function isStream(body: unknown): body is ReadableStream {

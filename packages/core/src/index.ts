@@ -1,6 +1,7 @@
 // Named, so that the internal assertUniqueNames (used by stack.ts) stays out of the public API.
 export { type ComposeOptions, compose, type FetchLike, type SluiceFetch, type SluiceRequestInit } from './compose.js';
 export * from './context.js';
+export * from './discard.js';
 export * from './errors.js';
 export * from './redact.js';
 export * from './replay.js';

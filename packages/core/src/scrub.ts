@@ -1,4 +1,4 @@
-import { REDACTED, type Redaction } from './redact.js';
+import { REDACTED, type Redaction, userinfoSecrets } from './redact.js';
 
 /*
  * Internal (not re-exported): the free-text scrubbing shared by the errors middleware and
@@ -23,8 +23,8 @@ export interface ScrubSource {
 
 /**
  * A scrubber for one request: hides the raw URL (as its redacted form), the userinfo
- * (user name and password, from 4 characters), secret query and header values, the values in `secrets()` and values assigned
- * to secret names. Nothing is computed until it is first called; it is rebuilt when
+ * (user name and password, from 4 characters), secret query and header values, the
+ * values in `secrets()` and values assigned to secret names. Nothing is computed until it is first called; it is rebuilt when
  * `secrets()` grew since (auth may attach a credential after a first error).
  */
 export function createScrub(redaction: Redaction, source: ScrubSource): Scrub {
@@ -64,11 +64,7 @@ function buildScrub(redaction: Redaction, source: ScrubSource): Scrub {
   }
   if (parsed) {
     // The whole userinfo is secret: a user name alone is often a key (`https://sk_live_…:@host`).
-    for (const value of [parsed.username, parsed.password]) {
-      if (value.length < 4) continue;
-      add(value);
-      add(safeDecode(value));
-    }
+    for (const value of userinfoSecrets(parsed)) add(value);
     for (const [key, value] of parsed.searchParams) if (redaction.names.has(key.toLowerCase())) add(value);
   }
   for (const [name, value] of source.headers?.() ?? []) {
@@ -88,14 +84,6 @@ function buildScrub(redaction: Redaction, source: ScrubSource): Scrub {
     for (const pattern of patterns) out = out.replace(pattern, (_whole, head: string) => `${head}${REDACTED}`);
     return out;
   };
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }
 
 const patternCache = new WeakMap<Redaction, RegExp[]>();

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+
 import {
   BadRequestError,
   type Context,
@@ -21,7 +21,7 @@ import {
 import { HttpResponse, http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { contextFor, failure } from './helpers.js';
+import { closedPort, contextFor, failure } from './helpers.js';
 
 const API = 'https://api.test';
 
@@ -53,15 +53,6 @@ function answering(make: () => Response): Middleware {
 }
 
 
-/** A port that refuses connections: a server bound to port 0, then closed. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('errors(): the class for each status', () => {
   it.each([

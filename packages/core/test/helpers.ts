@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { type Context, compose, type Middleware } from '@sluice/core';
 
 /** The context a pipeline makes for `url`, for calling helpers such as toHttpError outside a chain. */
@@ -23,4 +24,14 @@ export async function failure(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the request to fail');
+}
+
+/** A port that refuses connections: a server bound to port 0, then closed. */
+export async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
 }

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+
 import { inspect } from 'node:util';
 import {
   type Context,
@@ -18,7 +18,7 @@ import {
 import { HttpResponse, http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { contextFor, failure } from './helpers.js';
+import { closedPort, contextFor, failure } from './helpers.js';
 
 const API = 'https://api.test';
 const SECRETS = {
@@ -313,11 +313,3 @@ describe('other errors', () => {
   });
 });
 
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}

@@ -15,6 +15,7 @@ import {
 import { createRedaction, DEFAULT_SECRET_NAMES, REDACTED, type Redaction } from '../redact.js';
 import { BODY_SECRET_KEYS, createScrub, type Scrub, scrubError, secretHeaders } from '../scrub.js';
 import { serverDelay } from '../retry/retry-after.js';
+import { discard } from '../discard.js';
 
 /**
  * Options of {@link errors}.
@@ -231,12 +232,6 @@ async function custom(
   });
 }
 
-/** Cancels a body nobody read (not awaited: cancelling one branch of a tee settles only once both are done). */
-function discard(response: Response): void {
-  const body = response.body;
-  if (body && !response.bodyUsed && !body.locked) body.cancel().catch(() => undefined);
-}
-
 /** 2xx, 304, a 3xx the caller asked to see (`redirect: 'manual'`), and opaque responses. */
 function passesThrough(response: Response, request: Request): boolean {
   if (response.ok || response.status === 304) return true;
@@ -294,12 +289,17 @@ function describe(error: unknown, scrub: Scrub): string {
 
 /**
  * A scrubber for one request's secrets: the URL (its userinfo and secret query values),
- * the secret header values of `request` (read now: headers may change later) and the
- * values middlewares add to `context.state.secrets` (read when first used).
+ * the secret header values of `request` and the values middlewares add to
+ * `context.state.secrets`. Nothing is read until an error needs it: the request that
+ * reaches the errors middleware is never edited in place by inner middlewares except to
+ * add headers (an Idempotency-Key), so its secret headers are the same then as now.
  */
-function scrubberFor(request: Request | undefined, redaction: Redaction, context: Context, url: string = request?.url ?? context.url): Scrub {
-  const headerSecrets = request ? secretHeaders(request.headers, redaction) : [];
-  return createScrub(redaction, { url, headers: () => headerSecrets, secrets: () => context.state.secrets });
+function scrubberFor(request: Request | undefined, redaction: Redaction, context: Context): Scrub {
+  return createScrub(redaction, {
+    url: request?.url ?? context.url,
+    headers: () => (request ? secretHeaders(request.headers, redaction) : []),
+    secrets: () => context.state.secrets,
+  });
 }
 
 async function readPreview(

@@ -7,6 +7,7 @@ import { createRetryBudget, isRetryBudget, type RetryBudget, type RetryBudgetOpt
 import { createRateGate, type RateGate } from '../retry/gate.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { isNetworkFailure, toHttpError } from './errors.js';
+import { discard } from '../discard.js';
 
 /**
  * Decides, for one response, whether to retry: `true` forces a retry (whatever the
@@ -303,13 +304,8 @@ async function askRetryOn(retryOn: RetryOn, response: Response, context: Context
   try {
     return await retryOn(copy, context);
   } finally {
-    // Not awaited: cancelling one branch of a tee settles only once both branches are done.
-    if (!copy.bodyUsed) copy.body?.cancel().catch(() => undefined);
+    discard(copy);
   }
-}
-
-function discard(response: Response): void {
-  if (response.body && !response.bodyUsed && !response.body.locked) response.body.cancel().catch(() => undefined);
 }
 
 function notIdempotent(method: string): string {
@@ -332,7 +328,6 @@ async function rateLimitError(response: Response, context: Context, retryAfter: 
     retryAfter,
   });
 }
-
 
 /** Validates `options` and fills in defaults (from `parent` for a per-request override). */
 function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, where: string): Settings {

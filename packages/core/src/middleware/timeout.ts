@@ -1,5 +1,6 @@
 import type { Context, Middleware } from '../context.js';
 import { TimeoutError } from '../errors.js';
+import { discard } from '../discard.js';
 
 /**
  * A per-phase deadline in milliseconds, or `false` for none.
@@ -120,7 +121,7 @@ async function withDeadlines(
       onAbort = () => {
         reject(signal.reason);
         // A late response nobody will read: release its connection.
-        pending.then((late) => late.body?.cancel().catch(() => {}), () => {});
+        pending.then(discard, () => {});
       };
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });

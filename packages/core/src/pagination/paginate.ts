@@ -3,6 +3,7 @@ import type { CorrelationScope } from '../context.js';
 import { PaginationError, ResponseParseError } from '../errors.js';
 import { createRedaction } from '../redact.js';
 import { assertPositiveInteger, type PaginationStrategy } from './strategy.js';
+import { discard } from '../discard.js';
 
 export * from './cursor.js';
 export * from './link-header.js';
@@ -230,7 +231,7 @@ export function paginate<Item>(
       const response = await fetchPage(url.href, requestInit);
       id = explicit ?? scope?.id;
       if (!response.ok) {
-        await response.body?.cancel().catch(() => undefined);
+        discard(response);
         throw new PaginationError(
           `Page ${index + 1} (${requestInit.method ?? 'GET'} ${redaction.url(url)}) failed with ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`,
           { correlationId: id },

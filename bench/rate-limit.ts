@@ -5,8 +5,10 @@
  * and a naive loop that sleeps exactly Retry-After run at the same time, each against its
  * own server, so the figures come from one run.
  */
+import { rateLimitedApi } from '@sluice/testing';
+import { serve } from '@sluice/testing/node';
 import { fmt, optional, type PoolResult, type Row, runPool, sleep } from './pool.js';
-import { type LocalServer, rateLimitedServer } from './servers.js';
+import type { LocalServer } from './servers.js';
 
 const REQUESTS = 2_000;
 const WORKERS = 50;
@@ -35,12 +37,11 @@ async function naiveGet(url: string, signal: AbortSignal): Promise<void> {
 async function contenders(log: (line: string) => void): Promise<Array<readonly [string, Get]>> {
   const list: Array<readonly [string, Get]> = [];
   const sluice = await optional(() => import('sluice'), 'createClient');
-  const core = await optional(() => import('@sluice/core'), 'retry', 'createRateGate', 'concurrency');
-  if (sluice.module && core.module) {
+  if (sluice.module) {
     const client = sluice.module.createClient({ concurrency: WORKERS });
     list.push(['sluice (defaults + concurrency 50)', async (url, signal) => void (await client.get(url, { signal }).text())]);
   } else {
-    log(`  skipped Sluice: ${sluice.missing ?? core.missing}`);
+    log(`  skipped Sluice: ${sluice.missing}`);
   }
   const kyModule = await optional(() => import('ky'), 'default');
   if (kyModule.module) {
@@ -62,22 +63,12 @@ async function contenders(log: (line: string) => void): Promise<Array<readonly [
 /** A rate-limited server and a live count of its 429s. */
 type Limited = LocalServer & { throttled(): number };
 
-/**
- * The @sluice/testing kit's `rateLimitedApi` served on 127.0.0.1 (the same bucket the tests
- * use) when the kit is present, else the bench's own token-bucket server.
- */
+/** The @sluice/testing kit's `rateLimitedApi` (the same bucket the tests use) served on 127.0.0.1. */
 async function limitedServer(log: (line: string) => void, first: boolean): Promise<Limited> {
-  const kit = await optional(() => import('@sluice/testing'), 'rateLimitedApi');
-  const node = await optional(() => import('@sluice/testing/node'), 'serve');
-  if (kit.module && node.module) {
-    if (first) log('  server: @sluice/testing rateLimitedApi, served by @sluice/testing/node serve()');
-    const api = kit.module.rateLimitedApi({ rate: RATE, burst: BURST, headers: 'retry-after' });
-    const served = await node.module.serve([api]);
-    return { url: served.url, close: () => served.close(), throttled: () => api.stats.limited };
-  }
-  if (first) log(`  server: the bench's own token bucket (@sluice/testing unavailable: ${kit.missing ?? node.missing})`);
-  const own = await rateLimitedServer({ rate: RATE, burst: BURST, retryAfter: RETRY_AFTER_S });
-  return { url: own.url, close: () => own.close(), throttled: () => own.counts.throttled };
+  if (first) log('  server: @sluice/testing rateLimitedApi, served by @sluice/testing/node serve()');
+  const api = rateLimitedApi({ rate: RATE, burst: BURST, headers: 'retry-after' });
+  const served = await serve([api]);
+  return { url: served.url, close: () => served.close(), throttled: () => api.stats.limited };
 }
 
 function row(name: string, result: PoolResult, throttled: number): Row {

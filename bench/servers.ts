@@ -34,40 +34,6 @@ export function plainServer(): Promise<LocalServer> {
   });
 }
 
-/** Counters of {@link rateLimitedServer}. */
-export interface RateLimitCounts {
-  ok: number;
-  throttled: number;
-}
-
-/**
- * A token bucket: `rate` requests per second, `burst` at most; over the limit it answers
- * 429 with `Retry-After: <retryAfter>` (seconds).
- */
-export async function rateLimitedServer(
-  options: { rate: number; burst: number; retryAfter: number },
-): Promise<LocalServer & { counts: RateLimitCounts }> {
-  const counts: RateLimitCounts = { ok: 0, throttled: 0 };
-  let tokens = options.burst;
-  let last = performance.now();
-  const server = await listen((_req, res) => {
-    const now = performance.now();
-    tokens = Math.min(options.burst, tokens + ((now - last) / 1000) * options.rate);
-    last = now;
-    if (tokens >= 1) {
-      tokens -= 1;
-      counts.ok++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-      return;
-    }
-    counts.throttled++;
-    res.writeHead(429, { 'retry-after': String(options.retryAfter), 'content-type': 'text/plain' });
-    res.end('slow down');
-  });
-  return { ...server, counts };
-}
-
 /** Counters of {@link rotatingTokenServer}. */
 export interface TokenCounts {
   tokenCalls: number;
@@ -79,7 +45,7 @@ export interface TokenCounts {
  * (client_credentials or refresh_token) issues `t<n>`; `GET /data` wants the current one
  * and answers 401 `invalid_token` otherwise. The token endpoint takes `tokenDelayMs`.
  */
-export async function rotatingTokenServer(tokenDelayMs = 20): Promise<LocalServer & { counts: TokenCounts; reset(): void }> {
+export async function rotatingTokenServer(tokenDelayMs = 20): Promise<LocalServer & { counts: TokenCounts }> {
   const counts: TokenCounts = { tokenCalls: 0, unauthorized: 0 };
   let generation = 0;
   const server = await listen((req, res) => {
@@ -108,12 +74,5 @@ export async function rotatingTokenServer(tokenDelayMs = 20): Promise<LocalServe
     res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'text/plain' });
     res.end('invalid token');
   });
-  return {
-    ...server,
-    counts,
-    reset() {
-      counts.tokenCalls = 0;
-      counts.unauthorized = 0;
-    },
-  };
+  return { ...server, counts };
 }

@@ -8,7 +8,7 @@ export * from './middleware/api-key.js';
 export * from './middleware/no-auth.js';
 export * from './middleware/token-auth.js';
 export * from './token/token.js';
-export * from './token/challenge.js';
+export { refreshable } from './token/challenge.js';
 export type { ClientAuthMethod, ClientAuthOptions, PrivateKeyInput } from './providers/client-auth.js';
 export { type ClientCredentialsOptions, clientCredentials } from './providers/client-credentials.js';
 export * from './providers/refresh-token-grant.js';

@@ -243,9 +243,9 @@ describe('tokenAuth: single flight', () => {
   it('a token rotated mid-flight (each new token revokes the old one): 1 token call in total, 0 failures', async () => {
     const { oauth, pipeline } = setup({ revokeOnIssue: true });
     await pipeline(`${API}/items`); // token A
+    oauth.reset(); // count from here (reset also clears revocations, so it comes before the rotation)
     const other = await oauth.issueToken('svc'); // another party rotates: A is revoked while we hold it
     expect(other).toBeTruthy();
-    oauth.reset();
     const results = await Promise.allSettled(Array.from({ length: 200 }, () => pipeline(`${API}/items`)));
     expect(results.filter((r) => r.status === 'rejected' || r.value.status !== 200)).toHaveLength(0);
     expect(oauth.stats.tokenCalls).toBe(1);

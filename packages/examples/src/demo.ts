@@ -5,27 +5,16 @@
  * expires mid-run and is refreshed once, a typed error, and then one seed client (the
  * Sequoia-style SDK in ./sequoia) end to end.
  */
-import { tokenAuth } from '@sluice/auth';
+import { clientCredentials, tokenAuth } from '@sluice/auth';
 import { HttpError, type SluiceEvent } from '@sluice/core';
-import { rateLimitedApi } from '@sluice/testing';
+import { oauthServer, rateLimitedApi } from '@sluice/testing';
 import { serve } from '@sluice/testing/node';
-import { HttpResponse, http } from 'msw';
+import { HttpResponse, http, type PathParams } from 'msw';
 import { createClient } from 'sluice';
+import { serveLate } from './serve-late.js';
 import { runSeedWalkthrough } from './sequoia/walkthrough.js';
 
 // ── The simulated API ────────────────────────────────────────────────────────────────
-let issued = 0;
-let valid = '';
-let tokenCalls = 0;
-/** The server revokes the current token: the next requests get 401 invalid_token. */
-const revokeToken = () => {
-  valid = '';
-};
-const unauthorized = (request: Request): Response | undefined =>
-  request.headers.get('authorization') === `Bearer ${valid}` && valid
-    ? undefined
-    : HttpResponse.json({ error: 'invalid_token' }, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
-
 let reportCalls = 0;
 const search = rateLimitedApi({
   rate: 10,
@@ -38,19 +27,21 @@ const search = rateLimitedApi({
 // slow the main API down, and the main API's token is never sent to it.
 const searchApi = await serve([search]);
 
-const api = await serve([
-  http.post('*/oauth/token', () => {
-    tokenCalls++;
-    valid = `token-${++issued}`;
-    return HttpResponse.json({ access_token: valid, token_type: 'Bearer', expires_in: 3600 });
-  }),
-  http.get('*/api/me', ({ request }) => unauthorized(request) ?? HttpResponse.json({ id: 1, name: 'Ada' })),
-  http.get('*/api/reports/daily', ({ request }) => {
-    if (unauthorized(request)) return unauthorized(request);
-    return ++reportCalls === 1 ? new HttpResponse('warming up', { status: 503 }) : HttpResponse.json({ report: 'ok' });
-  }),
-  http.get('*/api/users/:id', ({ request, params }) =>
-    unauthorized(request) ?? (params.id === '404' ? HttpResponse.json({ error: 'no such user' }, { status: 404 }) : HttpResponse.json({ id: params.id }))),
+// The main API is its own OAuth issuer, so its handlers are installed once its URL is known.
+// `oauth.guard` answers 401 invalid_token for a missing, expired or revoked token.
+const api = await serveLate();
+const oauth = oauthServer({ issuer: api.url, clients: [{ clientId: 'demo', clientSecret: 'demo-secret' }] });
+api.use([
+  oauth,
+  http.get('*/api/me', oauth.guard(() => HttpResponse.json({ id: 1, name: 'Ada' }))),
+  http.get(
+    '*/api/reports/daily',
+    oauth.guard(() => (++reportCalls === 1 ? new HttpResponse('warming up', { status: 503 }) : HttpResponse.json({ report: 'ok' }))),
+  ),
+  http.get(
+    '*/api/users/:id',
+    oauth.guard(({ params }: { request: Request; params: PathParams }) => (params.id === '404' ? HttpResponse.json({ error: 'no such user' }, { status: 404 }) : HttpResponse.json({ id: params.id }))),
+  ),
 ]);
 
 // ── The trace ─────────────────────────────────────────────────────────────────────────
@@ -91,17 +82,8 @@ const client = createClient({
   timeout: { attempt: 5_000, total: 20_000 },
   concurrency: 6,
   onEvent: trace,
-  auth: tokenAuth({
-    getToken: () => fetchToken(),
-    refresh: () => fetchToken(),
-  }),
+  auth: tokenAuth(clientCredentials({ tokenUrl: oauth.tokenUrl, clientId: 'demo', clientSecret: 'demo-secret' })),
 });
-
-async function fetchToken() {
-  const response = await fetch(`${api.url}/oauth/token`, { method: 'POST' });
-  const body = (await response.json()) as { access_token: string; expires_in: number };
-  return { accessToken: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 };
-}
 
 const section = (title: string) => console.log(`\n── ${title}`);
 
@@ -122,10 +104,10 @@ try {
   console.log(`${clock()}  12 searches done: ${search.stats.ok} answered, ${search.stats.limited} answered 429`);
 
   section('4. The token expires mid-run: 4 concurrent requests, one refresh, all replayed');
-  revokeToken();
-  const before = tokenCalls;
+  oauth.revoke(); // the server ends the current token: the next requests get 401 invalid_token
+  const before = oauth.stats.tokenCalls;
   await Promise.all(['1', '2', '3', '4'].map((id) => client.get(`users/${id}`).json()));
-  console.log(`${clock()}  token endpoint calls for the refresh: ${tokenCalls - before}`);
+  console.log(`${clock()}  token endpoint calls for the refresh: ${oauth.stats.tokenCalls - before}`);
 
   section('5. A typed error');
   try {

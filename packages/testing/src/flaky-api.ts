@@ -79,7 +79,7 @@ export type FlakyOutcome = FaultKind | 'ok';
 export interface FlakyApi extends HandlerSet {
   /** The outcome of every request so far, in arrival order. */
   readonly outcomes: readonly FlakyOutcome[];
-  /** Live count of each outcome. */
+  /** The count of each outcome so far, derived from {@link FlakyApi.outcomes} on each read. */
   readonly stats: Readonly<Record<FlakyOutcome, number>>;
   /** Restarts the random sequence from the seed and clears the outcomes. */
   reset(): void;
@@ -125,7 +125,6 @@ export function flakyApi(options: FlakyApiOptions): FlakyApi {
 
   let random = seededRandom(seed);
   const outcomes: FlakyOutcome[] = [];
-  const stats: Record<FlakyOutcome, number> = { ok: 0, '503': 0, reset: 0, timeout: 0, 'slow-body': 0 };
 
   const draw = (): FlakyOutcome => {
     const roll = random();
@@ -140,7 +139,6 @@ export function flakyApi(options: FlakyApiOptions): FlakyApi {
   const handler = http.all(url, async ({ request }) => {
     const outcome = draw();
     outcomes.push(outcome);
-    stats[outcome]++;
     switch (outcome) {
       case '503':
         return HttpResponse.json(
@@ -162,11 +160,14 @@ export function flakyApi(options: FlakyApiOptions): FlakyApi {
   return {
     handlers: [handler],
     outcomes,
-    stats,
+    get stats() {
+      const counts: Record<FlakyOutcome, number> = { ok: 0, '503': 0, reset: 0, timeout: 0, 'slow-body': 0 };
+      for (const outcome of outcomes) counts[outcome]++;
+      return counts;
+    },
     reset() {
       random = seededRandom(seed);
       outcomes.length = 0;
-      for (const key of Object.keys(stats) as FlakyOutcome[]) stats[key] = 0;
     },
   };
 }

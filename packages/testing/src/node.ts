@@ -130,7 +130,8 @@ async function handle(handlers: RequestHandler[], base: string, req: IncomingMes
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!res.write(value)) await new Promise<void>((resolve) => res.once('drain', resolve));
+      if (!res.write(value)) await drainOrClose(res);
+      if (res.destroyed) return;
     }
     res.end();
   } catch {
@@ -138,4 +139,17 @@ async function handle(handlers: RequestHandler[], base: string, req: IncomingMes
   } finally {
     res.off('close', cancel);
   }
+}
+
+/** Resolves when `res` can take more data, or when its connection closed (a client gone mid-body). */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -11,6 +11,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
+import { sleep } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
 import type { HandlerSet } from './handler-set.js';
 
@@ -69,7 +70,7 @@ export interface OAuthServerOptions {
   issueRefreshTokens?: boolean;
   /** Each new access token of a client revokes its older ones. Default `false`. */
   revokeOnIssue?: boolean;
-  /** How long the token endpoint takes to answer, in ms (a timer: fake timers control it). Default 0. */
+  /** How long the token endpoint takes to answer, in ms (a timer: fake timers control it; it ends when the request is aborted). A finite number >= 0. Default 0. */
   tokenDelayMs?: number;
   /** The clock in epoch ms. Default `Date.now()` (which vitest's fake timers control). */
   now?: () => number;
@@ -151,17 +152,18 @@ export interface OAuthServer extends HandlerSet {
   issueToken(clientId: string, options?: { ttlSeconds?: number; scope?: string }): Promise<string>;
   /** Revokes one access token, or all issued so far. */
   revoke(accessToken?: string): void;
-  /** The next `count` token calls fail with `status` (default 500) and `body`. */
+  /** The next `count` token calls fail with `status` (an integer 100–599, default 500) and `body`. */
   failNext(count: number, status?: number, body?: unknown): void;
   /** Sets the access-token lifetime for tokens issued from now on. */
   setTtl(ttlSeconds: number): void;
   /** The server's public keys. */
   jwks(): Promise<JSONWebKeySet>;
-  /** Zeroes the counters and forgets failures and revocations (keys and clients stay). */
+  /** Zeroes the counters and forgets failures, revocations (`revokeOnIssue`'s too) and used assertion `jti`s (keys, clients and refresh tokens stay). */
   reset(): void;
 }
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const AUTH_METHODS: readonly OAuthClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
 
 /**
  * A simulated OAuth2 server as msw handlers: a token endpoint (client credentials and
@@ -193,21 +195,29 @@ export function oauthServer(options: OAuthServerOptions): OAuthServer {
   const tokenUrl = new URL(options.tokenPath ?? '/oauth/token', `${issuer}/`).href;
   const jwksUrl = new URL('/.well-known/jwks.json', `${issuer}/`).href;
   let ttlSeconds = positive(options.ttlSeconds ?? 3600, 'ttlSeconds');
+  const tokenDelayMs = options.tokenDelayMs ?? 0;
+  if (typeof tokenDelayMs !== 'number' || !Number.isFinite(tokenDelayMs) || tokenDelayMs < 0) {
+    throw new TypeError(`oauthServer(options): "tokenDelayMs" must be a finite number >= 0, got ${String(tokenDelayMs)}.`);
+  }
   const now = options.now ?? (() => Date.now());
   const clients = new Map<string, OAuthClient>();
+  /** The auth methods each client may use, computed once. */
+  const allowedMethods = new Map<string, readonly OAuthClientAuthMethod[]>();
   for (const client of options.clients) {
     if (typeof client?.clientId !== 'string' || client.clientId === '') throw new TypeError('oauthServer(options): every client needs a non-empty "clientId".');
     clients.set(client.clientId, client);
+    allowedMethods.set(client.clientId, authMethodsOf(client));
   }
 
   const stats: OAuthServerStats = { tokenCalls: 0, issued: 0, rejected: 0, accepted: 0 };
+  /** jti of every revoked access token: by `revoke()` or, with `revokeOnIssue`, by a newer token of the same client. */
   const revoked = new Set<string>();
-  const latestJti = new Map<string, string>();
   const usedAssertions = new Set<string>();
   const refreshTokens = new Map<string, { clientId: string; scope: string | undefined; used: boolean }>();
   for (const [token, clientId] of Object.entries(options.refreshTokens ?? {})) refreshTokens.set(token, { clientId, scope: undefined, used: false });
   let failures: { count: number; status: number; body: unknown } = { count: 0, status: 500, body: undefined };
-  const issuedJtis = new Set<string>();
+  /** jti → client id of every access token issued. */
+  const issuedJtis = new Map<string, string>();
 
   let signing: Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> | undefined;
   const keys = () => {
@@ -240,27 +250,17 @@ export function oauthServer(options: OAuthServerOptions): OAuthServer {
       .setIssuedAt(iat)
       .setExpirationTime(iat + ttl)
       .sign(privateKey);
-    issuedJtis.add(jti);
-    if (options.revokeOnIssue) latestJti.set(clientId, jti);
+    if (options.revokeOnIssue) {
+      for (const [older, owner] of issuedJtis) if (owner === clientId) revoked.add(older);
+    }
+    issuedJtis.set(jti, clientId);
     stats.issued++;
     return token;
   }
 
   async function authenticateClient(request: Request, form: URLSearchParams): Promise<OAuthClient | Response> {
     const header = request.headers.get('authorization');
-    const methodAllowed = (client: OAuthClient, method: OAuthClientAuthMethod) => {
-      const allowed =
-        client.authMethods ??
-        (
-          [
-            client.clientSecret !== undefined ? 'client_secret_basic' : undefined,
-            client.clientSecret !== undefined ? 'client_secret_post' : undefined,
-            client.publicKey !== undefined ? 'private_key_jwt' : undefined,
-            client.clientSecret === undefined && client.publicKey === undefined ? 'none' : undefined,
-          ] as const
-        ).filter((m) => m !== undefined);
-      return allowed.includes(method);
-    };
+    const methodAllowed = (client: OAuthClient, method: OAuthClientAuthMethod) => allowedMethods.get(client.clientId)?.includes(method) === true;
     if (header?.toLowerCase().startsWith('basic ')) {
       let id = '';
       let secret = '';
@@ -321,7 +321,14 @@ export function oauthServer(options: OAuthServerOptions): OAuthServer {
 
   async function tokenEndpoint(request: Request): Promise<Response> {
     stats.tokenCalls++;
-    if (options.tokenDelayMs) await new Promise((resolve) => setTimeout(resolve, options.tokenDelayMs));
+    if (tokenDelayMs > 0) {
+      try {
+        await sleep(tokenDelayMs, request.signal);
+      } catch {
+        // The client went away while the server "worked": answer nothing.
+        return Response.error();
+      }
+    }
     if (failures.count > 0) {
       failures.count--;
       return HttpResponse.json(failures.body ?? { error: 'server_error', error_description: 'simulated failure' }, { status: failures.status });
@@ -380,9 +387,7 @@ export function oauthServer(options: OAuthServerOptions): OAuthServer {
       const expired = error instanceof Error && 'code' in error && error.code === 'ERR_JWT_EXPIRED';
       return invalid(expired ? 'The access token expired' : 'The access token is invalid');
     }
-    const jti = claims.jti ?? '';
-    const clientId = String(claims.client_id ?? '');
-    if (revoked.has(jti) || (options.revokeOnIssue && latestJti.get(clientId) !== jti)) {
+    if (revoked.has(claims.jti ?? '')) {
       return invalid('The access token was revoked');
     }
     if (guard.scope && !String(claims.scope ?? '').split(' ').includes(guard.scope)) {
@@ -424,7 +429,7 @@ export function oauthServer(options: OAuthServerOptions): OAuthServer {
     },
     revoke(accessToken) {
       if (accessToken === undefined) {
-        for (const jti of issuedJtis) revoked.add(jti);
+        for (const jti of issuedJtis.keys()) revoked.add(jti);
         return;
       }
       const { jti } = decodeJwt(accessToken);
@@ -432,6 +437,9 @@ export function oauthServer(options: OAuthServerOptions): OAuthServer {
     },
     failNext(count, status = 500, body) {
       if (!Number.isInteger(count) || count < 0) throw new TypeError(`oauthServer.failNext: count must be an integer >= 0, got ${count}.`);
+      if (!Number.isInteger(status) || status < 100 || status > 599) {
+        throw new TypeError(`oauthServer.failNext: status must be an integer from 100 to 599, got ${String(status)}.`);
+      }
       failures = { count, status, body };
     },
     setTtl(seconds) {
@@ -442,6 +450,7 @@ export function oauthServer(options: OAuthServerOptions): OAuthServer {
       Object.assign(stats, { tokenCalls: 0, issued: 0, rejected: 0, accepted: 0 });
       failures = { count: 0, status: 500, body: undefined };
       revoked.clear();
+      usedAssertions.clear();
       ttlSeconds = positive(options.ttlSeconds ?? 3600, 'ttlSeconds');
     },
   };
@@ -450,6 +459,24 @@ export function oauthServer(options: OAuthServerOptions): OAuthServer {
     const { publicKey } = await keys();
     return { keys: [{ ...(await exportJWK(publicKey)), kid: 'sim-1', alg: 'ES256', use: 'sig' }] };
   }
+}
+
+/** The auth methods a client may use: its `authMethods` (validated), or every one it has material for. */
+function authMethodsOf(client: OAuthClient): readonly OAuthClientAuthMethod[] {
+  if (client.authMethods !== undefined) {
+    const methods: unknown = client.authMethods;
+    if (!Array.isArray(methods) || methods.some((m) => !AUTH_METHODS.includes(m))) {
+      throw new TypeError(
+        `oauthServer(options): client ${JSON.stringify(client.clientId)} "authMethods" must be an array of ${AUTH_METHODS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(methods)}.`,
+      );
+    }
+    return [...client.authMethods];
+  }
+  const methods: OAuthClientAuthMethod[] = [];
+  if (client.clientSecret !== undefined) methods.push('client_secret_basic', 'client_secret_post');
+  if (client.publicKey !== undefined) methods.push('private_key_jwt');
+  if (methods.length === 0) methods.push('none');
+  return methods;
 }
 
 function invalidClient(description: string, basic = false): Response {

@@ -95,7 +95,7 @@ export function paginatedCollection(items: readonly unknown[], style: Pagination
     requests.push(request.url);
     const target = new URL(request.url);
     try {
-      return serve(style, items, target, { pageSize, maxPageSize, total, itemsKey: options.itemsKey });
+      return renderPage(style, items, target, { pageSize, maxPageSize, total, itemsKey: options.itemsKey });
     } catch (error) {
       if (error instanceof BadPaging) return HttpResponse.json({ error: error.message }, { status: 400, statusText: 'Bad Request' });
       throw error;
@@ -113,14 +113,14 @@ export function paginatedCollection(items: readonly unknown[], style: Pagination
 
 class BadPaging extends Error {}
 
-interface ServeOptions {
+interface PageOptions {
   pageSize: number;
   maxPageSize: number;
   total: boolean;
   itemsKey: string | undefined;
 }
 
-function serve(style: PaginationStyle, items: readonly unknown[], url: URL, options: ServeOptions): Response {
+function renderPage(style: PaginationStyle, items: readonly unknown[], url: URL, options: PageOptions): Response {
   const { maxPageSize, itemsKey } = options;
   const size = (name: string) => Math.min(int(url, name, options.pageSize, 1), maxPageSize);
   switch (style) {

@@ -148,9 +148,10 @@ export function rateLimitedApi(options: RateLimitedApiOptions): RateLimitedApi {
     }
     tokens -= 1;
     stats.ok++;
+    // An admitted request gets no extra headers in the 'retry-after' style.
+    if (style === 'retry-after') return respond(request);
     const extra = headersFor(true);
     const response = await respond(request);
-    if ([...extra.keys()].length === 0) return response;
     const merged = new Headers(response.headers);
     for (const [key, value] of extra) merged.set(key, value);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers: merged });

@@ -3,6 +3,7 @@ import {
   canReplay,
   cloneForReplay,
   createRedaction,
+  discard,
   type FetchLike,
   type Middleware,
   type Next,
@@ -125,6 +126,12 @@ export interface AuthMiddlewareOptions extends AuthScopeOptions {
 
 const MAX_REDIRECTS = 20;
 
+/** The terminal fetch when none was given: `globalThis.fetch`, looked up per call. */
+const globalFetch: FetchLike = (input, init) => globalThis.fetch(input, init);
+
+/** The origin set of each middleware's `origins` array (shared by its `bind` and `withStats` copies), built once. */
+const scopes = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 /**
  * Makes an {@link AuthMiddleware} from a scheme. The building block of `bearer`,
  * `basic`, `apiKey` and `tokenAuth`; use it for a scheme of your own.
@@ -141,6 +148,9 @@ export function createAuthMiddleware(scheme: AuthScheme | undefined, options: Au
   if (scheme !== undefined && typeof scheme?.attach !== 'function') {
     throw new TypeError('createAuthMiddleware(scheme): scheme must have an "attach" function.');
   }
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`createAuthMiddleware(scheme, options): options must be an object, got ${options === null ? 'null' : typeof options}.`);
+  }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new TypeError(`auth: "fetch" must be a function, got ${typeof options.fetch}.`);
   }
@@ -148,6 +158,7 @@ export function createAuthMiddleware(scheme: AuthScheme | undefined, options: Au
 }
 
 function build(scheme: AuthScheme | undefined, origins: string[], ownFetch: FetchLike | undefined, boundFetch: FetchLike | undefined): AuthMiddleware {
+  scopes.set(origins, new Set(origins));
   const self: AuthMiddleware = {
     name: 'auth',
     origins,
@@ -168,15 +179,16 @@ function build(scheme: AuthScheme | undefined, origins: string[], ownFetch: Fetc
       }
       const active = override ?? self;
       if (!active.scheme) return next(request);
-      let scope = new Set(active.origins);
-      if (override !== undefined && scope.size === 0) scope = new Set([new URL(request.url).origin]);
+      const origin = new URL(request.url).origin;
+      let scope = scopes.get(active.origins) ?? new Set(active.origins);
+      if (override !== undefined && scope.size === 0) scope = new Set([origin]);
       if (scope.size === 0) {
         throw new TypeError(
           'auth: no origin to send credentials to. Pass "origins" (or "baseUrl") to the auth factory, or give createClient a baseUrl.',
         );
       }
-      const fetchImpl = active.fetch ?? ownFetch ?? boundFetch ?? ((input: Request, init?: RequestInit) => globalThis.fetch(input, init));
-      return authorize(active.scheme, scope, { fetch: fetchImpl }, request, context, next);
+      const fetchImpl = active.fetch ?? ownFetch ?? boundFetch ?? globalFetch;
+      return authorize(active.scheme, scope, { fetch: fetchImpl }, origin, request, context, next);
     },
   };
   return self;
@@ -188,13 +200,21 @@ interface Exchange {
   credentialed: boolean;
 }
 
-async function authorize(scheme: AuthScheme, scope: ReadonlySet<string>, env: AuthEnv, request: Request, context: Context, next: Next): Promise<Response> {
-  if (!scope.has(new URL(request.url).origin)) return next(request);
+async function authorize(
+  scheme: AuthScheme,
+  scope: ReadonlySet<string>,
+  env: AuthEnv,
+  home: string,
+  request: Request,
+  context: Context,
+  next: Next,
+): Promise<Response> {
+  if (!scope.has(home)) return next(request);
   if (scheme.secretNames?.some((name) => !context.redaction.names.has(name.toLowerCase()))) {
     context.redaction = createRedaction([...context.redaction.names, ...scheme.secretNames]);
   }
   const firstCopy = request.body === null || !canReplay(request, context) ? request : request.clone();
-  const first = await exchange(scheme, scope, env, request, firstCopy, context, next);
+  const first = await exchange(scheme, scope, env, home, request, firstCopy, context, next);
   if (first.response.status !== 401 || !first.credentialed || !scheme.recover) return first.response;
 
   const verdict = await scheme.recover(first.response, first.attached, context, env);
@@ -206,9 +226,9 @@ async function authorize(scheme: AuthScheme, scope: ReadonlySet<string>, env: Au
       note: `not replayed after ${recoveredBy}: its body is a one-shot stream; pass a "bodyFactory" option to make it replayable`,
     });
   }
-  await first.response.body?.cancel();
+  discard(first.response);
   const replay = await cloneForReplay(request, context, `replay after ${recoveredBy}`);
-  const second = await exchange(scheme, scope, env, request, replay, context, next);
+  const second = await exchange(scheme, scope, env, home, request, replay, context, next);
   if (second.response.status === 401 && second.credentialed) {
     throw await toHttpError(second.response, context, { note: `still 401 after ${recoveredBy} and one replay` });
   }
@@ -217,18 +237,18 @@ async function authorize(scheme: AuthScheme, scope: ReadonlySet<string>, env: Au
 
 /**
  * Sends `copy` with credentials and follows redirects by hand, re-attaching credentials
- * only on the original origin; cross-origin hops go out with no credentials at all.
+ * only on the original origin (`home`); cross-origin hops go out with no credentials at all.
  */
 async function exchange(
   scheme: AuthScheme,
   scope: ReadonlySet<string>,
   env: AuthEnv,
+  home: string,
   original: Request,
   copy: Request,
   context: Context,
   next: Next,
 ): Promise<Exchange> {
-  const home = new URL(original.url).origin;
   const manual = original.redirect === 'follow' && manualRedirectsVisible();
   const redirect: RequestRedirect = manual ? 'manual' : original.redirect;
   let source = copy;
@@ -252,7 +272,7 @@ async function exchange(
     const location = response.headers.get('location');
     if (!manual || !REDIRECT_STATUSES.has(response.status) || location === null) return { response, attached, credentialed };
 
-    await response.body?.cancel();
+    discard(response);
     if (hops + 1 > MAX_REDIRECTS) {
       throw new TypeError(`fetch failed: more than ${MAX_REDIRECTS} redirects for ${context.method} ${context.redaction.url(context.url)}`);
     }

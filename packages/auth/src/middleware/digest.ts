@@ -1,3 +1,5 @@
+import { parseChallenges } from '../token/challenge.js';
+import { toHex } from '../util/hex.js';
 import { md5Hex } from '../util/md5.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware, type RecoverVerdict } from './auth-middleware.js';
 import { addSecrets } from './secrets.js';
@@ -160,44 +162,6 @@ function pickChallenge(header: string | null): { session: Session; stale: boolea
   return usable[0] ?? `the server's Digest challenge cannot be answered: ${why}`;
 }
 
-interface ParsedChallenge {
-  scheme: string;
-  params: Map<string, string>;
-}
-
-/** Splits a `WWW-Authenticate` value into challenges (lower-cased scheme and parameter names). */
-function parseChallenges(header: string): ParsedChallenge[] {
-  const out: ParsedChallenge[] = [];
-  const token = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
-  let index = 0;
-  let current: ParsedChallenge | undefined;
-  const skip = (pattern: RegExp) => {
-    pattern.lastIndex = index;
-    const match = pattern.exec(header);
-    if (match) index = pattern.lastIndex;
-    return match;
-  };
-  while (index < header.length) {
-    skip(/[\s,]*/y);
-    const name = skip(token)?.[0];
-    if (name === undefined) break;
-    if (skip(/\s*=\s*/y)) {
-      const quoted = skip(/"((?:[^"\\]|\\.)*)"/y);
-      const value = quoted ? (quoted[1] as string).replace(/\\(.)/g, '$1') : (skip(/[^,\s]*/y)?.[0] ?? '');
-      current?.params.set(name.toLowerCase(), value);
-    } else {
-      current = { scheme: name.toLowerCase(), params: new Map() };
-      out.push(current);
-      skip(/\s+/y);
-      // token68 after the scheme (e.g. `Negotiate abc==`): skip it.
-      const rest = /[A-Za-z0-9\-._~+/]+=*(?=\s*(,|$))/y;
-      rest.lastIndex = index;
-      if (rest.exec(header) && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*=[^=]/.test(header.slice(index))) index = rest.lastIndex;
-    }
-  }
-  return out;
-}
-
 function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
@@ -211,8 +175,3 @@ function randomHex(): string {
   return toHex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
 }
 
-function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
-}

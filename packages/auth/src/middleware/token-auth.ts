@@ -73,6 +73,9 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
   if (provider.refresh !== undefined && typeof provider.refresh !== 'function') {
     throw new TypeError(`tokenAuth(provider): provider.refresh must be a function, got ${typeof provider.refresh}.`);
   }
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`tokenAuth(provider, options): options must be an object, got ${options === null ? 'null' : typeof options}.`);
+  }
   const skewMs = nonNegative(options.skewMs, 30_000, 'skewMs');
   const timeoutMs = nonNegative(options.tokenTimeoutMs, 30_000, 'tokenTimeoutMs');
   if (options.store !== undefined && (typeof options.store.get !== 'function' || typeof options.store.set !== 'function' || typeof options.store.delete !== 'function')) {
@@ -80,6 +83,12 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
   }
   if (options.key !== undefined && (typeof options.key !== 'string' || options.key === '')) {
     throw new TypeError('tokenAuth: "key" must be a non-empty string.');
+  }
+  if (options.lock !== undefined && typeof options.lock?.run !== 'function') {
+    throw new TypeError('tokenAuth: "lock" must have a run(name, task) function (see inProcessLock, webLocksLock).');
+  }
+  if (options.clock !== undefined && typeof options.clock !== 'function') {
+    throw new TypeError(`tokenAuth: "clock" must be a function returning epoch ms, got ${typeof options.clock}.`);
   }
   const manager = new TokenManager({
     provider,

@@ -1,6 +1,7 @@
 import type { FetchLike } from '@sluice/core';
 import { normalizeToken, type Token, type TokenProvider } from '../token/token.js';
-import { type ClientAuthOptions, clientAuthenticator, resolveClientAuth } from './client-auth.js';
+import type { ClientAuthOptions } from './client-auth.js';
+import { grantSetup } from './grant-setup.js';
 import { callTokenEndpoint } from './token-endpoint.js';
 
 /**
@@ -50,13 +51,7 @@ export interface ClientCredentialsOptions extends ClientAuthOptions {
  * ```
  */
 export function clientCredentials(options: ClientCredentialsOptions): TokenProvider {
-  const where = 'clientCredentials(options)';
-  if (!options || typeof options !== 'object') throw new TypeError(`${where}: options must be an object.`);
-  const tokenUrl = checkTokenUrl(options.tokenUrl, where);
-  const method = resolveClientAuth(options, where);
-  const scope = typeof options.scope === 'string' || options.scope === undefined ? options.scope : options.scope.join(' ');
-  const clock = options.clock ?? (() => Date.now());
-  const authenticate = clientAuthenticator(options, method, tokenUrl, clock);
+  const { tokenUrl, scope, clock, authenticate } = grantSetup(options, 'clientCredentials(options)');
   let initial = options.initialToken === undefined ? undefined : normalizeToken(typeof options.initialToken === 'string' ? { accessToken: options.initialToken } : options.initialToken);
 
   const grant: TokenProvider['getToken'] = async (context) => {
@@ -80,14 +75,3 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenProvi
   };
 }
 
-/** Checks a token URL at creation: an absolute http(s) URL. */
-export function checkTokenUrl(value: string | URL | undefined, where: string): string {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new TypeError(`${where}: "tokenUrl" must be an absolute URL, got ${JSON.stringify(value === undefined ? 'undefined' : String(value))}.`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`${where}: "tokenUrl" must be http(s), got ${url.protocol}`);
-  return url.href;
-}

@@ -1,8 +1,8 @@
 import type { FetchLike } from '@sluice/core';
 import { AuthError } from '@sluice/core';
 import type { TokenProvider } from '../token/token.js';
-import { type ClientAuthOptions, clientAuthenticator, resolveClientAuth } from './client-auth.js';
-import { checkTokenUrl } from './client-credentials.js';
+import type { ClientAuthOptions } from './client-auth.js';
+import { grantSetup } from './grant-setup.js';
 import { callTokenEndpoint } from './token-endpoint.js';
 
 /**
@@ -50,13 +50,8 @@ export interface RefreshTokenGrantOptions extends ClientAuthOptions {
  */
 export function refreshTokenGrant(options: RefreshTokenGrantOptions): TokenProvider {
   const where = 'refreshTokenGrant(options)';
-  if (!options || typeof options !== 'object') throw new TypeError(`${where}: options must be an object.`);
-  const tokenUrl = checkTokenUrl(options.tokenUrl, where);
-  const method = resolveClientAuth(options, where);
+  const { tokenUrl, scope, clock, authenticate } = grantSetup(options, where);
   if (typeof options.refreshToken !== 'string' || options.refreshToken === '') throw new TypeError(`${where}: "refreshToken" must be a non-empty string.`);
-  const scope = typeof options.scope === 'string' || options.scope === undefined ? options.scope : options.scope.join(' ');
-  const clock = options.clock ?? (() => Date.now());
-  const authenticate = clientAuthenticator(options, method, tokenUrl, clock);
   let latest = options.refreshToken;
 
   const redeem = async (refreshToken: string, context: Parameters<TokenProvider['getToken']>[0]) => {

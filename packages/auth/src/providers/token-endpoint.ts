@@ -1,6 +1,9 @@
 import { AuthError, createRedaction, type FetchLike, REDACTED } from '@sluice/core';
 import type { Token, TokenRequestContext } from '../token/token.js';
 
+/** The one redaction of token calls: its `url` hides the token URL's secrets, its `text` known secret values. */
+const redaction = createRedaction();
+
 /** Response fields whose values are secrets. */
 const SECRET_FIELDS = new Set(['access_token', 'refresh_token', 'id_token', 'client_secret', 'client_assertion', 'assertion', 'password']);
 
@@ -23,22 +26,24 @@ export interface TokenCall {
  */
 export async function callTokenEndpoint(call: TokenCall, context: TokenRequestContext): Promise<Token & { scope?: string }> {
   const fetchImpl = call.fetch ?? context.fetch;
-  const where = createRedaction().url(call.tokenUrl);
+  const where = redaction.url(call.tokenUrl);
+  const secrets = longestFirst(call.secrets);
   call.headers.set('content-type', 'application/x-www-form-urlencoded');
   call.headers.set('accept', 'application/json');
   const request = new Request(call.tokenUrl, { method: 'POST', headers: call.headers, body: call.params.toString(), signal: context.signal });
   let response: Response;
   try {
-    response = await fetchImpl(request, { signal: context.signal });
+    // The request carries `context.signal`: a fetch honours the Request's own signal.
+    response = await fetchImpl(request);
   } catch (error) {
     if (context.signal.aborted && context.signal.reason instanceof AuthError) throw context.signal.reason;
-    throw new AuthError(`The token endpoint ${where} could not be reached: ${redactText(error instanceof Error ? error.message : String(error), call.secrets)}`, { cause: error });
+    throw new AuthError(`The token endpoint ${where} could not be reached: ${redaction.text(error instanceof Error ? error.message : String(error), secrets)}`, { cause: error });
   }
   const text = await response.text().catch(() => '');
-  const body = scrub(text, call.secrets);
+  const body = scrub(text, secrets);
   if (!response.ok) {
     const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
-    throw new AuthError(`The token endpoint ${where} answered ${redactText(status, call.secrets)}${describe(text, call.secrets)}`, {
+    throw new AuthError(`The token endpoint ${where} answered ${redaction.text(status, secrets)}${describe(text, secrets)}`, {
       status: response.status,
       body,
     });
@@ -65,7 +70,7 @@ export async function callTokenEndpoint(call: TokenCall, context: TokenRequestCo
 
 /**
  * `: error (description)` from an OAuth2 error body, if it has one, with the known
- * secret values replaced (servers may echo what they were sent).
+ * secret values (`secrets`, longest first) replaced: servers may echo what they were sent.
  */
 function describe(text: string, secrets: readonly string[]): string {
   let json: { error?: unknown; error_description?: unknown };
@@ -75,27 +80,30 @@ function describe(text: string, secrets: readonly string[]): string {
     return '';
   }
   if (typeof json !== 'object' || json === null || typeof json.error !== 'string') return '';
-  const error = redactText(json.error, secrets).slice(0, 100);
-  const detail = typeof json.error_description === 'string' ? ` (${redactText(json.error_description, secrets).slice(0, 200)})` : '';
+  const error = redaction.text(json.error, secrets).slice(0, 100);
+  const detail = typeof json.error_description === 'string' ? ` (${redaction.text(json.error_description, secrets).slice(0, 200)})` : '';
   return `: ${error}${detail}`;
 }
 
-/** The body with secret JSON fields and known secret values replaced, capped at 8 KiB. */
+/**
+ * The body with secret JSON fields and known secret values (`secrets`, longest first)
+ * replaced, capped at 8 KiB.
+ */
 function scrub(text: string, secrets: readonly string[]): string {
   let out: string;
   try {
     out = JSON.stringify(scrubJson(JSON.parse(text) as unknown, secrets, 0));
   } catch {
-    out = redactText(text, secrets);
+    out = redaction.text(text, secrets);
   }
   // The serialised form may escape a secret differently from its raw text: scrub it too.
-  out = redactText(out, [...secrets, ...secrets.map((secret) => JSON.stringify(secret).slice(1, -1))]);
+  out = redaction.text(out, longestFirst([...secrets, ...secrets.map((secret) => JSON.stringify(secret).slice(1, -1))]));
   return out.length > 8192 ? `${out.slice(0, 8192)}…` : out;
 }
 
 /** A copy of parsed JSON with secret fields and known secret values in strings replaced. */
 function scrubJson(value: unknown, secrets: readonly string[], depth: number): unknown {
-  if (typeof value === 'string') return redactText(value, secrets);
+  if (typeof value === 'string') return redaction.text(value, secrets);
   if (typeof value !== 'object' || value === null || depth > 20) return value;
   if (Array.isArray(value)) return value.map((item) => scrubJson(item, secrets, depth + 1));
   const copy: Record<string, unknown> = {};
@@ -103,7 +111,7 @@ function scrubJson(value: unknown, secrets: readonly string[], depth: number): u
   return copy;
 }
 
-/** `text` with every known secret value replaced, longest first (one may contain another). */
-function redactText(text: string, secrets: readonly string[]): string {
-  return createRedaction().text(text, [...secrets].sort((a, b) => b.length - a.length));
+/** The secret values longest first, so one that contains another is replaced whole. */
+function longestFirst(secrets: readonly string[]): string[] {
+  return [...secrets].sort((a, b) => b.length - a.length);
 }

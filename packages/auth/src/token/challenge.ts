@@ -11,7 +11,7 @@
  */
 export function refreshable(header: string | null): boolean {
   if (header === null || header.trim() === '') return true;
-  const challenges = splitChallenges(header);
+  const challenges = parseChallenges(header);
   return challenges.some(({ scheme, params }) => {
     if (scheme !== 'bearer' && scheme !== 'dpop') return false;
     const error = params.get('error');
@@ -19,40 +19,45 @@ export function refreshable(header: string | null): boolean {
   });
 }
 
-interface Challenge {
+/** One challenge of a `WWW-Authenticate` value. */
+export interface Challenge {
   scheme: string;
   params: Map<string, string>;
 }
 
-/** Splits `WWW-Authenticate` into challenges with their (lower-cased) auth-params. */
-function splitChallenges(header: string): Challenge[] {
-  const challenges: Challenge[] = [];
-  const tokenPattern = /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]*))?\s*(,|$)/y;
-  let current: Challenge | undefined;
+/**
+ * Splits a `WWW-Authenticate` value into challenges (lower-cased scheme and parameter
+ * names, unquoted values; a token68 such as `Negotiate abc==` is skipped). Internal:
+ * shared by `refreshable` and `digest`, not re-exported from the package.
+ */
+export function parseChallenges(header: string): Challenge[] {
+  const out: Challenge[] = [];
+  const token = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y;
   let index = 0;
+  let current: Challenge | undefined;
+  const skip = (pattern: RegExp) => {
+    pattern.lastIndex = index;
+    const match = pattern.exec(header);
+    if (match) index = pattern.lastIndex;
+    return match;
+  };
   while (index < header.length) {
-    tokenPattern.lastIndex = index;
-    const schemeStart = /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s+(?=[^\s=,]+\s*=)/y;
-    schemeStart.lastIndex = index;
-    const withParams = schemeStart.exec(header);
-    if (withParams) {
-      current = { scheme: (withParams[1] as string).toLowerCase(), params: new Map() };
-      challenges.push(current);
-      index = schemeStart.lastIndex;
-      continue;
-    }
-    const match = tokenPattern.exec(header);
-    if (!match || match[0] === '') break;
-    index = tokenPattern.lastIndex;
-    const name = (match[1] as string).toLowerCase();
-    const rawValue = match[2];
-    if (rawValue === undefined) {
-      current = { scheme: name, params: new Map() };
-      challenges.push(current);
-    } else if (current) {
-      const value = rawValue.startsWith('"') ? rawValue.slice(1, -1).replace(/\\(.)/g, '$1') : rawValue;
-      current.params.set(name, value);
+    skip(/[\s,]*/y);
+    const name = skip(token)?.[0];
+    if (name === undefined) break;
+    if (skip(/\s*=\s*/y)) {
+      const quoted = skip(/"((?:[^"\\]|\\.)*)"/y);
+      const value = quoted ? (quoted[1] as string).replace(/\\(.)/g, '$1') : (skip(/[^,\s]*/y)?.[0] ?? '');
+      current?.params.set(name.toLowerCase(), value);
+    } else {
+      current = { scheme: name.toLowerCase(), params: new Map() };
+      out.push(current);
+      skip(/\s+/y);
+      // token68 after the scheme (e.g. `Negotiate abc==`): skip it.
+      const rest = /[A-Za-z0-9\-._~+/]+=*(?=\s*(,|$))/y;
+      rest.lastIndex = index;
+      if (rest.exec(header) && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*=[^=]/.test(header.slice(index))) index = rest.lastIndex;
     }
   }
-  return challenges;
+  return out;
 }

@@ -3,6 +3,8 @@
  * Not for anything security-sensitive beyond what Digest itself needs.
  */
 
+import { toHex } from './hex.js';
+
 const SHIFTS = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
 const K = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) >>> 0);
 
@@ -68,7 +70,5 @@ export function md5Hex(input: string | Uint8Array): string {
   out.setUint32(4, b0, true);
   out.setUint32(8, c0, true);
   out.setUint32(12, d0, true);
-  let hex = '';
-  for (let i = 0; i < 16; i++) hex += out.getUint8(i).toString(16).padStart(2, '0');
-  return hex;
+  return toHex(new Uint8Array(out.buffer));
 }

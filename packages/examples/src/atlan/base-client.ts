@@ -25,8 +25,8 @@
 import { type AuthMiddleware, basic, bearer, digest, noAuth } from '@sluice/auth';
 import { type BackoffFunction, type FetchLike, type RetryOptions, type SluiceEvent, SluiceError } from '@sluice/core';
 import { createClient, type ClientRequestOptions, type SluiceClient } from 'sluice';
-import { type CookieJarMiddleware, type CookieJarOptions, cookieJar } from './cookie-jar.js';
-import { type AtlanVerify, verifyFetch } from './verify.js';
+import { appendCookies, type CookieJarMiddleware, type CookieJarOptions, cookieJar } from './cookie-jar.js';
+import { type AtlanVerify, checkVerify, verifyFetch } from './verify.js';
 
 /**
  * A header set: a dict, a `Headers` object, or a list of tuples (like httpx).
@@ -261,6 +261,8 @@ export class BaseClient {
   /** The credentials given to `load()`. */
   protected credentials: AtlanCredentials = {};
   readonly #options: BaseClientOptions;
+  /** `options.retry` (and `retryTuning`) as Sluice retry options, computed once. */
+  readonly #retry: Partial<RetryOptions> | false;
   #http: SluiceClient | undefined;
   #closed = false;
   readonly #lifetime = new AbortController();
@@ -270,7 +272,8 @@ export class BaseClient {
 
   constructor(options: BaseClientOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('BaseClient: options must be an object.');
-    if (options.retry !== undefined && options.retry !== false) atlanRetry(options.retry);
+    this.#retry = options.retry === false ? false : { ...atlanRetry(options.retry), ...options.retryTuning };
+    if (options.verify !== undefined) checkVerify(options.verify, 'BaseClient');
     if (options.verify !== undefined && options.verify !== true && options.fetch !== undefined) {
       throw new TypeError('BaseClient: give "verify" or "fetch", not both (bind your fetch to an undici Agent with the CA instead).');
     }
@@ -288,24 +291,33 @@ export class BaseClient {
    * sends `Authorization: Bearer <api_key>`; override it and call {@link BaseClient.connect}.
    */
   async load(options: { credentials: AtlanCredentials }): Promise<void> {
+    this.useApiKey(options, 'BaseClient.load');
+    this.connect();
+  }
+
+  /**
+   * The default `load`'s first half, for subclasses: checks `credentials.api_key`, keeps the
+   * credentials and sets `Authorization: Bearer <api_key>` on the client-level headers
+   * (those given as `httpHeaders` stay). `where` names the caller in the `TypeError`.
+   */
+  protected useApiKey(options: { credentials: AtlanCredentials }, where: string): void {
     const apiKey = options?.credentials?.['api_key'];
-    if (typeof apiKey !== 'string' || apiKey === '') throw new TypeError('BaseClient.load: "credentials.api_key" is required (a non-empty string).');
+    if (typeof apiKey !== 'string' || apiKey === '') throw new TypeError(`${where}: "credentials.api_key" is required (a non-empty string).`);
     this.credentials = options.credentials;
     this.httpHeaders.set('authorization', `Bearer ${apiKey}`);
-    this.connect();
   }
 
   /** Builds the Sluice client from the current client-level headers; `load()` calls it last. */
   protected connect(): void {
     if (this.#closed) throw new ClientStateError('closed', 'BaseClient.load');
-    const { retry, retryTuning, timeout, onEvent, verify } = this.#options;
+    const { timeout, onEvent, verify } = this.#options;
     if (verify !== undefined && !this.#tls) this.#tls = verifyFetch(verify);
     const fetch = this.#tls?.fetch ?? this.#options.fetch;
     this.#http = createClient({
       headers: this.httpHeaders,
       // An auth middleware with no credentials of its own: per-request `auth` still works.
       auth: noAuth(),
-      retry: retry === false ? false : { ...atlanRetry(retry), ...retryTuning },
+      retry: this.#retry,
       ...(timeout === undefined ? {} : { timeout }),
       ...(fetch ? { fetch } : {}),
       ...(onEvent ? { onEvent } : {}),
@@ -385,8 +397,7 @@ function withCookies(headers: AtlanHeaders | undefined, cookies: AtlanCookies | 
     }
     parts.push(`${name}=${value}`);
   }
-  const own = out.get('cookie');
-  if (parts.length > 0) out.set('cookie', [own, ...parts].filter((part) => part !== null && part !== '').join('; '));
+  appendCookies(out, parts);
   return out;
 }
 

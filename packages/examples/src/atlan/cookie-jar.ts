@@ -113,12 +113,11 @@ export function cookieJar(options: CookieJarOptions = {}): CookieJarMiddleware {
       let outgoing = request;
       const stored = matching(url);
       if (stored.length > 0) {
-        const own = request.headers.get('cookie');
-        const ownNames = new Set((own ?? '').split(';').map((part) => part.split('=')[0]?.trim()));
+        const ownNames = new Set((request.headers.get('cookie') ?? '').split(';').map((part) => part.split('=')[0]?.trim()));
         const extra = stored.filter(([name]) => !ownNames.has(name)).map(([name, value]) => `${name}=${value}`);
         if (extra.length > 0) {
           const headers = new Headers(request.headers);
-          headers.set('cookie', [own, ...extra].filter((part) => part !== null && part !== '').join('; '));
+          appendCookies(headers, extra);
           outgoing = new Request(request, { headers });
         }
       }
@@ -127,6 +126,22 @@ export function cookieJar(options: CookieJarOptions = {}): CookieJarMiddleware {
       return response;
     },
   };
+}
+
+/**
+ * Appends `name=value` pairs to the `Cookie` header of `headers` (after the cookies it
+ * already holds, joined by `; `); no pairs leave it as is.
+ *
+ * @example
+ * ```ts
+ * const headers = new Headers({ cookie: 'theme=dark' });
+ * appendCookies(headers, ['session=abc']); // cookie: theme=dark; session=abc
+ * ```
+ */
+export function appendCookies(headers: Headers, pairs: readonly string[]): void {
+  if (pairs.length === 0) return;
+  const own = headers.get('cookie');
+  headers.set('cookie', [own, ...pairs].filter((part) => part !== null && part !== '').join('; '));
 }
 
 function parseSetCookie(header: string, url: URL, time: number): StoredCookie | undefined {

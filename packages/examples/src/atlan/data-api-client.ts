@@ -15,7 +15,8 @@ export interface DataSource {
 
 /**
  * The seed's "complete client example": a {@link BaseClient} subclass whose `load` reads
- * `api_key` and `base_url`, with short timeouts for metadata calls and long ones for
+ * `api_key` (through `BaseClient`'s check, keeping the client-level `httpHeaders`) and
+ * `base_url`, sets its user agent, with short timeouts for metadata calls and long ones for
  * queries and uploads.
  *
  * @example
@@ -34,14 +35,13 @@ export class DataApiClient extends BaseClient {
   }
 
   override async load(options: { credentials: AtlanCredentials }): Promise<void> {
-    const { api_key: apiKey, base_url: baseUrl } = options?.credentials ?? {};
-    if (typeof apiKey !== 'string' || apiKey === '') throw new TypeError('DataApiClient.load: "credentials.api_key" is required.');
+    this.useApiKey(options, 'DataApiClient.load');
+    const baseUrl = options.credentials['base_url'];
     if (baseUrl !== undefined) {
       if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) throw new TypeError(`DataApiClient.load: "credentials.base_url" must be an absolute URL, got ${String(baseUrl)}.`);
       this.#baseUrl = baseUrl.replace(/\/+$/, '');
     }
-    this.credentials = options.credentials;
-    this.httpHeaders = new Headers({ authorization: `Bearer ${apiKey}`, 'user-agent': 'AtlanSDK/1.0' });
+    this.httpHeaders.set('user-agent', 'AtlanSDK/1.0');
     this.connect();
   }
 

@@ -1,10 +1,9 @@
 /**
- * The Atlan seed's `verify` (TLS certificate checks), Node-side: a terminal fetch bound to
- * an undici `Agent`. Browsers verify certificates themselves and offer no switch.
+ * The Atlan seed's `verify` (TLS certificate checks), Node-side: a terminal fetch with its
+ * own TLS settings (../tls-fetch.ts). Browsers verify certificates themselves and offer no switch.
  */
 import type { FetchLike } from '@sluice/core';
-import { dispatcherFetch } from 'sluice';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { tlsFetch } from '../tls-fetch.js';
 
 /**
  * What `verify` can be: `true` (the default checks), `false` (no certificate checks; for
@@ -16,6 +15,25 @@ import { Agent, fetch as undiciFetch } from 'undici';
  * ```
  */
 export type AtlanVerify = boolean | { ca: string | readonly string[] };
+
+/**
+ * Throws a `TypeError` naming `where` unless `verify` is `true`, `false` or
+ * `{ ca: PEM string(s) }`; the `BaseClient` constructor calls it, so bad input fails at creation.
+ *
+ * @example
+ * ```ts
+ * checkVerify({ ca: caPem }, 'BaseClient'); // passes
+ * checkVerify('yes', 'BaseClient'); // TypeError: BaseClient: "verify" must be true, false or { ca: PEM string(s) }, got string.
+ * ```
+ */
+export function checkVerify(verify: unknown, where: string): asserts verify is AtlanVerify {
+  if (typeof verify === 'boolean') return;
+  const pem = (value: unknown) => typeof value === 'string' && value !== '';
+  const ca = verify !== null && typeof verify === 'object' ? (verify as { ca?: unknown }).ca : undefined;
+  if (!(pem(ca) || (Array.isArray(ca) && ca.every(pem)))) {
+    throw new TypeError(`${where}: "verify" must be true, false or { ca: PEM string(s) }, got ${verify === null ? 'null' : typeof verify}.`);
+  }
+}
 
 /**
  * A terminal fetch that applies `verify`, and `close()` to release its connections.
@@ -30,11 +48,8 @@ export type AtlanVerify = boolean | { ca: string | readonly string[] };
  * ```
  */
 export function verifyFetch(verify: AtlanVerify): { fetch: FetchLike; close(): Promise<void> } | undefined {
+  checkVerify(verify, 'verifyFetch(verify)');
   if (verify === true) return undefined;
-  let connect: { rejectUnauthorized: false } | { ca: string | string[] };
-  if (verify === false) connect = { rejectUnauthorized: false };
-  else if (verify !== null && typeof verify === 'object' && (typeof verify.ca === 'string' || Array.isArray(verify.ca))) connect = { ca: typeof verify.ca === 'string' ? verify.ca : [...verify.ca] };
-  else throw new TypeError(`verifyFetch(verify): "verify" must be true, false or { ca: PEM string(s) }, got ${verify === null ? 'null' : typeof verify}.`);
-  const agent = new Agent({ connect });
-  return { fetch: dispatcherFetch(agent, undiciFetch), close: () => agent.close() };
+  const fetch = tlsFetch(verify === false ? { rejectUnauthorized: false } : { ca: verify.ca });
+  return { fetch, close: () => fetch.close() };
 }

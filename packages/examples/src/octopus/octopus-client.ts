@@ -1,17 +1,18 @@
 /**
  * Seed 001 (../shared/reference/001_ceb84798e69edccc.txt), its Octopus half: Port Ocean's
  * `OctopusClient`, rebuilt on Sluice (the Jira half is ../jira). Feature map:
- * - `{"X-Octopus-ApiKey": key}` headers → an `apiKey` auth plus `secrets`, so the key is
- *   redacted from events and errors; `Timeout(CLIENT_TIMEOUT)` → `timeout` (30 s).
+ * - `{"X-Octopus-ApiKey": key}` headers → an `apiKey` auth, which adds its header to the
+ *   redaction and the key to the request's secrets, so the key is redacted from events and
+ *   errors; `Timeout(CLIENT_TIMEOUT)` → `timeout` (30 s).
  * - `_send_api_request`'s error log (URL, status, response text) → the same line through
- *   {@link OctopusLogger}, with the key removed from the text; the error is rethrown.
+ *   {@link OctopusLogger} (the error's body arrives with the key already scrubbed); the error is rethrown.
  * - `get_paginated_resources(kind, params, path_parameter)` over `skip`/`take` with
  *   `KINDS_WITH_LIMITATION` / `MAX_ITEMS_LIMITATION` → {@link OctopusClient.getPaginatedResources}
  *   (the `skipTake` paginator with `maxItems`; the limit warning is logged).
  * - one resource by id → {@link OctopusClient.getSingleResource}.
  */
 import { apiKey } from '@sluice/auth';
-import { type FetchLike, HttpError, REDACTED, type RetryOptions, skipTake } from '@sluice/core';
+import { type FetchLike, HttpError, type RetryOptions, skipTake } from '@sluice/core';
 import { createClient, type SluiceClient } from 'sluice';
 
 /**
@@ -118,7 +119,6 @@ export class OctopusClient {
   readonly octopusUrl: string;
   /** The Sluice client underneath. */
   readonly http: SluiceClient;
-  readonly #key: string;
   readonly #logger: OctopusLogger;
   readonly #pageSize: number;
   readonly #maxItems: number;
@@ -132,7 +132,6 @@ export class OctopusClient {
     for (const [name, value] of [['pageSize', pageSize], ['maxItems', maxItems]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new TypeError(`OctopusClient: "${name}" must be a positive integer, got ${String(value)}.`);
     }
-    this.#key = options.apiKey;
     this.#logger = options.logger ?? { error: (m) => console.error(m), warning: (m) => console.warn(m) };
     this.#pageSize = pageSize;
     this.#maxItems = maxItems;
@@ -141,7 +140,6 @@ export class OctopusClient {
     this.http = createClient({
       baseUrl: this.octopusUrl,
       auth: apiKey({ header: 'X-Octopus-ApiKey', value: options.apiKey }),
-      secrets: ['x-octopus-apikey'],
       timeout: options.timeout ?? 30_000,
       ...(options.retry === undefined ? {} : { retry: options.retry }),
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -180,7 +178,11 @@ export class OctopusClient {
     }
   }
 
-  /** Runs one call; an `HttpError` is logged with its status and redacted response text, then rethrown. */
+  /**
+   * Runs one call; an `HttpError` is logged with its status and response text, then rethrown.
+   * The text is already redacted: `apiKey` records the key in `context.state.secrets` and the
+   * errors middleware scrubs the error's body and message.
+   */
   async #logged<T>(endpoint: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
@@ -189,15 +191,10 @@ export class OctopusClient {
       if (http) {
         const text = typeof http.body === 'string' ? http.body : JSON.stringify(http.body ?? '');
         this.#logger.error(
-          `Got HTTP error to url: ${http.url || new URL(endpoint, this.octopusUrl).href} with status code: ${http.status} and response text: ${this.#redact(text)}`,
+          `Got HTTP error to url: ${http.url || new URL(endpoint, this.octopusUrl).href} with status code: ${http.status} and response text: ${text}`,
         );
       }
       throw error;
     }
-  }
-
-  /** Removes the API key from text a server sent back (the key is already redacted from URLs and headers). */
-  #redact(text: string): string {
-    return text.split(this.#key).join(REDACTED);
   }
 }

@@ -24,7 +24,7 @@
  * - a simulated Sequoia and an end-to-end run → ./simulated-api.ts, ./walkthrough.ts.
  */
 import { bearer, clientCredentials, tokenAuth } from '@sluice/auth';
-import { type FetchLike, newCorrelationId, type SluiceEvent, SluiceError } from '@sluice/core';
+import { type FetchLike, newCorrelationId, type RetryOptions, type SluiceEvent, SluiceError } from '@sluice/core';
 import { createClient, type SluiceClient } from 'sluice';
 import { type BackoffStrategy, DEFAULT_BACKOFF_STRATEGY, toRetryOptions } from './backoff-strategy.js';
 import { Endpoint, type EndpointContext } from './endpoint.js';
@@ -221,7 +221,7 @@ async function terminalFetch(options: SequoiaClientOptions<SequoiaResources>): P
 
 async function build<const R extends SequoiaResources>(
   options: SequoiaClientOptions<R>,
-  settings: { contentType: string; strategy: BackoffStrategy },
+  settings: Settings,
   fetch: FetchLike | undefined,
   close: () => Promise<void>,
 ): Promise<SequoiaClient<R>> {
@@ -233,7 +233,7 @@ async function build<const R extends SequoiaResources>(
   const http = createClient({
     headers: { accept: settings.contentType, 'content-type': settings.contentType },
     correlationId: correlationId ? { id: correlationId } : prefixed,
-    retry: toRetryOptions(settings.strategy, 'connectSequoia: "backoffStrategy"'),
+    retry: settings.retry,
     // The seed retries up to max_tries; a retry budget would cut that short.
     retryBudget: false,
     ...(auth ? { auth } : {}),
@@ -243,6 +243,7 @@ async function build<const R extends SequoiaResources>(
   const context: EndpointContext = {
     http,
     strategy: settings.strategy,
+    retry: settings.retry,
     operationId: () => correlationId ?? newCorrelationId(prefixed),
   };
   const endpoint = (service: string, resource: string): Endpoint => {
@@ -262,7 +263,14 @@ async function build<const R extends SequoiaResources>(
   return Object.freeze(client) as SequoiaClient<R>;
 }
 
-function check(options: SequoiaClientOptions<SequoiaResources>): { contentType: string; strategy: BackoffStrategy } {
+/** The checked options: the backoff strategy is converted once, here. */
+interface Settings {
+  contentType: string;
+  strategy: BackoffStrategy;
+  retry: Partial<RetryOptions>;
+}
+
+function check(options: SequoiaClientOptions<SequoiaResources>): Settings {
   if (!options || typeof options !== 'object') throw new TypeError('connectSequoia: options must be an object.');
   if (typeof options.registryUrl !== 'string' || !URL.canParse(options.registryUrl)) {
     throw new TypeError(`connectSequoia: "registryUrl" must be an absolute URL, got ${String(options.registryUrl)}.`);
@@ -289,8 +297,7 @@ function check(options: SequoiaClientOptions<SequoiaResources>): { contentType: 
     if (RESERVED.has(service)) throw new TypeError(`connectSequoia: "resources" cannot use the name "${service}" (reserved by the client).`);
   }
   const strategy = { ...DEFAULT_BACKOFF_STRATEGY, ...(options.backoffStrategy ?? {}) };
-  toRetryOptions(strategy, 'connectSequoia: "backoffStrategy"');
-  return { contentType, strategy };
+  return { contentType, strategy, retry: toRetryOptions(strategy, 'connectSequoia: "backoffStrategy"') };
 }
 
 /** `GET registryUrl` → `{ services: [{ name, location }] }`, without credentials. */

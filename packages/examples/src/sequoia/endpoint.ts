@@ -89,13 +89,20 @@ export interface Browse<T = SequoiaResource> extends AsyncIterable<SequoiaPage<T
  *
  * @example
  * ```ts
- * const context: EndpointContext = { http: createClient(), strategy: DEFAULT_BACKOFF_STRATEGY, operationId: () => undefined };
+ * const context: EndpointContext = {
+ *   http: createClient(),
+ *   strategy: DEFAULT_BACKOFF_STRATEGY,
+ *   retry: toRetryOptions(DEFAULT_BACKOFF_STRATEGY),
+ *   operationId: () => undefined,
+ * };
  * const contents = new Endpoint('metadata', 'contents', 'https://metadata.example.com', context);
  * ```
  */
 export interface EndpointContext {
   readonly http: SluiceClient;
   readonly strategy: BackoffStrategy;
+  /** `strategy` as retry options, converted once (`toRetryOptions`); calls without their own strategy use it as is. */
+  readonly retry: Partial<RetryOptions>;
   /** A new correlation id for an operation (undefined: let the middleware choose). */
   operationId(): string | undefined;
 }
@@ -195,8 +202,9 @@ export class Endpoint<T = SequoiaResource> {
 
   #retry(options: SequoiaCallOptions, inclusions: readonly string[], method: string): Partial<RetryOptions> {
     checkRetryWhenEmpty(options.retryWhenEmptyResult, `${this.#name(method)}: "retryWhenEmptyResult"`);
-    const strategy = options.backoffStrategy ?? this.context.strategy;
-    const retry = toRetryOptions(strategy, `${this.#name(method)}: "backoffStrategy"`);
+    const own = options.backoffStrategy;
+    const strategy = own ?? this.context.strategy;
+    const retry = own === undefined ? this.context.retry : toRetryOptions(own, `${this.#name(method)}: "backoffStrategy"`);
     const check = options.retryWhenEmptyResult ?? strategy.retryWhenEmptyResult ?? false;
     const retryOn = emptyResultRetryOn(this.resource, inclusions, check);
     return retryOn ? { ...retry, retryOn } : retry;

@@ -1,14 +1,14 @@
 /**
  * The Sequoia seed's MUTUAL auth type (two-way TLS), Node only: reads the PEM files and
- * returns a terminal fetch bound to an undici `Agent` that presents the client
- * certificate and trusts the server certificate. `connectSequoia` loads this module with a
+ * returns a terminal fetch (../tls-fetch.ts) that presents the client certificate and
+ * trusts the server certificate. `connectSequoia` loads this module with a
  * dynamic `import()` only for `auth: { type: 'MUTUAL' }` without a `fetch`, so the
  * browser-safe ./client.ts never imports Node modules statically.
  */
 import { readFile } from 'node:fs/promises';
-import type { FetchLike } from '@sluice/core';
-import { dispatcherFetch } from 'sluice';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { type TlsFetch, tlsFetch } from '../tls-fetch.js';
+
+export { type TlsFetch, type TlsPems, tlsFetch } from '../tls-fetch.js';
 
 /**
  * The seed's `client_cert`, `client_key` and `server_cert`: paths of PEM files.
@@ -25,55 +25,6 @@ export interface MutualTlsPaths {
   clientKey: string;
   /** The server certificate or CA (PEM) to trust, e.g. a self-signed one. */
   serverCert: string;
-}
-
-/**
- * A fetch bound to its own TLS settings; `close()` closes its connections.
- *
- * @example
- * ```ts
- * const fetch: TlsFetch = tlsFetch({ ca: '-----BEGIN CERTIFICATE-----\n…' });
- * await fetch.close();
- * ```
- */
-export interface TlsFetch extends FetchLike {
-  /** Closes the underlying undici `Agent` and its connections. */
-  close(): Promise<void>;
-}
-
-/**
- * PEM contents for {@link tlsFetch}: any of the client certificate, its key, the CA.
- *
- * @example
- * ```ts
- * const pems: TlsPems = { cert: clientCertPem, key: clientKeyPem, ca: serverCertPem };
- * ```
- */
-export interface TlsPems {
-  cert?: string;
-  key?: string;
-  ca?: string;
-}
-
-/**
- * A terminal fetch over an undici `Agent({ connect: pems })`. Pass it as `fetch` to
- * `compose`, `createClient` or `connectSequoia`.
- *
- * @example
- * ```ts
- * import { createClient } from 'sluice';
- * const fetch = tlsFetch({ ca: serverCertPem }); // trust a self-signed server only
- * const client = createClient({ fetch });
- * ```
- */
-export function tlsFetch(pems: TlsPems): TlsFetch {
-  if (!pems || typeof pems !== 'object') throw new TypeError('tlsFetch: give an object with "cert", "key" and/or "ca".');
-  for (const name of ['cert', 'key', 'ca'] as const) {
-    if (pems[name] !== undefined && (typeof pems[name] !== 'string' || pems[name] === '')) throw new TypeError(`tlsFetch: "${name}" must be a non-empty PEM string.`);
-  }
-  const agent = new Agent({ connect: { ...pems } });
-  const fetch = dispatcherFetch(agent, undiciFetch);
-  return Object.assign(fetch, { close: () => agent.close() });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { HandlerSet } from '@sluice/testing';
+import { type HandlerSet, type RecordedRequest, recorder } from '@sluice/testing';
 import { HttpResponse, http } from 'msw';
 
 /**
@@ -36,11 +36,45 @@ export interface SequoiaApiOptions {
  * ```
  */
 export interface SequoiaApi extends HandlerSet {
-  /** `METHOD path?query` and correlation id of every request, in order. */
-  readonly requests: ReadonlyArray<{ method: string; url: string; correlationId: string | null; contentType: string | null; accept: string | null }>;
+  /**
+   * Every request to the registry and the metadata service, in order: method, `path?query`,
+   * correlation id and media types (token calls to the identity service are not included).
+   */
+  readonly requests: ReadonlyArray<SequoiaRequest>;
+}
+
+/**
+ * One request seen by a {@link sequoiaApi}.
+ *
+ * @example
+ * ```ts
+ * const isStore = (request: SequoiaRequest) => request.method === 'POST';
+ * ```
+ */
+export interface SequoiaRequest {
+  method: string;
+  /** `path?query` (secret query values redacted). */
+  url: string;
+  correlationId: string | null;
+  contentType: string | null;
+  accept: string | null;
 }
 
 type Resource = Record<string, unknown>;
+
+/** The paths the simulated services answer; the recorder also sees whatever else reaches it. */
+const SERVICE_PATH = /^\/(registry\/services|metadata\/data)\//;
+
+function toSequoiaRequest(entry: RecordedRequest): SequoiaRequest {
+  const url = new URL(entry.url);
+  return {
+    method: entry.method,
+    url: url.pathname + url.search,
+    correlationId: entry.correlationId ?? null,
+    contentType: entry.headers['content-type'] ?? null,
+    accept: entry.headers['accept'] ?? null,
+  };
+}
 
 /**
  * A small Sequoia as msw handlers on any origin: the registry at
@@ -60,7 +94,7 @@ export function sequoiaApi(options: SequoiaApiOptions = {}): SequoiaApi {
   const { owner = 'demo', linkedPerPage = 2, visibleAfterReads = 0 } = options;
   const data: Record<string, Resource[]> = { contents: [...(options.contents ?? [])], assets: [...(options.assets ?? [])] };
   const hidden = new Map<Resource, number>();
-  const requests: Array<{ method: string; url: string; correlationId: string | null; contentType: string | null; accept: string | null }> = [];
+  const traffic = recorder();
   const visible = (resource: string) => (data[resource] ?? []).filter((item) => !hidden.has(item));
   const afterRead = (resource: string) => {
     for (const item of data[resource] ?? []) {
@@ -70,23 +104,15 @@ export function sequoiaApi(options: SequoiaApiOptions = {}): SequoiaApi {
       else hidden.set(item, left - 1);
     }
   };
-  const log = (request: Request) => {
-    const url = new URL(request.url);
-    requests.push({
-      method: request.method,
-      url: url.pathname + url.search,
-      correlationId: request.headers.get('x-correlation-id'),
-      contentType: request.headers.get('content-type'),
-      accept: request.headers.get('accept'),
-    });
-  };
   const guard = async (request: Request) => (options.authorize ? await options.authorize(request) : undefined);
 
   return {
-    requests,
+    get requests() {
+      return traffic.requests.filter((entry) => SERVICE_PATH.test(new URL(entry.url).pathname)).map(toSequoiaRequest);
+    },
     handlers: [
+      ...traffic.handlers,
       http.get('*/registry/services/:owner', ({ request, params }) => {
-        log(request);
         if (params.owner !== owner) return HttpResponse.json({ error: `unknown owner ${String(params.owner)}` }, { status: 404 });
         const origin = new URL(request.url).origin;
         return HttpResponse.json({
@@ -97,7 +123,6 @@ export function sequoiaApi(options: SequoiaApiOptions = {}): SequoiaApi {
         });
       }),
       http.get('*/metadata/data/:resource/:ref', async ({ request, params }) => {
-        log(request);
         const refused = await guard(request);
         if (refused) return refused;
         const resource = String(params.resource);
@@ -107,7 +132,6 @@ export function sequoiaApi(options: SequoiaApiOptions = {}): SequoiaApi {
         return HttpResponse.json({ meta: {}, [resource]: found });
       }),
       http.get('*/metadata/data/:resource', async ({ request, params }) => {
-        log(request);
         const refused = await guard(request);
         if (refused) return refused;
         const resource = String(params.resource);
@@ -152,7 +176,6 @@ export function sequoiaApi(options: SequoiaApiOptions = {}): SequoiaApi {
         return HttpResponse.json(body);
       }),
       http.post('*/metadata/data/:resource', async ({ request, params }) => {
-        log(request);
         const refused = await guard(request);
         if (refused) return refused;
         const resource = String(params.resource);

@@ -4,8 +4,7 @@
  */
 import type { SluiceEvent } from '@sluice/core';
 import { oauthServer } from '@sluice/testing';
-import { serve } from '@sluice/testing/node';
-import { getResponse, HttpResponse, http, type RequestHandler } from 'msw';
+import { serveLate } from '../serve-late.js';
 import { connectSequoia } from './client.js';
 import { Criteria, field, Inclusion } from './criteria.js';
 import { sequoiaApi } from './simulated-api.js';
@@ -20,7 +19,7 @@ import { sequoiaApi } from './simulated-api.js';
  * ```
  */
 export interface WalkthroughSummary {
-  /** Requests the simulated services saw (registry and token calls included). */
+  /** Requests the registry and the metadata service saw (token calls are counted in `tokenCalls`, not here). */
   requests: number;
   /** Token endpoint calls (CLIENT_GRANT fetches one token and reuses it). */
   tokenCalls: number;
@@ -44,12 +43,8 @@ export interface WalkthroughSummary {
  * ```
  */
 export async function runSeedWalkthrough(log: (line: string) => void = console.log): Promise<WalkthroughSummary> {
-  // The identity service's issuer must be the served URL, which is known only once serving:
-  // one catch-all handler delegates to handlers built right after.
-  let handlers: RequestHandler[] = [];
-  const served = await serve([
-    http.all('*', async ({ request }) => (await getResponse(handlers, request)) ?? HttpResponse.json({ error: 'not found' }, { status: 404 })),
-  ]);
+  // The identity service's issuer must be the served URL, which is known only once serving.
+  const served = await serveLate();
   try {
     const oauth = oauthServer({ issuer: `${served.url}/identity`, tokenPath: 'oauth/token', clients: [{ clientId: 'walkthrough', clientSecret: 'demo-secret' }] });
     const api = sequoiaApi({
@@ -64,7 +59,7 @@ export async function runSeedWalkthrough(log: (line: string) => void = console.l
         return verdict.ok ? undefined : verdict.response;
       },
     });
-    handlers = [...oauth.handlers, ...api.handlers];
+    served.use([oauth, api]);
 
     const onEvent = (event: SluiceEvent) => {
       const path = new URL(event.url).pathname + new URL(event.url).search;

@@ -18,4 +18,5 @@ export * from './retry/backoff.js';
 export * from './retry/budget.js';
 export * from './retry/gate.js';
 export * from './retry/adaptive-rate.js';
+export * from './retry/bucket-fit.js';
 export * from './pagination/paginate.js';

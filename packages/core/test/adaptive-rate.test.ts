@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAdaptiveRate } from '@sluice/core';
+import { type AdaptiveRate, createAdaptiveRate } from '@sluice/core';
 
 /** Sends `count` requests at `perSecond`, each accepted, from `start`; returns the end time. */
 function steady(rate: ReturnType<typeof createAdaptiveRate>, start: number, perSecond: number, count: number): number {
@@ -10,6 +10,48 @@ function steady(rate: ReturnType<typeof createAdaptiveRate>, start: number, perS
     rate.accepted(now);
   }
   return now;
+}
+
+/** A server's token bucket: `burst` tokens refilled at `perSecond`; true = accepted. */
+function tokenBucket(perSecond: number, burst: number) {
+  let tokens = burst;
+  let last = 0;
+  return (now: number): boolean => {
+    tokens = Math.min(burst, tokens + ((now - last) / 1000) * perSecond);
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
+
+/** `count` requests sent at `start`, reaching the server `spacing` ms apart (each answered on arrival). */
+function herd(rate: AdaptiveRate, server: (now: number) => boolean, count: number, spacing: number, start = 0): void {
+  for (let i = 0; i < count; i++) expect(rate.take(start)).toBe(0);
+  for (let i = 0; i < count; i++) {
+    const at = start + 1 + i * spacing;
+    if (server(at)) rate.accepted(at);
+    else rate.throttled(at);
+  }
+}
+
+/** Sends as fast as `rate` allows from `start` until the server refuses one. */
+function probe(rate: AdaptiveRate, server: (now: number) => boolean, start: number): { end: number; accepted: number } {
+  let now = start;
+  let accepted = 0;
+  for (;;) {
+    const wait = rate.take(now);
+    if (wait > 0) {
+      now += wait;
+      continue;
+    }
+    if (!server(now)) {
+      rate.throttled(now);
+      return { end: now, accepted };
+    }
+    rate.accepted(now);
+    accepted++;
+  }
 }
 
 describe('createAdaptiveRate', () => {
@@ -60,34 +102,64 @@ describe('createAdaptiveRate', () => {
     expect(rate.rate(1306)).toBeCloseTo(168, 5);
   });
 
-  it('after the slow start ends in a throttle, resumes at probeFloor × the accepted rate and holds it twice as long', () => {
+  it('after the slow start ends in a throttle, fits the server’s bucket and resumes just under its rate, holding it twice as long', () => {
     const rate = createAdaptiveRate({ slowStartDoublingMs: 100 });
-    for (let i = 0; i < 50; i++) rate.take(0);
-    for (let i = 0; i < 20; i++) rate.accepted(5);
-    rate.throttled(6); // a herd
-    const resume = 1006;
-    // The probe: every send accepted until a throttle.
-    let now = resume;
-    let accepted = 0;
-    while (accepted < 90) {
-      const wait = rate.take(now);
-      if (wait === 0) {
-        rate.accepted(now);
-        accepted++;
-      } else {
-        now += wait;
-      }
-    }
-    const end = now + 10;
-    rate.throttled(end);
-    const measured = 90 / ((end - resume) / 1000);
+    const server = tokenBucket(200, 20);
+    herd(rate, server, 50, 0); // 20 accepted, 30 refused, all at once
+    const { end, accepted } = probe(rate, server, 1006);
+    const naive = accepted / ((end - 1006) / 1000); // accepted ÷ elapsed, the old estimate
+    expect(naive).toBeLessThan(180); // thrown off by the slow start's wasted tokens
     const reopen = end + 1000;
     expect(rate.take(reopen)).toBe(0);
-    expect(rate.rate(reopen)).toBeCloseTo(measured * 0.97, 5); // not β × it
-    const k = 2 * Math.cbrt((measured * 0.3) / 0.4) * 1000;
-    expect(rate.rate(reopen + k / 2)).toBeCloseTo(measured * 0.97, 5); // still on the floor
-    expect(rate.rate(reopen + k)).toBeCloseTo(measured, 5);
-    expect(rate.rate(reopen + k + 2000)).toBeGreaterThan(measured); // and probes past it later
+    const resumed = rate.rate(reopen);
+    // The doubling probe drains the bucket within ~150 ms, which pins the rate to a few %:
+    // the limiter stays that much under it.
+    expect(resumed).toBeGreaterThan(0.9 * 200);
+    expect(resumed).toBeLessThanOrEqual(200);
+    const wMax = resumed / 0.99;
+    const k = 2 * Math.cbrt((wMax * 0.3) / 0.4) * 1000;
+    expect(rate.rate(reopen + k / 2)).toBeCloseTo(resumed, 5); // still on the floor
+    expect(rate.rate(reopen + k)).toBeCloseTo(wMax, 5);
+    expect(rate.rate(reopen + k + 2000)).toBeGreaterThan(wMax); // and probes past it later
+  });
+
+  it('after a herd that kept hitting a dry bucket, probes slowly from its rough rate and learns the rate', () => {
+    const rate = createAdaptiveRate();
+    const server = tokenBucket(200, 20);
+    herd(rate, server, 50, 1.5); // arrivals spread over 75 ms, like new connections: successes among the refusals
+    const reopen = 1080;
+    expect(rate.take(reopen)).toBe(0);
+    const start = rate.rate(reopen);
+    expect(start).toBeGreaterThan(0.85 * 0.8 * 200); // 0.85 × a rough rate, not 20/s
+    expect(start).toBeLessThan(200);
+    expect(rate.rate(reopen + 1000) - start).toBeCloseTo(start * (0.3 / 0.85), 5); // grows linearly
+    const { end } = probe(rate, server, reopen + 1);
+    const resumed = rate.rate(end + 1000);
+    expect(resumed).toBeGreaterThan(0.97 * 200);
+    expect(resumed).toBeLessThanOrEqual(200);
+  });
+
+  it('spends most of the burst the server saved while the gate was closed at once', () => {
+    const rate = createAdaptiveRate();
+    const server = tokenBucket(200, 20);
+    herd(rate, server, 50, 0);
+    const { end } = probe(rate, server, 1006);
+    const reopen = end + 1000;
+    let atOnce = 0;
+    while (rate.take(reopen) === 0) atOnce++;
+    expect(atOnce).toBeGreaterThanOrEqual(14); // 0.75 × 20, and the first token
+    expect(atOnce).toBeLessThan(20);
+  });
+
+  it('falls back to the accepted rate when no bucket explains the probe', () => {
+    const rate = createAdaptiveRate();
+    herd(rate, tokenBucket(200, 20), 50, 0);
+    // The probe's first request is refused: nothing to fit.
+    expect(rate.take(1006)).toBe(0);
+    rate.throttled(1007);
+    expect(rate.take(2007)).toBe(0);
+    expect(rate.rate(2007)).toBeGreaterThanOrEqual(0.5);
+    expect(rate.rate(2007)).toBeLessThan(20);
   });
 
   it('with probeFloor equal to β, a measured throttle cuts like any other', () => {

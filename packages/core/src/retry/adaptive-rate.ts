@@ -1,3 +1,5 @@
+import { fitBucketRate, herdBurst, herdRate, type Outcome } from './bucket-fit.js';
+
 /**
  * The adaptive send rate of one origin: a token bucket whose fill rate follows a CUBIC
  * curve, anchored on AWS SDK v3's adaptive retry mode (β = 0.7, C = 0.4, minimum rate
@@ -8,15 +10,27 @@
  *   last second of sending (non-throttled responses), capped by the current rate. The
  *   send rate at a throttle overshoots the server's limit; the accepted rate is close to
  *   the limit itself.
- * - A first throttle that comes from a herd (less than a second of traffic) says nothing
- *   about the server's rate: the limiter then starts slow (the successes seen in that
- *   herd, per second) and doubles every `slowStartDoublingMs` until the next throttle,
- *   like TCP slow start, instead of crawling up from 0.5/s.
- * - When a throttle ends that slow start (or comes after at least a second of sending),
- *   the rate the server accepted since sending resumed measures its sustained rate. It
- *   becomes W_max, the rate resumes at `probeFloor` (0.97) × it instead of β × it (the
- *   closure the throttle caused is already the back-off), and K doubles, so the probe past
- *   the measured rate comes later. In the rate-limit scenario this avoids a third throttle.
+ * - A first throttle that comes from a herd (less than a second of traffic) does not
+ *   come after steady sending, so there is no accepted rate to fall back from. The limiter
+ *   learns the server's token bucket instead (see `bucket-fit.ts`):
+ *   - when the herd kept hitting a dry bucket for a while (its requests reach the server
+ *     over tens of ms, as new connections do), the successes among its refusals give a
+ *     rough rate; sending resumes at 0.85 × it and grows by 0.3 × it per second, so the
+ *     probe passes the server's rate slowly and drains the saved burst over a long time;
+ *   - otherwise it starts slow (the herd's successes, per second) and doubles every
+ *     `slowStartDoublingMs`, like TCP slow start, instead of crawling up from 0.5/s.
+ * - When a throttle ends that probe, a token bucket is fitted to it: the refill rate for
+ *   which the bucket (its burst read from the herd, full when the probe started) refuses
+ *   exactly the probe's refused request. It accounts for the saved burst and for the
+ *   tokens the bucket wasted while the probe sent slower than the server allowed, which
+ *   "accepted ÷ elapsed" gets wrong by 10-25 %. The fit is read cautiously (less what one
+ *   token more or less of burst would change) and becomes W_max; the rate resumes at
+ *   `probeFloor` (0.99) × it instead of β × it (the closure the throttle caused is
+ *   already the back-off), and K doubles, so the probe past it comes later. A throttle
+ *   after at least a second of sending without a fit measures the accepted rate since
+ *   sending resumed the same way.
+ * - When sending resumes after a closure, the burst the server saved meanwhile (as far as
+ *   a herd or a fit has shown it) is partly spent at once (0.75 of it).
  * - The CUBIC clock starts when sending resumes (after the gate that a Retry-After
  *   closed), not at the throttle itself, so the curve does not climb while nothing can
  *   be sent.
@@ -49,7 +63,7 @@ export interface AdaptiveRateOptions {
   /**
    * When a throttle ends the slow start that follows a herd, the server's sustained rate
    * has just been measured (see {@link createAdaptiveRate}); the rate then resumes at this
-   * fraction of it instead of β × it (and CUBIC's K doubles). Default `0.97`.
+   * fraction of it instead of β × it (and CUBIC's K doubles). Default `0.99`.
    */
   probeFloor?: number;
 }
@@ -78,6 +92,13 @@ export interface AdaptiveRate {
 }
 
 const HALF_SECOND = 500;
+const MAX_OUTCOMES = 4096;
+/** The probe after a herd with a rough rate starts at this fraction of it… */
+const PROBE_START = 0.85;
+/** …and grows by this fraction of it per second. */
+const PROBE_GROWTH = 0.3;
+/** The share of the server's refilled burst spent at once when sending resumes. */
+const CREDIT = 0.75;
 
 /**
  * Creates the adaptive rate of one origin. The rate gate makes one per origin; use it
@@ -99,11 +120,13 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   const burstSeconds = checkNumber('burstSeconds', options.burstSeconds ?? 0.01, -1);
   const doublingMs = checkNumber('slowStartDoublingMs', options.slowStartDoublingMs ?? 100, 0);
   const coalesceMs = checkNumber('coalesceMs', options.coalesceMs ?? 100, -1);
-  const probeFloor = checkNumber('probeFloor', options.probeFloor ?? 0.97, 0, 1);
+  const probeFloor = checkNumber('probeFloor', options.probeFloor ?? 0.99, 0, 1);
 
   let enabled = false;
   // Token bucket.
   let tokens = 0;
+  let credit = 0; // sends allowed at once when sending resumes: the burst the server saved meanwhile
+  let burstEstimate = 0; // the server's burst, once a herd or a probe has shown it
   let lastRefill = 0;
   // CUBIC state.
   let slowStart = false;
@@ -118,6 +141,12 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   let acceptedCount = 0; // non-throttled responses since `resumedAt` (or since the first send)
   const recent: number[] = []; // times of the non-throttled responses of the last second
   let herd = false; // the first throttle came from a herd; its successes are still arriving
+  // The responses from the first send until sending resumes after a herd (cleared after a
+  // second without a throttle), and the herd's rough rate (see `herdRate`).
+  let herdOutcomes: Outcome[] | undefined = [];
+  let roughRate: number | undefined;
+  let herdAccepted = 0;
+  const probeTimes: number[] = []; // the sends of the probe that follows a herd
   let measuredRate = 0;
   let measuredBucket: number | undefined;
   let bucketCount = 0;
@@ -129,7 +158,10 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
     const elapsed = Math.max(0, now - resumedAt) / 1000;
     let rate: number;
     if (slowStart) {
-      rate = startRate * 2 ** ((elapsed * 1000) / doublingMs);
+      rate =
+        roughRate === undefined
+          ? startRate * 2 ** ((elapsed * 1000) / doublingMs)
+          : roughRate * (PROBE_START + PROBE_GROWTH * elapsed);
     } else {
       rate = Math.max(floorRate, scale * (elapsed - window) ** 3 + maxRate);
       if (measuredValid) rate = Math.min(rate, Math.max(2 * measuredRate, floorRate));
@@ -163,11 +195,19 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       }
       if (resumedAt === undefined) {
         if (herd) {
-          // Every response the server accepted from the first herd, per second.
           herd = false;
-          startRate = Math.max(minRate, acceptedCount);
+          // The herd's successes among its refusals give a rough rate: probe slowly past
+          // it. Without one, start from every success of the herd, per second, and double.
+          herdAccepted = acceptedCount;
+          roughRate = herdOutcomes === undefined ? undefined : herdRate(herdOutcomes);
+          startRate = Math.max(minRate, roughRate === undefined ? acceptedCount : roughRate * PROBE_START);
           floorRate = startRate;
+          probeTimes.length = 0;
+          if (roughRate !== undefined && herdOutcomes !== undefined) burstEstimate = herdBurst(herdOutcomes, roughRate) ?? 0;
         }
+        // The server refilled its bucket while the gate was closed: spend part of it at once.
+        const refilled = Math.min(burstEstimate, ((now - lastThrottle) / 1000) * (roughRate ?? maxRate));
+        credit = Math.floor(refilled * CREDIT);
         resumedAt = now;
         lastRefill = now;
         tokens = 1;
@@ -181,22 +221,25 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       const capacity = Math.max(1, rate * burstSeconds);
       tokens = Math.min(capacity, tokens + ((now - lastRefill) / 1000) * rate);
       lastRefill = now;
-      if (tokens >= 1) {
-        tokens -= 1;
+      if (tokens >= 1 || credit >= 1) {
+        if (credit >= 1) credit -= 1;
+        else tokens -= 1;
+        if (slowStart && probeTimes.length < MAX_OUTCOMES) probeTimes.push(now);
         measureSend(now);
         return 0;
       }
       return Math.max(1, Math.ceil(((1 - tokens) / rate) * 1000));
     },
     throttled(now) {
+      if (herdOutcomes !== undefined && (!enabled || herd)) record(now, false);
       // Throttles close together, or before any send since the last one, answer requests
       // sent before it: they count once.
       if (now - lastThrottle < coalesceMs || (enabled && resumedAt === undefined)) return;
       if (!enabled) {
         const elapsed = firstSend === undefined ? 0 : now - firstSend;
         if (elapsed < 1000) {
-          // A herd: it tells the burst, not the rate. Start slow (the herd's successes
-          // per second, counted when sending resumes) and double.
+          // A herd: there is no steady rate to fall back from. Its responses are kept to
+          // learn the server's bucket when sending resumes (see `take`).
           herd = true;
           slowStart = true;
         } else {
@@ -211,7 +254,11 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
         while (recent.length > 0 && (recent[0] as number) < from) recent.shift();
         const span = (now - from) / 1000;
         const served = span >= 0.05 ? recent.length / span : rate;
-        const learned = probed(now, slowStart);
+        const fit = slowStart ? fitted() : undefined;
+        if (fit !== undefined) burstEstimate = fit.burst;
+        const learned = fit?.rate ?? probed(now, slowStart);
+        herdOutcomes = undefined;
+        roughRate = undefined;
         slowStart = false;
         if (learned === undefined) setMax(Math.max(minRate, Math.min(rate, served)));
         else setMax(Math.max(minRate, Math.min(rate, learned)), probeFloor);
@@ -219,18 +266,55 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       lastThrottle = now;
       resumedAt = undefined;
       tokens = 0;
+      credit = 0;
     },
     accepted(now) {
+      if (herdOutcomes !== undefined && (!enabled || herd)) record(now, true);
       acceptedCount++;
       recent.push(now);
       while ((recent[0] as number) < now - 1000) recent.shift();
     },
   };
 
+  function record(now: number, accepted: boolean): void {
+    if ((!enabled && firstSend !== undefined && now - firstSend >= 1000) || (herdOutcomes?.length ?? 0) >= MAX_OUTCOMES) {
+      herdOutcomes = undefined; // no herd, or too long a one to learn from
+      return;
+    }
+    herdOutcomes?.push({ at: now, accepted });
+  }
+
+  /**
+   * The server's rate and burst from the probe that a throttle just ended (see
+   * {@link fitBucketRate}), the burst read from the herd before it. The burst depends on
+   * the rate (the herd's successes include refills), so the two are refined together.
+   */
+  function fitted(): { rate: number; burst: number } | undefined {
+    // Responses come back in about the order they were sent: the first `acceptedCount` sends
+    // of the probe were accepted, and the next one refused.
+    const refusedAt = probeTimes[acceptedCount];
+    if (resumedAt === undefined || refusedAt === undefined) return undefined;
+    const times = probeTimes.slice(0, acceptedCount);
+    let rate: number | undefined;
+    let burst = herdAccepted;
+    for (let round = 0; round < 3; round++) {
+      const guess = rate ?? roughRate;
+      burst = (guess !== undefined && herdOutcomes !== undefined ? herdBurst(herdOutcomes, guess) : undefined) ?? herdAccepted;
+      const next = fitBucketRate(times, refusedAt, burst, resumedAt);
+      if (next === undefined) break;
+      rate = next;
+    }
+    if (rate === undefined) return undefined;
+    // The burst is read to within a request or two: stay under the rate that two more saved
+    // tokens would give (a probe that drained the bucket quickly pins the rate less).
+    const fewer = fitBucketRate(times, refusedAt, Math.max(1, burst - 1), resumedAt) ?? rate;
+    const more = fitBucketRate(times, refusedAt, burst + 1, resumedAt) ?? rate;
+    return { rate: Math.min(rate, rate - (fewer - more)), burst };
+  }
+
   /**
    * The rate the server accepted since sending resumed, when that measures its sustained
-   * rate: over the probe that a throttle just ended (its slow ramp offsets the burst the
-   * server saved up while the gate was closed), or over at least a second of sending.
+   * rate: over at least a second of sending, or over a probe that no bucket fit explains.
    */
   function probed(now: number, probing: boolean): number | undefined {
     if (resumedAt === undefined) return undefined;

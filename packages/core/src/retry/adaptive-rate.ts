@@ -305,11 +305,12 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       rate = next;
     }
     if (rate === undefined) return undefined;
-    // The burst is read to within a request or two: stay under the rate that two more saved
-    // tokens would give (a probe that drained the bucket quickly pins the rate less).
-    const fewer = fitBucketRate(times, refusedAt, Math.max(1, burst - 1), resumedAt) ?? rate;
-    const more = fitBucketRate(times, refusedAt, burst + 1, resumedAt) ?? rate;
-    return { rate: Math.min(rate, rate - (fewer - more)), burst };
+    // The burst is read less surely the more the herd refilled (see `herdBurst`): stay under
+    // the rate that a burst larger by a tenth of that refill (at least half a token, at most
+    // two) would give. A probe that drained the bucket quickly pins the rate less, and the
+    // margin grows with it.
+    const doubt = Math.min(2, Math.max(0.5, (herdAccepted - burst) / 10));
+    return { rate: Math.min(rate, fitBucketRate(times, refusedAt, burst + doubt, resumedAt) ?? rate), burst };
   }
 
   /**

@@ -27,7 +27,7 @@ const MAX_RATE = 1e7;
  * const rate = herdRate(herd); // 5 successes in the 24 ms after the first refusal: ≈ 208
  * ```
  */
-export function herdRate(herd: readonly Outcome[], minSamples = 4, minSpan = 10): number | undefined {
+export function herdRate(herd: readonly Outcome[], minSamples = 4, minSpan = 20): number | undefined {
   const refused = herd.findIndex((outcome) => !outcome.accepted);
   if (refused < 0) return undefined;
   let accepted = 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AdaptiveRate, createAdaptiveRate } from '@sluice/core';
+import { tokenBucket } from './helpers.js';
 
 /** Sends `count` requests at `perSecond`, each accepted, from `start`; returns the end time. */
 function steady(rate: ReturnType<typeof createAdaptiveRate>, start: number, perSecond: number, count: number): number {
@@ -10,19 +11,6 @@ function steady(rate: ReturnType<typeof createAdaptiveRate>, start: number, perS
     rate.accepted(now);
   }
   return now;
-}
-
-/** A server's token bucket: `burst` tokens refilled at `perSecond`; true = accepted. */
-function tokenBucket(perSecond: number, burst: number) {
-  let tokens = burst;
-  let last = 0;
-  return (now: number): boolean => {
-    tokens = Math.min(burst, tokens + ((now - last) / 1000) * perSecond);
-    last = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
 }
 
 /** `count` requests sent at `start`, reaching the server `spacing` ms apart (each answered on arrival). */

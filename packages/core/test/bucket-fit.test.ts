@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitBucketRate, herdBurst, herdRate, type Outcome } from '@sluice/core';
-
-/** A server's token bucket (`burst` tokens, refilled at `perSecond`), full at `start`; true = accepted. */
-function tokenBucket(perSecond: number, burst: number, start = 0) {
-  let tokens = burst;
-  let last = start;
-  return (now: number): boolean => {
-    tokens = Math.min(burst, tokens + ((now - last) / 1000) * perSecond);
-    last = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
-}
+import { tokenBucket } from './helpers.js';
 
 /** Feeds `sends` to `server` until the first refusal: the accepted times and the refused one. */
 function untilRefused(sends: number[], server: (now: number) => boolean) {

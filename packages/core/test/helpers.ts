@@ -35,3 +35,16 @@ export async function closedPort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
+
+/** A server's token bucket: `burst` tokens, full at `start`, refilled at `perSecond`. Call it with the time of each request: true = accepted. */
+export function tokenBucket(perSecond: number, burst: number, start = 0): (now: number) => boolean {
+  let tokens = burst;
+  let last = start;
+  return (now) => {
+    tokens = Math.min(burst, tokens + ((now - last) / 1000) * perSecond);
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}

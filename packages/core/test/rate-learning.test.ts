@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRateGate, type RateGateClock } from '@sluice/core';
+import { tokenBucket } from './helpers.js';
 
 /**
  * The rate-limit scenario on a simulated clock: `workers` loops send `total` requests
@@ -36,15 +37,11 @@ async function simulate(options: {
     },
   };
   const gate = createRateGate({ clock });
-  let tokens = options.burst;
-  let refilled = 0;
+  const bucket = tokenBucket(options.rate, options.burst);
   const refusals: number[] = [];
   const accepted: number[] = [];
   const server = (): number => {
-    tokens = Math.min(options.burst, tokens + ((now - refilled) / 1000) * options.rate);
-    refilled = now;
-    if (tokens >= 1) {
-      tokens--;
+    if (bucket(now)) {
       accepted.push(now);
       return 200;
     }

@@ -2,18 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compose, concurrency, createRateGate, retry } from '@sluice/core';
+import { tokenBucket } from './helpers.js';
 
 /** A token-bucket server: `burst` at once, then `rate` per second; 429 with `Retry-After: 1` when empty. */
 function tokenBucketServer(rate: number, burst: number) {
-  let tokens = burst;
-  let last = performance.now();
+  const bucket = tokenBucket(rate, burst, performance.now());
   const stats = { ok: 0, limited: 0 };
   const server = createServer((_request, response) => {
-    const now = performance.now();
-    tokens = Math.min(burst, tokens + ((now - last) / 1000) * rate);
-    last = now;
-    if (tokens >= 1) {
-      tokens -= 1;
+    if (bucket(performance.now())) {
       stats.ok++;
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     } else {

@@ -23,10 +23,11 @@ import { fitBucketRate, herdBurst, herdRate, type Outcome } from './bucket-fit.j
  *   which the bucket (its burst read from the herd, full when the probe started) refuses
  *   exactly the probe's refused request. It accounts for the saved burst and for the
  *   tokens the bucket wasted while the probe sent slower than the server allowed, which
- *   "accepted ÷ elapsed" gets wrong by 10-25 %. The fit is read cautiously (less what one
- *   token more or less of burst would change) and becomes W_max; the rate resumes at
- *   `probeFloor` (0.99) × it instead of β × it (the closure the throttle caused is
- *   already the back-off), and K doubles, so the probe past it comes later. A throttle
+ *   "accepted ÷ elapsed" gets wrong by 10-25 %. The fit is read cautiously (as if the
+ *   burst were larger by a tenth of what the herd refilled, half a token to two) and
+ *   becomes W_max; the rate resumes at `probeFloor` (0.99) × it instead of β × it (the
+ *   closure the throttle caused is already the back-off), and K doubles, so the probe
+ *   past it comes later. A throttle
  *   after at least a second of sending without a fit measures the accepted rate since
  *   sending resumed the same way.
  * - When sending resumes after a closure, the burst the server saved meanwhile (as far as
@@ -259,6 +260,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
         const learned = fit?.rate ?? probed(now, slowStart);
         herdOutcomes = undefined;
         roughRate = undefined;
+        probeTimes.length = 0;
         slowStart = false;
         if (learned === undefined) setMax(Math.max(minRate, Math.min(rate, served)));
         else setMax(Math.max(minRate, Math.min(rate, learned)), probeFloor);

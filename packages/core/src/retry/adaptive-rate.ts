@@ -201,10 +201,10 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
           // it. Without one, start from every success of the herd, per second, and double.
           herdAccepted = acceptedCount;
           roughRate = herdOutcomes === undefined ? undefined : herdRate(herdOutcomes);
+          if (roughRate !== undefined) burstEstimate = herdBurst(herdOutcomes as Outcome[], roughRate) ?? 0;
           startRate = Math.max(minRate, roughRate === undefined ? acceptedCount : roughRate * PROBE_START);
           floorRate = startRate;
           probeTimes.length = 0;
-          if (roughRate !== undefined && herdOutcomes !== undefined) burstEstimate = herdBurst(herdOutcomes, roughRate) ?? 0;
         }
         // The server refilled its bucket while the gate was closed: spend part of it at once.
         const refilled = Math.min(burstEstimate, ((now - lastThrottle) / 1000) * (roughRate ?? maxRate));
@@ -232,7 +232,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       return Math.max(1, Math.ceil(((1 - tokens) / rate) * 1000));
     },
     throttled(now) {
-      if (herdOutcomes !== undefined && (!enabled || herd)) record(now, false);
+      record(now, false);
       // Throttles close together, or before any send since the last one, answer requests
       // sent before it: they count once.
       if (now - lastThrottle < coalesceMs || (enabled && resumedAt === undefined)) return;
@@ -271,19 +271,21 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       credit = 0;
     },
     accepted(now) {
-      if (herdOutcomes !== undefined && (!enabled || herd)) record(now, true);
+      record(now, true);
       acceptedCount++;
       recent.push(now);
       while ((recent[0] as number) < now - 1000) recent.shift();
     },
   };
 
+  /** Keeps a response of the first second, or of a herd until sending resumes. */
   function record(now: number, accepted: boolean): void {
-    if ((!enabled && firstSend !== undefined && now - firstSend >= 1000) || (herdOutcomes?.length ?? 0) >= MAX_OUTCOMES) {
+    if (herdOutcomes === undefined || (enabled && !herd)) return;
+    if ((!enabled && firstSend !== undefined && now - firstSend >= 1000) || herdOutcomes.length >= MAX_OUTCOMES) {
       herdOutcomes = undefined; // no herd, or too long a one to learn from
       return;
     }
-    herdOutcomes?.push({ at: now, accepted });
+    herdOutcomes.push({ at: now, accepted });
   }
 
   /**

@@ -3,7 +3,14 @@
  * times the server decided: the offset between the two cancels out.
  */
 
-/** One response: when it arrived (ms) and whether the server accepted it. */
+/**
+ * One response: when it arrived (ms) and whether the server accepted it.
+ *
+ * @example
+ * ```ts
+ * const refused: Outcome = { at: Date.now(), accepted: false }; // a 429
+ * ```
+ */
 export interface Outcome {
   at: number;
   accepted: boolean;
@@ -68,8 +75,9 @@ export function herdBurst(herd: readonly Outcome[], rate: number): number | unde
 /**
  * Fits the refill rate of a server's token bucket to a probe. The probe starts at `start`
  * with the bucket full (`burst` tokens: a closed gate gave it time to refill); `times`
- * are the arrivals of the responses the server accepted, in order, and `refusedAt` the
- * arrival of the first refusal. The result is the middle of the rates (per second) for
+ * are the times of the requests the server accepted, in order, and `refusedAt` the time
+ * of the first one it refused. Send times and arrival times both do: a constant network
+ * delay cancels out. The result is the middle of the rates (per second) for
  * which a bucket of `burst` tokens, fed those requests, refuses exactly that one. Unlike
  * "accepted ÷ elapsed", it is not thrown off by the saved burst or by the tokens the
  * bucket wasted while the probe sent slower than the server allows.

@@ -1,8 +1,18 @@
-// Extracts every ```ts code block of the READMEs into .readme-check/, one module per
+// Extracts every ```ts code block of the READMEs and docs/ pages into .readme-check/, one module per
 // block, so that `tsc` type-checks the documentation's examples like any other code.
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
-const sources = ['README.md', 'packages/testing/README.md'].filter((file) => existsSync(file));
+// The root README, each package's README and every page under docs/.
+const markdownUnder = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.md') && !file.includes('node_modules'))
+        .map((file) => `${dir}/${file}`)
+    : [];
+const packageReadmes = readdirSync('packages')
+  .map((name) => `packages/${name}/README.md`)
+  .filter((file) => existsSync(file));
+const sources = ['README.md', ...packageReadmes, ...markdownUnder('docs').filter((f) => !f.startsWith('docs/api/'))];
 const outDir = '.readme-check';
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });

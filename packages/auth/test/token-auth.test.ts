@@ -3,17 +3,14 @@ import { AuthError, compose, errors, type Middleware, UnauthorizedError } from '
 import { oauthServer } from '@sluice/testing';
 import { SignJWT } from 'jose';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+const server = useServer({ beforeAll, afterEach, afterAll });
 afterEach(() => {
-  server.resetHandlers();
   vi.useRealTimers();
 });
-afterAll(() => server.close());
 
 function setup(serverOptions: Partial<Parameters<typeof oauthServer>[0]> = {}, authOptions: Parameters<typeof tokenAuth>[1] = {}) {
   const oauth = oauthServer({ clients: [{ clientId: 'svc', clientSecret: 'secret', scopes: ['read', 'admin'] }], ...serverOptions });

@@ -60,7 +60,7 @@ export function standardStack(options: ClientOptions = {}): Stack {
     list.push(concurrency(typeof limit === 'number' ? { limit } : limit));
   }
   // An auth slot unless `auth: false`: with no client credentials, `noAuth()` sends none
-  // but still applies a per-request `auth` (the Atlan seed passes auth per call).
+  // but still applies a per-request `auth` (Atlan's application SDK passes auth per call).
   if (options.auth !== false) list.push(bindAuth(options.auth || noAuth(), options));
   if (phases.attempt !== false) list.push(timeout({ attempt: phases.attempt }));
   return placeExtras(new Stack(list), options.middleware ?? []);

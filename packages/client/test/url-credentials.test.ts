@@ -1,13 +1,10 @@
 import { inspect } from 'node:util';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/index.js';
 import { BASE, type Echo, echoHandler } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
-const server = setupServer(echoHandler);
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll }, echoHandler);
 
 const SECRET = 'pa55-w0rd-S3cret';
 

@@ -1,19 +1,15 @@
 import { compose, correlationId, cursor, linkHeader, type Middleware, nextUrl, offset, type PaginationEvent, PaginationError, type PaginationStrategy, pageNumber, paginate, ResponseParseError, skipTake } from '@sluice/core';
 import { paginatedCollection, recorder } from '@sluice/testing';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const BASE = 'https://api.test';
-const server = setupServer();
+const server = useServer({ beforeAll, afterEach, afterAll });
 const traffic = recorder();
-
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   traffic.clear();
 });
-afterAll(() => server.close());
 
 const items = Array.from({ length: 23 }, (_, i) => ({ id: i + 1 }));
 const ids = (list: readonly { id: number }[]) => list.map((item) => item.id);

@@ -1,6 +1,6 @@
 // Named, so that the internal assertUniqueNames (used by stack.ts) stays out of the public API.
 export { type ComposeOptions, compose, type FetchLike, type SluiceFetch, type SluiceRequestInit } from './compose.js';
-export * from './context.js';
+export type * from './types/index.js';
 export * from './discard.js';
 export * from './errors.js';
 export * from './redact.js';
@@ -12,6 +12,7 @@ export * from './middleware/correlation-id.js';
 export * from './middleware/observe.js';
 export * from './middleware/timeout.js';
 export * from './middleware/retry.js';
+import './middleware/retry-request-option.js';
 export * from './middleware/concurrency.js';
 export * from './retry/retry-after.js';
 export * from './retry/backoff.js';

@@ -1,5 +1,4 @@
-import type { SluiceRequestInit } from '../compose.js';
-import type { CorrelationScope } from '../context.js';
+import type { CorrelationScope, SluiceRequestInit } from '../types/index.js';
 import { PaginationError, ResponseParseError } from '../errors.js';
 import { createRedaction } from '../redact.js';
 import { assertPositiveInteger, type PaginationStrategy } from './strategy.js';

@@ -2,6 +2,7 @@
 // the bucket fit, the adaptive rate's factory, the strategies' URL helpers, ...) stay out.
 export { type ComposeOptions, compose } from './compose.js';
 export type {
+  AttemptAdmission,
   Context,
   ContextState,
   CorrelationScope,
@@ -118,11 +119,21 @@ export {
   type RateGate,
   type RateGateClock,
   type RateGateOptions,
-} from './retry/gate.js';
+} from './rate-limit/gate.js';
 export type {
   AdaptiveRate,
   AdaptiveRateOptions,
-} from './retry/adaptive-rate.js';
+} from './rate-limit/adaptive-rate.js';
+export {
+  type AnnouncedQuota,
+  parseAnnouncedQuota,
+} from './rate-limit/announced-quota.js';
+export {
+  createMemorySchedulerStore,
+  type SchedulerStateStore,
+  type SchedulerStateUpdate,
+} from './rate-limit/store.js';
+export type { SentTicket } from './rate-limit/quota-ledger.js';
 export {
   type AllOptions,
   cursor,

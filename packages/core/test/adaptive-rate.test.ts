@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AdaptiveRate, createAdaptiveRate } from '../src/retry/adaptive-rate.js';
+import { type AdaptiveRate, createAdaptiveRate } from '../src/rate-limit/adaptive-rate.js';
 import { tokenBucket } from './helpers.js';
 
 /** Sends `count` requests at `perSecond`, each accepted, from `start`; returns the end time. */

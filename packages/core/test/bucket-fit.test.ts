@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitBucketRate, herdBurst, herdRate, type Outcome } from '../src/retry/bucket-fit.js';
+import { fitBucketRate, herdBurst, herdRate, type Outcome } from '../src/rate-limit/bucket-fit.js';
 import { tokenBucket } from './helpers.js';
 
 /** Feeds `sends` to `server` until the first refusal: the accepted times and the refused one. */

@@ -1,4 +1,4 @@
-import type { Context } from '../context.js';
+import type { Context } from '../types/index.js';
 
 /**
  * A retry schedule: the delay in milliseconds before retry number `retry` (1 for the

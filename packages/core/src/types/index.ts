@@ -1,5 +1,6 @@
 // The contract types, in a leaf folder: nothing here imports from outside types/.
 export type {
+  AttemptAdmission,
   Context,
   ContextState,
   CorrelationScope,

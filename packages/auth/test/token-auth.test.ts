@@ -82,7 +82,7 @@ describe('tokenAuth: caching and expiry', () => {
 
   it('checks its options', () => {
     expect(() => tokenAuth({} as TokenProvider)).toThrow(/provider must have a getToken\(\) function/);
-    expect(() => tokenAuth(staticToken('x'), { skewMs: -1 })).toThrow(/"skewMs" must be a finite number >= 0/);
+    expect(() => tokenAuth(staticToken('x'), { skewMs: -1 })).toThrow(/"skewMs" must be a finite number ≥ 0/);
     expect(() => tokenAuth(staticToken('x'), { key: '' })).toThrow(/"key" must be a non-empty string/);
     const noDelete = { get: async () => undefined, set: async () => {} };
     expect(() => tokenAuth(staticToken('x'), { store: noDelete as never })).toThrow(/"store" must have get, set and delete/);

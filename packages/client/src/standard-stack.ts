@@ -1,4 +1,5 @@
 import {
+  checkNumber,
   concurrency,
   correlationId,
   errors,
@@ -91,11 +92,7 @@ function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | fal
 }
 
 function checkMs(value: number | false, what: string): number | false {
-  if (value === false) return false;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`createClient: "${what}" must be a positive, finite number of ms or false; got ${String(value)}.`);
-  }
-  return value;
+  return value === false ? false : checkNumber('createClient', what, value, { unit: 'ms', above: true, max: 2_147_483_647 });
 }
 
 function placeExtras(base: Stack, extras: ReadonlyArray<Middleware | MiddlewarePlacement>): Stack {

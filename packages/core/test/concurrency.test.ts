@@ -83,7 +83,7 @@ describe('concurrency: options', () => {
     [{ limit: -2 }, '"limit" must be a positive integer, got -2'],
     [{ limit: 1.5 }, '"limit" must be a positive integer, got 1.5'],
     [{ limit: Number.NaN }, '"limit" must be a positive integer, got NaN'],
-    [{ limit: 1, maxQueue: -1 }, '"maxQueue" must be a non-negative integer, got -1'],
+    [{ limit: 1, maxQueue: -1 }, '"maxQueue" must be an integer ≥ 0, got -1'],
     [{ limit: 1, key: 'origin' }, '"key" must be a function (request) => string, got string'],
     [{ limit: 1, release: 'eventually' }, `"release" must be 'headers' or 'body', got "eventually"`],
   ])('rejects %o', (options, message) => {

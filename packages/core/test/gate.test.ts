@@ -180,7 +180,7 @@ describe('createRateGate', () => {
   });
 
   it('rejects bad options and arguments with a TypeError', async () => {
-    expect(() => createRateGate({ releaseWindowMs: -1 })).toThrow(/"releaseWindowMs" must be a finite number >= 0; got -1/);
+    expect(() => createRateGate({ releaseWindowMs: -1 })).toThrow(/"releaseWindowMs" must be a finite number ≥ 0, got -1/);
     expect(() => createRateGate({ maxClosedMs: Number.NaN })).toThrow(/"maxClosedMs"/);
     expect(() => createRateGate({ adaptive: { beta: 2 } })).toThrow(/"beta"/);
     expect(() => createRateGate({ clock: {} as RateGateClock })).toThrow(/"clock" must have now\(\), setTimeout\(\) and clearTimeout\(\)/);

@@ -5,6 +5,7 @@ import { authorizationValue, type Token, type TokenProvider } from '../token/tok
 import { TokenManager } from '../token/token-manager.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { addSecrets } from './secrets.js';
+import { checkNumber } from '@sluice/core';
 
 /**
  * Options of {@link tokenAuth}.
@@ -133,8 +134,5 @@ function withStats(middleware: AuthMiddleware, manager: TokenManager): TokenAuth
 
 function nonNegative(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`tokenAuth: "${what}" must be a finite number >= 0, got ${String(value)}.`);
-  }
-  return value;
+  return checkNumber('tokenAuth', what, value);
 }

@@ -9,6 +9,7 @@ import { createAdmission, type GateAdmission } from '../rate-limit/admission.js'
 import { serverDelay } from '../retry/retry-after.js';
 import { isNetworkFailure, toHttpError } from './errors.js';
 import { discard } from '../discard.js';
+import { checkNumber } from '../check.js';
 
 /**
  * Decides, for one response, whether to retry: `true` forces a retry (whatever the
@@ -350,12 +351,10 @@ function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, w
   }
   const o = options;
   const limit = o.limit ?? parent?.limit ?? 3;
-  if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`${where}: "limit" must be an integer ≥ 0, got ${String(limit)}.`);
+  checkNumber(where, 'limit', limit, { integer: true });
   for (const key of ['baseDelay', 'maxDelay', 'maxElapsed', 'maxRetryAfter'] as const) {
     const value = o[key];
-    if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value) || value < 0)) {
-      throw new TypeError(`${where}: "${key}" must be a number of ms ≥ 0, got ${String(value)}.`);
-    }
+    if (value !== undefined) checkNumber(where, key, value, { unit: 'ms', finite: false });
   }
   for (const key of ['backoff', 'random', 'retryOn', 'clock', 'sleep'] as const) {
     const value = o[key];

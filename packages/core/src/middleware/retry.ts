@@ -115,7 +115,7 @@ interface Settings {
   sleep: RetrySleep;
 }
 
-type Outcome = { response: Response; error?: undefined } | { response?: undefined; error: unknown };
+type AttemptResult = { response: Response; error?: undefined } | { response?: undefined; error: unknown };
 
 /**
  * Retries failed attempts: 408/429/5xx responses and network errors, for idempotent
@@ -275,7 +275,7 @@ async function send(
   next: (request: Request) => Promise<Response>,
   origin: string,
   admission: GateAdmission | undefined,
-): Promise<Outcome> {
+): Promise<AttemptResult> {
   try {
     const response = await next(request instanceof Request ? request : await request);
     s.gate?.observe(origin, response, admission?.ticket);

@@ -1,4 +1,4 @@
-import { fitBucketRate, herdBurst, herdRate, type Outcome } from './bucket-fit.js';
+import { fitBucketRate, herdBurst, herdRate, type SendOutcome } from './bucket-fit.js';
 import { checkNumber, type NumberRule } from '../check.js';
 
 /**
@@ -145,7 +145,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   let herd = false; // the first throttle came from a herd; its successes are still arriving
   // The responses from the first send until sending resumes after a herd (cleared after a
   // second without a throttle), and the herd's rough rate (see `herdRate`).
-  let herdOutcomes: Outcome[] | undefined = [];
+  let herdOutcomes: SendOutcome[] | undefined = [];
   let roughRate: number | undefined;
   let herdAccepted = 0;
   const probeTimes: number[] = []; // the sends of the probe that follows a herd
@@ -202,7 +202,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
           // it. Without one, start from every success of the herd, per second, and double.
           herdAccepted = acceptedCount;
           roughRate = herdOutcomes === undefined ? undefined : herdRate(herdOutcomes);
-          if (roughRate !== undefined) burstEstimate = herdBurst(herdOutcomes as Outcome[], roughRate) ?? 0;
+          if (roughRate !== undefined) burstEstimate = herdBurst(herdOutcomes as SendOutcome[], roughRate) ?? 0;
           startRate = Math.max(minRate, roughRate === undefined ? acceptedCount : roughRate * PROBE_START);
           floorRate = startRate;
           probeTimes.length = 0;

@@ -112,9 +112,9 @@ describe('searchParams', () => {
     expect(((await response.json()) as Echo).query).toEqual([['k', 'via-request']]);
   });
 
-  it('rejects a malformed per-request tuple list with a TypeError', () => {
+  it('rejects a malformed per-request tuple list with a TypeError', async () => {
     const client = createClient({ baseUrl: BASE, searchParams: { k: 'client' } });
-    expect(() => client.get('s', { searchParams: [['k', 'a', 'b']] })).toThrow(/searchParams: a list must hold \[key, value\] pairs/);
+    await expect(client.get('s', { searchParams: [['k', 'a', 'b']] })).rejects.toThrow(/searchParams: a list must hold \[key, value\] pairs/);
   });
 });
 

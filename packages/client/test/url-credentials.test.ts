@@ -23,6 +23,17 @@ function thrown(run: () => unknown): unknown {
   throw new Error('expected a throw');
 }
 
+/** What the promise `run` returns rejects with; a synchronous throw fails the test. */
+async function rejection(run: () => unknown): Promise<unknown> {
+  const promise = run();
+  return Promise.resolve(promise).then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
 describe('a password in the URL never leaks', () => {
   it.each([
     ['user:password', `https://user:${SECRET}@api.test/v1`],
@@ -48,10 +59,10 @@ describe('a password in the URL never leaks', () => {
   it.each([
     ['an absolute string', `https://user:${SECRET}@api.test/x?token=tok-value-1`],
     ['a URL object', new URL(`https://user:${SECRET}@api.test/x?token=tok-value-1`)],
-  ])('a request to %s with credentials fails with a redacted TypeError', (_, input) => {
+  ])('a request to %s with credentials fails with a redacted TypeError', async (_, input) => {
     const client = createClient({ baseUrl: BASE, searchParams: { a: '1' } });
     for (const run of [() => client.get(input), () => client(input, { searchParams: { b: '2' } })]) {
-      const error = thrown(run);
+      const error = await rejection(run);
       expect(error).toBeInstanceOf(TypeError);
       expect((error as Error).message).toContain('credentials');
       expect((error as Error).message).toContain('https://%5BREDACTED%5D@api.test/x?token=%5BREDACTED%5D');
@@ -67,7 +78,7 @@ describe('a password in the URL never leaks', () => {
   ])('a per-request absolute URL with %s fails with the whole userinfo redacted', async (_, input, secret) => {
     const client = createClient({ baseUrl: BASE, searchParams: { a: '1' } });
     for (const run of [() => client.get(input), () => client(input, { searchParams: { b: '2' } })]) {
-      const error = thrown(run);
+      const error = await rejection(run);
       expect(error).toBeInstanceOf(TypeError);
       expect((error as Error).message).toMatch(/credentials: https:\/\/%5BREDACTED%5D@api\.test\/x/);
       expect(shown(error)).not.toContain(secret);
@@ -98,7 +109,7 @@ describe('a password in the URL never leaks', () => {
 
   it('redacts a secret named in the client options and keeps unrelated errors as they are', async () => {
     const client = createClient({ baseUrl: BASE, secrets: ['sig'] });
-    const error = thrown(() => client.get(`https://u:${SECRET}@api.test/x?sig=sig-value-9`));
+    const error = await rejection(() => client.get(`https://u:${SECRET}@api.test/x?sig=sig-value-9`));
     expect(shown(error)).not.toContain('sig-value-9');
     // A good request still goes through.
     expect((await client.get('ok').json<Echo>()).path).toBe('/v1/ok');

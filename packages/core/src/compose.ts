@@ -15,6 +15,7 @@ import type {
 import { createRedaction, redactUrlInError } from './redact.js';
 import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
 import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
+import { tagResponse } from './response-secrets.js';
 
 
 
@@ -95,7 +96,7 @@ export function compose(middlewares: readonly Middleware[] | MiddlewareList, opt
         return Promise.reject(error);
       }
     };
-    return dispatch(0, request);
+    return dispatch(0, request).then((response) => tagResponse(response, context, request));
   };
 }
 

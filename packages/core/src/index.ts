@@ -49,6 +49,7 @@ export {
   REDACTED,
   redactUrlInError,
 } from './redact.js';
+export { type ResponseSecrets, secretsOf } from './response-secrets.js';
 export {
   canReplay,
   cloneForReplay,

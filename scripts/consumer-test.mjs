@@ -51,8 +51,6 @@ const run = (command, args, options = {}) =>
   execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
 const manifest = (dir) => JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
 
-main();
-
 function main() {
 try {
   step('npm pack');
@@ -93,7 +91,9 @@ try {
     try {
       const version = run(process.execPath, [tsc, '--version']).trim();
       run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app });
-      console.log(`${label}, ${version}: 0 errors`);
+      console.log(`${label}, ${version}: 0 errors (lib ES2023, no DOM)`);
+      run(process.execPath, [tsc, '-p', 'tsconfig.testing.json'], { cwd: app });
+      console.log(`${label}, ${version}: @sluice/testing, 0 errors (lib ES2023 + DOM, for msw)`);
     } catch (error) {
       fail(`tsc (${label}):\n${error.stdout}${error.stderr}`);
     }
@@ -190,25 +190,26 @@ function loadScript(mode) {
   return `${lines.join('\n')}\n`;
 }
 
+/** Two projects: everything but @sluice/testing without the DOM lib, and @sluice/testing (msw's types need DOM). */
 function writeTypeCheck() {
-  const tsconfig = {
-    compilerOptions: {
-      target: 'ES2023',
-      lib: ['ES2023'],
-      types: ['node'],
-      module: 'nodenext',
-      moduleResolution: 'nodenext',
-      strict: true,
-      exactOptionalPropertyTypes: true,
-      noUncheckedIndexedAccess: true,
-      skipLibCheck: false,
-      noEmit: true,
-    },
-    include: ['types.mts', 'types.cts'],
+  const compilerOptions = {
+    target: 'ES2023',
+    lib: ['ES2023'],
+    types: ['node'],
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: false,
+    noEmit: true,
   };
-  writeFileSync(join(app, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
-  writeFileSync(join(app, 'types.mts'), TYPES_ESM);
-  writeFileSync(join(app, 'types.cts'), TYPES_CJS);
+  const write = (file, value) => writeFileSync(join(app, file), typeof value === 'string' ? value : `${JSON.stringify(value, null, 2)}\n`);
+  write('tsconfig.json', { compilerOptions, include: ['types.mts', 'types.cts'] });
+  write('tsconfig.testing.json', { compilerOptions: { ...compilerOptions, lib: ['ES2023', 'DOM'] }, include: ['testing.mts'] });
+  write('types.mts', TYPES_ESM);
+  write('types.cts', TYPES_CJS);
+  write('testing.mts', TYPES_TESTING);
 }
 
 function lintTarball(file, name) {
@@ -252,8 +253,6 @@ server.listen(0, '127.0.0.1', async () => {
 const TYPES_ESM = `import { compose, HttpError, NotFoundError, retry, type Middleware, type SluiceFetch } from '@sluice/core';
 import { tokenAuth, type TokenProvider } from '@sluice/auth';
 import { createClient, type SluiceClient } from 'sluice';
-import { rateLimitedApi } from '@sluice/testing';
-import { serve } from '@sluice/testing/node';
 import * as redis from '@sluice/redis';
 import * as otel from '@sluice/otel';
 import * as cache from '@sluice/cache';
@@ -263,9 +262,6 @@ const pipeline: SluiceFetch = compose([tag, retry({ limit: 1 })], { fetch: globa
 const provider: TokenProvider = { getToken: async () => ({ accessToken: 'abc' }) };
 const client: SluiceClient = createClient({ baseUrl: 'https://api.example.com', auth: tokenAuth(provider) });
 export const getUser = (): Promise<{ id: number }> => client.get('users/1').json<{ id: number }>();
-const api = rateLimitedApi({ rate: 1, burst: 1 });
-const server = await serve(api.handlers);
-await server.close();
 export function status(error: unknown): number | undefined {
   if (error instanceof NotFoundError) return 404;
   return error instanceof HttpError ? error.status : undefined;
@@ -275,9 +271,23 @@ export { pipeline, redis, otel, cache };
 
 const TYPES_CJS = `import core = require('@sluice/core');
 import sluice = require('sluice');
-import testingNode = require('@sluice/testing/node');
 
 export const client: sluice.SluiceClient = sluice.createClient({ baseUrl: 'https://api.example.com' });
 export const isHttp = (error: unknown): error is core.HttpError => error instanceof core.HttpError;
-export const serve: typeof testingNode.serve = testingNode.serve;
 `;
+
+const TYPES_TESTING = `import { NotFoundError } from '@sluice/core';
+import { paginatedCollection, rateLimitedApi } from '@sluice/testing';
+import { serve } from '@sluice/testing/node';
+import { createClient } from 'sluice';
+
+const api = rateLimitedApi({ rate: 1, burst: 1, headers: 'retry-after', url: '/limited' });
+const server = await serve([api, paginatedCollection([1, 2, 3], 'pageNumber', { url: '/items' })]);
+const client = createClient({ baseUrl: server.url });
+const items: number[] = await client.get('items').json<number[]>();
+const missing = await client.get('nothing').json().catch((error: unknown) => error instanceof NotFoundError);
+await server.close();
+export { items, missing };
+`;
+
+main();

@@ -11,7 +11,7 @@ export type UndiciFetch<Dispatcher = unknown> = (
     headers: [string, string][];
     body?: ReadableStream<Uint8Array> | null;
     duplex?: 'half';
-    redirect: RequestRedirect;
+    redirect: NonNullable<RequestInit['redirect']>;
     signal: AbortSignal;
     dispatcher: Dispatcher;
   },

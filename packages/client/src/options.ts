@@ -70,7 +70,7 @@ export interface ClientOptions {
    * They go to EVERY origin the client calls (absolute URLs, pagination links to other
    * hosts): never put credentials here; use `auth` (`bearer()`, `apiKey()`...), which is scoped.
    */
-  headers?: HeadersInit;
+  headers?: NonNullable<RequestInit['headers']>;
   /**
    * Client search parameters (dict, tuples with repeated keys, `URLSearchParams` or string).
    * A key given per request replaces all of the client's values for that key; the other

@@ -70,7 +70,7 @@ export interface RequestOptions {
    * Builds a fresh body for every replay of a request whose body is a stream. Without
    * it, a streamed body is sent once and never replayed.
    */
-  bodyFactory?: () => BodyInit | Promise<BodyInit>;
+  bodyFactory?: () => NonNullable<RequestInit['body']> | Promise<NonNullable<RequestInit['body']>>;
   /** The correlation id for this request; wins over the correlationId middleware's own choice. */
   correlationId?: string;
   /**

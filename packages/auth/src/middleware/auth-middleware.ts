@@ -102,7 +102,7 @@ export interface AuthMiddleware extends Middleware {
   readonly name: 'auth';
   /** The origins that get credentials. */
   readonly origins: readonly string[];
-  /** How credentials are attached; `undefined` for {@link noAuth}. */
+  /** How credentials are attached; `undefined` for {@link @sluice/auth!noAuth}. */
   readonly scheme: AuthScheme | undefined;
   /** The fetch used for token calls, when one was given. */
   readonly fetch: FetchLike | undefined;

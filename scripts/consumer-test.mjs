@@ -12,7 +12,7 @@
 //  5. publint and attw on each tarball.
 //
 // Usage: node scripts/consumer-test.mjs [--keep]     (--keep leaves the temporary folder)
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,12 @@ const app = join(work, 'app');
 mkdirSync(tarballs);
 mkdirSync(app);
 const failures = [];
-const step = (title) => console.log(`\n== consumer-test: ${title}`);
+let stepStarted = performance.now();
+const step = (title) => {
+  const now = performance.now();
+  console.log(`${title === 'npm pack' ? '' : `(${((now - stepStarted) / 1000).toFixed(1)} s)\n`}\n== consumer-test: ${title}`);
+  stepStarted = now;
+};
 const fail = (message) => {
   failures.push(message);
   console.error(`FAIL ${message}`);
@@ -51,7 +56,7 @@ const run = (command, args, options = {}) =>
   execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
 const manifest = (dir) => JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
 
-function main() {
+async function main() {
 try {
   step('npm pack');
   const packOutput = run('npm', ['pack', '--json', '--pack-destination', tarballs, ...PACKAGES.flatMap((p) => ['-w', p.dir])], {
@@ -80,33 +85,16 @@ try {
     }
   }
 
-  step('strict type-check without the DOM lib');
+  step('strict type-check (no DOM lib), publint and attw, two at a time');
   writeTypeCheck();
-  const compilers = [
-    ['typescript (repository)', join(root, 'node_modules/typescript/bin/tsc')],
-    ['typescript 6 (tools/api-docs)', join(root, 'tools/api-docs/node_modules/typescript/bin/tsc')],
-  ];
-  for (const [label, tsc] of compilers) {
-    if (!existsSync(tsc)) continue;
-    try {
-      const version = run(process.execPath, [tsc, '--version']).trim();
-      run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app });
-      console.log(`${label}, ${version}: 0 errors (lib ES2023, no DOM)`);
-      run(process.execPath, [tsc, '-p', 'tsconfig.testing.json'], { cwd: app });
-      console.log(`${label}, ${version}: @sluice/testing, 0 errors (lib ES2023 + DOM, for msw)`);
-    } catch (error) {
-      fail(`tsc (${label}):\n${error.stdout}${error.stderr}`);
-    }
-  }
-
-  step('publint and attw on each tarball');
-  for (const info of packed) lintTarball(join(tarballs, info.filename), info.name);
+  await runChecks([...typeChecks(), ...packed.flatMap((info) => lintChecks(join(tarballs, info.filename), info.name))]);
 } finally {
   if (keep) console.log(`\nconsumer-test: left ${work}`);
   else rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`\nconsumer-test: ${PACKAGES.length} packages, ${failures.length} failure(s)`);
+step('done');
+console.log(`consumer-test: ${PACKAGES.length} packages, ${failures.length} failure(s)`);
 process.exitCode = failures.length > 0 ? 1 : 0;
 }
 
@@ -212,20 +200,52 @@ function writeTypeCheck() {
   write('testing.mts', TYPES_TESTING);
 }
 
-function lintTarball(file, name) {
-  try {
-    const out = run(process.execPath, [join(root, 'node_modules/publint/src/cli.js'), file, '--strict']);
-    console.log(`publint ${name}: ${out.trim().split('\n').at(-1)}`);
-  } catch (error) {
-    fail(`publint ${name}:\n${error.stdout}${error.stderr}`);
-  }
+/** The strict type checks: the repository's TypeScript and TypeScript 6 (tools/api-docs), each on both projects. */
+function typeChecks() {
+  const compilers = [
+    ['typescript (repository)', join(root, 'node_modules/typescript/bin/tsc')],
+    ['typescript 6 (tools/api-docs)', join(root, 'tools/api-docs/node_modules/typescript/bin/tsc')],
+  ].filter(([, tsc]) => existsSync(tsc));
+  return compilers.flatMap(([label, tsc]) => {
+    const version = run(process.execPath, [tsc, '--version']).trim();
+    return [
+      { label: `tsc ${label}, ${version}: 0 errors (lib ES2023, no DOM)`, args: [tsc, '-p', 'tsconfig.json'], cwd: app },
+      { label: `tsc ${label}, ${version}: @sluice/testing, 0 errors (lib ES2023 + DOM, for msw)`, args: [tsc, '-p', 'tsconfig.testing.json'], cwd: app },
+    ];
+  });
+}
+
+function lintChecks(file, name) {
+  const publint = join(root, 'node_modules/publint/src/cli.js');
   const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
-  try {
-    run(process.execPath, [attw, file, '--format', 'ascii', '--no-color', '--ignore-rules', ...ATTW_IGNORED]);
-    console.log(`attw ${name}: no problems (ignoring ${ATTW_IGNORED.join(', ')})`);
-  } catch (error) {
-    fail(`attw ${name}:\n${error.stdout}${error.stderr}`);
-  }
+  return [
+    { label: `publint ${name}`, args: [publint, file, '--strict'], lastLine: true },
+    {
+      label: `attw ${name}: no problems (default profile, ignoring ${ATTW_IGNORED.join(', ')})`,
+      args: [attw, file, '--format', 'ascii', '--no-color', '--ignore-rules', ...ATTW_IGNORED],
+    },
+  ];
+}
+
+/** Runs the checks on this Node, two at a time (the CI machine has two cores), and reports them in order. */
+async function runChecks(checks) {
+  const results = new Array(checks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const index = next++;
+      const { args, cwd = root } = checks[index];
+      results[index] = await new Promise((done) => {
+        execFile(process.execPath, args, { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => done({ error, stdout, stderr }));
+      });
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  checks.forEach((check, index) => {
+    const { error, stdout, stderr } = results[index];
+    if (error) fail(`${check.label}:\n${stdout}${stderr}`);
+    else console.log(check.lastLine ? `${check.label}: ${stdout.trim().split('\n').at(-1)}` : check.label);
+  });
 }
 
 // One copy of @sluice/core: the client's errors are the app's classes, even through require().
@@ -290,4 +310,4 @@ await server.close();
 export { items, missing };
 `;
 
-main();
+await main();

@@ -135,10 +135,16 @@ export class RedisLink {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<{ timeout: true }>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve({ timeout: true });
-      }, this.settings.timeoutMs);
+      // The verdict waits for the I/O phase after the timer: a reply that arrived while this
+      // process was busy (event-loop lag, not a slow Redis) still wins.
+      timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            controller.abort();
+            resolve({ timeout: true });
+          }),
+        this.settings.timeoutMs,
+      );
     });
     let pending: Promise<{ reply: unknown } | { error: unknown }>;
     try {

@@ -31,7 +31,9 @@ describe('Redis faults (real processes, real Redis)', () => {
       forkWorker({ id: `f${i + 1}`, apiUrl: api.url, tokenUrl: api.tokenUrl, redisUrl: redisServer.url, prefix: 'faults:', lanes: 2, intervalMs: 10, skewMs: 0, retryMs: 200, timeoutMs: 500 }),
     );
     await Promise.all(pool.map((worker) => worker.ready));
-    pool.forEach((worker) => worker.go());
+    pool.forEach((worker) => {
+      worker.go();
+    });
     await until(() => pool.every((worker) => worker.done >= 20), 'every worker to make 20 requests');
 
     await redisServer.kill();
@@ -46,7 +48,9 @@ describe('Redis faults (real processes, real Redis)', () => {
       const last = pool.map((worker) => api.stats.lastToken.get(worker.id));
       return new Set(last).size === 1 && last[0] !== seeded.accessToken;
     }, 'every worker to use the one refreshed token');
-    pool.forEach((worker) => worker.stop());
+    pool.forEach((worker) => {
+      worker.stop();
+    });
     const results = await Promise.all(pool.map((worker) => worker.result));
 
     const ok = results.reduce((sum, result) => sum + result.ok, 0);

@@ -46,7 +46,9 @@ describe('many workers, one token (real processes, real Redis)', () => {
     const pool = workers(4, { redisUrl: redisServer.url, prefix: 'expiry:', timeoutMs: SHARED_MACHINE_BOUND, requests: 200, lanes: 2, intervalMs: 10, skewMs: 100 });
     await Promise.all(pool.map((worker) => worker.ready));
     const seeded = await seed('expiry:', 600);
-    pool.forEach((worker) => worker.go());
+    pool.forEach((worker) => {
+      worker.go();
+    });
     const results = await Promise.all(pool.map((worker) => worker.result));
     const failed = results.reduce((sum, result) => sum + result.failed, 0);
     const ok = results.reduce((sum, result) => sum + result.ok, 0);
@@ -66,7 +68,9 @@ describe('many workers, one token (real processes, real Redis)', () => {
     const before = api.stats.tokenCalls;
     const pool = workers(4, { prefix: 'alone:', requests: 40, lanes: 2, intervalMs: 5, skewMs: 100 });
     await Promise.all(pool.map((worker) => worker.ready));
-    pool.forEach((worker) => worker.go());
+    pool.forEach((worker) => {
+      worker.go();
+    });
     const results = await Promise.all(pool.map((worker) => worker.result));
     expect(results.reduce((sum, result) => sum + result.failed, 0)).toBe(0);
     expect(api.stats.tokenCalls - before).toBe(4);
@@ -78,13 +82,17 @@ describe('many workers, one token (real processes, real Redis)', () => {
     await Promise.all(pool.map((worker) => worker.ready));
     api.hangTokenCalls(1);
     const firstCall = api.nextTokenCall();
-    pool.forEach((worker) => worker.go());
+    pool.forEach((worker) => {
+      worker.go();
+    });
     const holder = await firstCall;
     const victim = pool.find((worker) => worker.id === holder)!;
     victim.child.kill('SIGKILL');
     const survivors = pool.filter((worker) => worker !== victim);
     await until(() => survivors.every((worker) => worker.done >= 20), 'the survivors to make 20 requests each');
-    survivors.forEach((worker) => worker.stop());
+    survivors.forEach((worker) => {
+      worker.stop();
+    });
     const results = await Promise.all(survivors.map((worker) => worker.result));
     console.info(`sigkill: holder ${holder} killed; token calls ${api.stats.tokenCallers.slice(before).join(' then ')}`);
     expect(results.flatMap((result) => result.errors)).toEqual([]);

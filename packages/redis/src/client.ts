@@ -38,6 +38,8 @@ export interface RedisSubscriberLike {
   unsubscribe(channel: string): Promise<unknown>;
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Lets the process exit while this connection is open (the rate gate's subscription). */
+  unref?(): void;
 }
 
 /** Checks the `redis` argument of the public functions. */

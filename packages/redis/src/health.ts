@@ -164,6 +164,11 @@ export class RedisLink {
     }
   }
 
+  /** Reports a reply that came by another way (pub/sub) and could not be read. */
+  garbage(operation: string, message: string): void {
+    this.fail(operation, 'garbage', message);
+  }
+
   private fail(operation: string, reason: 'error' | 'timeout' | 'disconnected' | 'garbage', message: string): Outcome<never> {
     const health = this.health;
     const now = Date.now();

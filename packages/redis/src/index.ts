@@ -2,3 +2,4 @@ export type { RedisClientLike, RedisSubscriberLike } from './client.js';
 export type { RedisEvent, RedisSharedOptions } from './health.js';
 export { type RedisTokenStoreOptions, redisTokenStore } from './token-store.js';
 export { type RedisTokenLockOptions, redisTokenLock } from './lock.js';
+export { type RedisRateGateOptions, redisRateGate, redisSchedulerStore } from './rate-gate.js';

@@ -99,7 +99,9 @@ function jwtExpiry(accessToken: string): number | undefined {
   if (accessToken.split('.').length !== 3) return undefined;
   try {
     const { exp } = decodeJwt(accessToken);
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+    // exp * 1000 can overflow to ±Infinity for an absurd exp: such a token has no usable expiry.
+    const ms = typeof exp === 'number' ? exp * 1000 : Number.NaN;
+    return Number.isFinite(ms) ? ms : undefined;
   } catch {
     return undefined;
   }

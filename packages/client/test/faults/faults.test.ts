@@ -14,3 +14,30 @@ describe('fault suite (100 requests per fault)', () => {
     expect(row.settled).toBe(CI_SIZE.requests);
   });
 });
+
+describe('the harness itself', () => {
+  it('sees a leftover timer, a warning, a wrong outcome and too many attempts', async () => {
+    const leaked: ReturnType<typeof setInterval>[] = [];
+    const row = await runFault(
+      {
+        name: 'harness self-check',
+        setup: ({ server }) => server.on('/ok', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')),
+        call: async (call) => {
+          if (call.index === 0) {
+            leaked.push(setInterval(() => {}, 60_000));
+            process.emitWarning('self-check warning');
+          }
+          return call.client.get('ok', { headers: call.headers }).json();
+        },
+        outcomes: ['AbortError'],
+        maxAttempts: 0,
+      },
+      { ...CI_SIZE, requests: 4 },
+    );
+    for (const timer of leaked) clearInterval(timer);
+    expect(row.settled).toBe(4);
+    expect(row.leftovers.join()).toMatch(/Timeout/);
+    expect(row.warnings.join()).toContain('self-check warning');
+    expect(row.problems.join('\n')).toMatch(/unexpected outcome ok[\s\S]*1 attempts on the server, more than 0[\s\S]*warnings: [\s\S]*leftover resources/);
+  });
+});

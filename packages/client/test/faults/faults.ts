@@ -52,6 +52,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'headers never come',
+    burst: true,
     setup: ({ server }) => server.on('/hang', () => {}),
     call: (call) => get(call, 'hang'),
     outcomes: ['TimeoutError'],
@@ -59,6 +60,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'body slower than the deadline',
+    burst: true,
     setup: ({ server, size }) =>
       server.on('/slow-body', (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -105,6 +107,7 @@ export const FAULTS: readonly Fault[] = [
   ),
   {
     name: 'malformed Retry-After / RateLimit / X-RateLimit-*',
+    burst: true,
     setup: ({ server }) =>
       server.on('/malformed-rate', (_req, res, hit) => {
         if (hit.count > 1) return json(res, 200, { ok: true });
@@ -117,16 +120,22 @@ export const FAULTS: readonly Fault[] = [
         json(res, 429, { error: 'limited' }, variants[Number(hit.id.split('#')[1]) % variants.length]);
       }),
     call: (call) => get(call, 'malformed-rate'),
-    // A 429 with no usable delay makes the gate hold the origin; requests it holds past the total deadline time out.
-    outcomes: ['ok', 'TimeoutError'],
+    // A 429 with no usable delay makes the gate hold the origin: a request it holds past the total deadline
+    // times out, and once the retry budget is spent the 429 is final (RateLimitError).
+    outcomes: ['ok', 'TimeoutError', 'RateLimitError'],
     maxAttempts: 2,
   },
   {
     name: 'absurd Retry-After (1e20 s)',
     setup: ({ server }) => server.on('/absurd', (_req, res) => json(res, 503, {}, { 'retry-after': '100000000000000000000', 'x-ratelimit-reset-after': '99999999999' })),
     call: (call) => get(call, 'absurd'),
-    // A server delay past maxRetryAfter is not waited out: RateLimitError, at once.
-    outcomes: ['RateLimitError'],
+    // All at once: the gate closes the origin for the server's delay, so the requests it holds
+    // until their total deadline would otherwise run in waves of `total` ms.
+    burst: true,
+    // A server delay past maxRetryAfter is not waited out (RateLimitError, at once); requests
+    // that meet the origin closed by it wait at the gate until their total deadline (TimeoutError).
+    outcomes: ['RateLimitError', 'TimeoutError'],
+    verify: (row) => ((row.outcomes.get('RateLimitError') ?? 0) === 0 ? ['no request failed with RateLimitError at once'] : []),
     maxAttempts: 1,
   },
   {
@@ -238,6 +247,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'abort while queued',
+    burst: true,
     setup: ({ server, size }) => server.on('/held', (_req, res) => setTimeout(() => json(res, 200, { ok: true }), size.hold)),
     call: (call, env) => {
       const pending = get(call, 'held');
@@ -254,6 +264,8 @@ export const FAULTS: readonly Fault[] = [
     setup: (env) => {
       env.server.on('/fail-then-abort', (_req, res) => json(res, 503, { error: 'busy' }));
       return {
+        // No retry budget: every request must reach its backoff, where it is aborted.
+        retryBudget: false,
         retry: { baseDelay: env.size.total, maxDelay: env.size.total, maxElapsed: env.size.total * 10 },
         timeout: { attempt: env.size.attempt, total: env.size.total * 5 },
         onEvent: (event) => {
@@ -305,13 +317,16 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'token endpoint hangs',
+    burst: true,
     setup: (env) => {
       env.server.on('/token-hang', () => {});
       env.server.on('/api', (_req, res) => json(res, 200, {}));
       return { auth: oauth(env, '/token-hang') };
     },
     call: (call) => get(call, 'api'),
-    outcomes: ['AuthError'],
+    // Each wave of waiters fails after tokenTimeout; a request still queued at its total deadline times out.
+    outcomes: ['AuthError', 'TimeoutError'],
+    verify: (row) => ((row.outcomes.get('AuthError') ?? 0) === 0 ? ['no request failed with AuthError'] : []),
     maxAttempts: 0,
     extraMs: (size) => size.tokenTimeout,
   },

@@ -55,12 +55,19 @@ export type ClientCall = <T = unknown>(input: Input, options?: ClientRequestOpti
  * ```
  */
 export interface SluiceClient extends ClientCall {
+  /** Sends a `GET`: `client.get('users/1').json<User>()`. */
   readonly get: ClientCall;
+  /** Sends a `POST`, e.g. with `{ json: body }`. Retried only with an `Idempotency-Key` or when `retry.methods` lists it. */
   readonly post: ClientCall;
+  /** Sends a `PUT`, e.g. with `{ json: body }`. */
   readonly put: ClientCall;
+  /** Sends a `PATCH`, e.g. with `{ json: changes }`. */
   readonly patch: ClientCall;
+  /** Sends a `DELETE`. */
   readonly delete: ClientCall;
+  /** Sends a `HEAD`: status and headers only. */
   readonly head: ClientCall;
+  /** Sends a `QUERY` (a safe request with a body, such as a search), e.g. with `{ json: filter }`. */
   readonly query: ClientCall;
   /** The bare pipeline: a fetch-compatible function (no baseUrl, client headers or ky). */
   readonly fetch: SluiceFetch;
@@ -110,7 +117,8 @@ const METHODS: readonly ClientMethod[] = ['get', 'post', 'put', 'patch', 'delete
 export function createClient(options: ClientOptions = {}): SluiceClient {
   const baseUrl = checkOptions(options);
   const stack = options.stack ?? standardStack(options);
-  const pipeline = stack.compose({ fetch: options.fetch as FetchLike | undefined });
+  const terminal = options.fetch as FetchLike | undefined;
+  const pipeline = stack.compose(terminal ? { fetch: terminal } : {});
   const redaction = createRedaction([...DEFAULT_SECRET_NAMES, ...(options.secrets ?? [])]);
   // Whether the client's own ky options may put a signal on a request (a default signal, or hooks).
   const kyDefaultsMaySignal = options.ky?.signal != null || options.ky?.hooks !== undefined;
@@ -123,8 +131,7 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
     retry: 0,
     timeout: false,
     throwHttpErrors: false,
-    fetch: ((input: Request, init?: Record<string, unknown>) =>
-      pipeline(input, fromKy(input, init) as SluiceRequestInit)) as KyOptions['fetch'],
+    fetch: ((input: Request, init?: Record<string, unknown>) => pipeline(input, fromKy(input, init) as SluiceRequestInit)) as KyOptions['fetch'],
     parseJson: (text, { request, response }) => {
       if (text.trim() === '') return undefined;
       try {

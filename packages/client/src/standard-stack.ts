@@ -92,7 +92,7 @@ function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | fal
 }
 
 function checkMs(value: number | false, what: string): number | false {
-  return value === false ? false : checkNumber('createClient', what, value, { unit: 'ms', above: true, max: 2_147_483_647 });
+  return value === false ? false : checkNumber('createClient', what, value, { unit: 'ms', above: true, max: 2_147_483_647, maxReason: 'the longest timer' });
 }
 
 function placeExtras(base: Stack, extras: ReadonlyArray<Middleware | MiddlewarePlacement>): Stack {

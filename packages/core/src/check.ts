@@ -19,6 +19,8 @@ export interface NumberRule {
   readonly finite?: boolean;
   /** The unit the value is read in, said in the message: `'ms'`, `'seconds'`. */
   readonly unit?: string;
+  /** Why `max` is the bound, said after it: `'the longest timer'`. */
+  readonly maxReason?: string;
 }
 
 /**
@@ -33,7 +35,10 @@ export interface NumberRule {
  * ```
  */
 export function checkNumber(where: string, name: string, value: unknown, rule: NumberRule = {}): number {
-  if (!fits(value, rule)) throw new TypeError(`${where}: "${name}" must be ${expectation(rule)}, got ${show(value)}.`);
+  if (!fits(value, rule)) {
+    const bound = rule.maxReason === undefined ? '' : ` (at most ${rule.max}, ${rule.maxReason})`;
+    throw new TypeError(`${where}: "${name}" must be ${expectation(rule)}, got ${show(value)}${bound}.`);
+  }
   return value as number;
 }
 
@@ -68,7 +73,7 @@ function expectation(rule: NumberRule): string {
     return `an integer ${rule.above ? '>' : '≥'} ${min}`;
   }
   const kind = `${rule.finite === false ? 'a number' : rule.integer ? 'an integer' : 'a finite number'}${rule.unit ? ` of ${rule.unit}` : ''}`;
-  if (rule.max === undefined) return `${kind} ${rule.above ? '>' : '≥'} ${min}`;
+  if (rule.max === undefined || rule.maxReason !== undefined) return `${kind} ${rule.above ? '>' : '≥'} ${min}`;
   return `${kind} in ${rule.above ? '(' : '['}${min}, ${rule.max}]`;
 }
 

@@ -144,5 +144,5 @@ function effective(phase: Phase, fallback: TimeoutValue, context: Context): Time
 }
 
 function validate(value: unknown, where: string, name: string): TimeoutValue {
-  return value === false ? false : checkNumber(where, name, value, { unit: 'ms', above: true, max: MAX_DELAY });
+  return value === false ? false : checkNumber(where, name, value, { unit: 'ms', above: true, max: MAX_DELAY, maxReason: 'the longest timer' });
 }

@@ -162,7 +162,7 @@ export interface ContextState {
  * const onlyWhenOpen = async (admission: AttemptAdmission, signal: AbortSignal) => {
  *   while (!admission.passed) {
  *     const epoch = await admission.wait(signal);
- *     if (admission.stillValid(epoch)) admission.pass();
+ *     if (admission.stillValid(epoch) && admission.pass()) return;
  *   }
  * };
  * ```
@@ -174,8 +174,12 @@ export interface AttemptAdmission {
   wait(signal: AbortSignal): Promise<number>;
   /** Whether an admission granted at `epoch` still holds now (the origin has not closed or been throttled since). */
   stillValid(epoch: number): boolean;
-  /** Marks the attempt as sent now. */
-  pass(): void;
+  /**
+   * The last look, right before the wire: counts the attempt against the origin's
+   * announced quota and marks it as sent; `false` when the origin has no room right now
+   * (the attempt gives back what it holds and waits again).
+   */
+  pass(): boolean;
 }
 
 /**

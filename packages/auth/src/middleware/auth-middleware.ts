@@ -292,11 +292,14 @@ async function exchange(
     const outgoing = await rebuild(source, { url, headers, redirect, method, dropBody });
     const response = await next(outgoing);
     const location = response.headers.get('location');
-    if (!manual || !REDIRECT_STATUSES.has(response.status) || location === null) return { response, attached, credentialed };
+    if (!manual || !REDIRECT_STATUSES.has(response.status) || location === null) {
+      return { response: hops > 0 ? markRedirected(response) : response, attached, credentialed };
+    }
 
     discard(response);
     if (hops + 1 > MAX_REDIRECTS) {
-      throw new TypeError(`fetch failed: more than ${MAX_REDIRECTS} redirects for ${context.method} ${context.redaction.url(context.url)}`);
+      // The same words as undici's, so that retry knows it as a failure no attempt can fix.
+      throw new TypeError(`fetch failed: redirect count exceeded (more than ${MAX_REDIRECTS} redirects for ${context.method} ${context.redaction.url(context.url)})`);
     }
     const target = new URL(location, url);
     const toGet = (response.status === 303 && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST');
@@ -309,6 +312,12 @@ async function exchange(
     url = target;
     credentialed = target.origin === home && scope.has(target.origin);
   }
+}
+
+/** `response.redirected` is true after Sluice followed a redirect itself, as it is after fetch's own following. */
+function markRedirected(response: Response): Response {
+  if (!response.redirected) Object.defineProperty(response, 'redirected', { value: true });
+  return response;
 }
 
 /**

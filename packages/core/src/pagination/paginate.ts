@@ -251,7 +251,7 @@ export function paginate<Item>(
       const body = await readBody(response, index, redaction.url(url), id);
       let items = [...strategy.items(body, response)];
       const next = strategy.next({ url, response, body, items, index });
-      let nextPage: URL | undefined = next === undefined ? undefined : new URL(next, url);
+      let nextPage: URL | undefined = next === undefined ? undefined : nextUrl(next, url, strategy.name, index, id);
 
       if (maxItems !== undefined && total + items.length >= maxItems) {
         const more = total + items.length > maxItems || nextPage !== undefined;
@@ -291,6 +291,20 @@ export function paginate<Item>(
       return collected;
     },
   };
+}
+
+/** The next page's URL, or a `PaginationError` when the strategy's value (a server's `Link`, a body field) is not a URL. */
+function nextUrl(next: string | URL, base: URL, strategy: string, index: number, correlationId: string | undefined): URL {
+  try {
+    return new URL(next, base);
+  } catch (error) {
+    // The query is left out of the message: a server's link may carry a signed token.
+    const shown = String(next).split('?', 1)[0]?.slice(0, 200);
+    throw new PaginationError(
+      `The ${strategy} strategy gave a next page after page ${index + 1} that is not a valid URL ("${shown}"); stopping.`,
+      { cause: error, correlationId },
+    );
+  }
 }
 
 function toFetch(source: PaginateSource): PaginateFetch {

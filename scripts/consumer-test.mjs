@@ -29,7 +29,7 @@ const PACKAGES = [
   { dir: 'packages/auth', entries: { '': 'tokenAuth' } },
   { dir: 'packages/client', entries: { '': 'createClient' } },
   { dir: 'packages/testing', entries: { '': 'rateLimitedApi', '/node': 'serve' } },
-  { dir: 'packages/redis', entries: { '': null } },
+  { dir: 'packages/redis', entries: { '': 'redisTokenStore' } },
   { dir: 'packages/otel', entries: { '': null } },
   { dir: 'packages/cache', entries: { '': null } },
 ];
@@ -284,7 +284,7 @@ server.listen(0, '127.0.0.1', async () => {
 const TYPES_ESM = `import { compose, HttpError, NotFoundError, retry, type Middleware, type SluiceFetch } from '@sluice/core';
 import { tokenAuth, type TokenProvider } from '@sluice/auth';
 import { createClient, type SluiceClient } from 'sluice';
-import * as redis from '@sluice/redis';
+import { redisTokenStore, type RedisClientLike } from '@sluice/redis';
 import * as otel from '@sluice/otel';
 import * as cache from '@sluice/cache';
 
@@ -297,7 +297,8 @@ export function status(error: unknown): number | undefined {
   if (error instanceof NotFoundError) return 404;
   return error instanceof HttpError ? error.status : undefined;
 }
-export { pipeline, redis, otel, cache };
+export const sharedStore = (client: RedisClientLike) => redisTokenStore(client);
+export { pipeline, otel, cache };
 `;
 
 const TYPES_CJS = `import core = require('@sluice/core');

@@ -233,7 +233,8 @@ export const FAULTS: readonly Fault[] = [
       const home = env.server.received.filter((hit) => hit.path === '/hop');
       const sentHome = home.filter((hit) => CREDENTIALS.some((name) => hit.headers[name] !== undefined) || hit.url.searchParams.has('api_key'));
       const problems: string[] = [];
-      if (landed.length < row.requests) problems.push(`${landed.length} of ${row.requests} requests reached the other origin`);
+      const ok = row.outcomes.get('ok') ?? 0;
+      if (landed.length < ok) problems.push(`${landed.length} requests reached the other origin, fewer than the ${ok} that succeeded`);
       if (leaked.length > 0) problems.push(`${leaked.length} cross-origin hops carried a credential`);
       if (sentHome.length !== home.length) problems.push(`only ${sentHome.length} of ${home.length} first hops carried their credential`);
       return problems;

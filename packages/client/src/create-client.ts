@@ -54,12 +54,19 @@ export type ClientCall = <T = unknown>(input: Input, options?: ClientRequestOpti
  * ```
  */
 export interface SluiceClient extends ClientCall {
+  /** Sends a `GET`: `client.get('users/1').json<User>()`. */
   readonly get: ClientCall;
+  /** Sends a `POST`, e.g. with `{ json: body }`. Retried only with an `Idempotency-Key` or when `retry.methods` lists it. */
   readonly post: ClientCall;
+  /** Sends a `PUT`, e.g. with `{ json: body }`. */
   readonly put: ClientCall;
+  /** Sends a `PATCH`, e.g. with `{ json: changes }`. */
   readonly patch: ClientCall;
+  /** Sends a `DELETE`. */
   readonly delete: ClientCall;
+  /** Sends a `HEAD`: status and headers only. */
   readonly head: ClientCall;
+  /** Sends a `QUERY` (a safe request with a body, such as a search), e.g. with `{ json: filter }`. */
   readonly query: ClientCall;
   /** The bare pipeline: a fetch-compatible function (no baseUrl, client headers or ky). */
   readonly fetch: SluiceFetch;

@@ -40,7 +40,10 @@ export interface TokenAuthOptions extends AuthMiddlewareOptions {
  */
 export interface TokenAuthMiddleware extends AuthMiddleware {
   /** How many times the provider was asked for a token (`getToken` or `refresh`). */
-  stats(): { tokenCalls: number };
+  stats(): {
+    /** Calls to the provider's `getToken` and `refresh` so far. */
+    tokenCalls: number;
+  };
 }
 
 let privateKeys = 0;

@@ -63,7 +63,12 @@ export interface TokenRequestContext {
  * ```
  */
 export interface TokenProvider {
+  /** Gives a token when none is stored yet. A thrown error fails the waiting requests as an `AuthError` (a Sluice error passes as it is). */
   getToken(context: TokenRequestContext): Token | Promise<Token>;
+  /**
+   * Gives a new token once `current` expired or was rejected with a 401 (`current` carries its
+   * `refreshToken`). Optional: without it, `getToken` is asked again.
+   */
   refresh?(current: Token | undefined, context: TokenRequestContext): Token | Promise<Token>;
   /**
    * The token store key: tokens under the same key are shared. OAuth2 providers build it

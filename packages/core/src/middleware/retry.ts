@@ -221,6 +221,9 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
       const now = s.clock();
       const remaining = deadline - now;
       fromServer = response && SERVER_DELAY_STATUSES.has(response.status) ? serverDelay(response.headers, now) : undefined;
+      // A server that announces its quota told us when its window resets, finer than a whole-second Retry-After.
+      const announced = fromServer === undefined ? undefined : s.gate?.announcedReset?.(origin);
+      if (fromServer !== undefined && announced !== undefined) fromServer = Math.min(fromServer, announced);
       if (fromServer !== undefined && response) {
         if (fromServer > s.maxRetryAfter) {
           throw await rateLimitError(
@@ -282,7 +285,8 @@ async function send(
     s.gate?.observe(origin, response, admission?.ticket);
     return { response };
   } catch (error) {
-    if (s.gate && !context.signal.aborted && classify(error, context)) s.gate.observe(origin, undefined);
+    if (s.gate && !context.signal.aborted && classify(error, context)) s.gate.observe(origin, undefined, admission?.ticket);
+    else if (s.gate && admission?.ticket) s.gate.observe(origin, undefined, admission.ticket); // sent, never answered
     return { error };
   }
 }

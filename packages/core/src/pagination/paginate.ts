@@ -41,7 +41,12 @@ export type PaginateFetch = (input: string, init?: SluiceRequestInit) => Promise
  * const source: PaginateSource = compose([correlationId()]);
  * ```
  */
-export type PaginateSource = PaginateFetch | { readonly fetch: PaginateFetch };
+export type PaginateSource =
+  | PaginateFetch
+  | {
+      /** The fetch-compatible function pages go through, e.g. a Sluice client's `fetch`. */
+      readonly fetch: PaginateFetch;
+    };
 
 /**
  * Events {@link paginate} reports through `onEvent`: one `page` per page, and a `warning`
@@ -56,6 +61,7 @@ export type PaginateSource = PaginateFetch | { readonly fetch: PaginateFetch };
  */
 export type PaginationEvent =
   | {
+      /** A page was fetched. */
       type: 'page';
       /** 0-based page index. */
       index: number;
@@ -65,14 +71,19 @@ export type PaginationEvent =
       itemCount: number;
       /** Items so far, this page included. */
       totalItems: number;
+      /** The correlation id shared by the iteration's requests, when known. */
       correlationId: string | undefined;
     }
   | {
+      /** A limit cut the collection short. */
       type: 'warning';
+      /** Which limit: `maxItems` or `maxPages`. */
       code: 'maxItems' | 'maxPages';
       /** A log-ready sentence, e.g. "Reached the limit of 1000 items; skipping the rest." */
       message: string;
+      /** The value of that limit. */
       limit: number;
+      /** The correlation id shared by the iteration's requests, when known. */
       correlationId: string | undefined;
     };
 

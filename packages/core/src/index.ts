@@ -62,13 +62,8 @@ export {
   stack,
   Stack,
 } from './stack.js';
-export {
-  errors,
-  type ErrorsOptions,
-  isNetworkFailure,
-  toHttpError,
-  type ToHttpErrorOptions,
-} from './middleware/errors.js';
+export { errors, type ErrorsOptions } from './middleware/errors.js';
+export { isNetworkFailure, toHttpError, type ToHttpErrorOptions } from './http-error.js';
 export {
   correlationId,
   type CorrelationIdOptions,

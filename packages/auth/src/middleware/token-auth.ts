@@ -4,7 +4,7 @@ import { refreshable } from '../token/challenge.js';
 import { authorizationValue, type Token, type TokenProvider } from '../token/token.js';
 import { TokenManager } from '../token/token-manager.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
-import { addSecrets } from './secrets.js';
+import { addSecrets } from '../credentials/secrets.js';
 import { checkNumber } from '@sluice/core';
 
 /**

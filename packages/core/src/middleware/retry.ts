@@ -9,7 +9,7 @@ import { createRateGate, type RateGate } from '../rate-limit/gate.js';
 import { createAdmission, type GateAdmission } from '../rate-limit/admission.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { deterministicFailure } from '../retry/deterministic.js';
-import { isNetworkFailure, toHttpError } from './errors.js';
+import { isNetworkFailure, toHttpError } from '../http-error.js';
 import { discard } from '../discard.js';
 import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 

@@ -11,17 +11,26 @@ export type UndiciFetch<Dispatcher = unknown> = (
     headers: [string, string][];
     body?: ReadableStream<Uint8Array> | null;
     duplex?: 'half';
-    redirect: RequestRedirect;
+    redirect: NonNullable<RequestInit['redirect']>;
     signal: AbortSignal;
     dispatcher: Dispatcher;
   },
-) => Promise<{ status: number; statusText: string; headers: Iterable<[string, string]>; body: unknown }>;
+) => Promise<{
+  /** The response's HTTP status. */
+  status: number;
+  /** The response's status text. */
+  statusText: string;
+  /** The response headers as name-value pairs. */
+  headers: Iterable<[string, string]>;
+  /** The response body stream (undici's), or `null`. */
+  body: unknown;
+}>;
 
 /**
  * A terminal fetch that sends every request through an undici dispatcher: an `Agent` with
  * `connect: { cert, key, ca }` for mutual TLS or a private CA (Sequoia's MUTUAL, Atlan's
  * `verify`), `connect: { rejectUnauthorized: false }` to skip verification, or a
- * `ProxyAgent` for an HTTP(S) proxy (the blog seed's `proxies`). Pass undici's own
+ * `ProxyAgent` for an HTTP(S) proxy (the `proxies` of the API-client patterns blog post). Pass undici's own
  * `fetch`, so that Sluice itself does not depend on undici. Node only.
  *
  * @example

@@ -1,5 +1,5 @@
 import { assertUniqueNames, compose, type ComposeOptions, type SluiceFetch } from './compose.js';
-import type { Middleware } from './context.js';
+import type { Middleware } from './types/index.js';
 
 /**
  * An immutable, ordered list of middlewares (outermost first). Every edit returns a new
@@ -13,6 +13,7 @@ import type { Middleware } from './context.js';
  * ```
  */
 export class Stack {
+  /** The middlewares, outermost first (frozen). */
   readonly middlewares: readonly Middleware[];
 
   constructor(middlewares: readonly Middleware[] = []) {

@@ -18,6 +18,7 @@ import { callTokenEndpoint } from './token-endpoint.js';
  * ```
  */
 export interface ClientCredentialsOptions extends ClientAuthOptions {
+  /** The token endpoint, e.g. `'https://auth.example.com/oauth/token'`. */
   tokenUrl: string | URL;
   /** Space-joined when an array. */
   scope?: string | readonly string[] | undefined;
@@ -26,7 +27,7 @@ export interface ClientCredentialsOptions extends ClientAuthOptions {
   /** More form fields for the token call. */
   extraParams?: Readonly<Record<string, string>> | undefined;
   /**
-   * A token you already have (the Sequoia seed's `byo_token`): used until it expires
+   * A token you already have (the `byo_token` of Sequoia's client SDK): used until it expires
    * (`expiresAt`, or its JWT `exp`), then the grant takes over.
    */
   initialToken?: string | Token | undefined;

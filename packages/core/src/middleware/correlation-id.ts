@@ -1,5 +1,4 @@
-import type { SluiceFetch, SluiceRequestInit } from '../compose.js';
-import type { CorrelationScope, Middleware } from '../context.js';
+import type { CorrelationScope, Middleware, SluiceFetch, SluiceRequestInit } from '../types/index.js';
 
 /**
  * Options of {@link correlationId}.
@@ -113,7 +112,13 @@ export function correlationId(options: CorrelationIdOptions = {}): Middleware {
  * console.log(operation.correlationId);
  * ```
  */
-export function withOperation(fetch: SluiceFetch, id?: string): SluiceFetch & { readonly correlationId: string | undefined } {
+export function withOperation(
+  fetch: SluiceFetch,
+  id?: string,
+): SluiceFetch & {
+  /** The operation's shared correlation id: `undefined` until the first request gets one. */
+  readonly correlationId: string | undefined;
+} {
   if (typeof fetch !== 'function') throw new TypeError(`withOperation(): "fetch" must be a function, got ${typeof fetch}.`);
   const scope: CorrelationScope = { id: id === undefined ? undefined : validateId(id, 'id') };
   const scoped = (input: RequestInfo | URL, init?: SluiceRequestInit): Promise<Response> =>

@@ -3,6 +3,8 @@
 // merging (see middleware/retry-request-option.ts and @sluice/auth).
 import type { Redaction } from './redaction.js';
 import type { TimeoutValue } from './timeout.js';
+import type { AttemptAdmission } from './admission.js';
+import type { EventInput, EventListener } from './events.js';
 
 /*
  * The core middlewares' own per-request options and events are declared here rather
@@ -154,149 +156,6 @@ export interface ContextState {
     totalMs: number;
   };
 }
-
-/**
- * The gate an attempt must pass before it goes on the wire (see `createRateGate`). The
- * concurrency middleware passes it after the slot queue, giving the slot back while the
- * origin is closed; without one, the attempt timeout (or the terminal fetch) passes it.
- *
- * @example
- * ```ts
- * const onlyWhenOpen = async (admission: AttemptAdmission, signal: AbortSignal) => {
- *   while (!admission.passed) {
- *     const epoch = await admission.wait(signal);
- *     if (admission.stillValid(epoch) && admission.pass()) return;
- *   }
- * };
- * ```
- */
-export interface AttemptAdmission {
-  /** `true` once the attempt has been admitted and may go on the wire. */
-  readonly passed: boolean;
-  /** Waits until the origin admits the attempt (open, paced), holding nothing; resolves with the origin's epoch then. */
-  wait(signal: AbortSignal): Promise<number>;
-  /** Whether an admission granted at `epoch` still holds now (the origin has not closed or been throttled since). */
-  stillValid(epoch: number): boolean;
-  /**
-   * The last look, right before the wire: counts the attempt against the origin's
-   * announced quota and marks it as sent; `false` when the origin has no room right now
-   * (the attempt gives back what it holds and waits again).
-   */
-  pass(): boolean;
-}
-
-
-/**
- * The events a pipeline emits, by type. Middlewares add their own by declaration
- * merging; every event also carries the fields of {@link EventBase}.
- *
- * @example
- * ```ts
- * const onEvent = (event: SluiceEvent) => {
- *   if (event.type === 'attempt') console.log(event.attempt);
- * };
- * ```
- */
-export interface SluiceEvents {
-  /** A logical request starts. */
-  request: Record<never, never>;
-  /** A logical request ends with a response. */
-  response: {
-    /** The response's HTTP status. */
-    status: number;
-    /** Milliseconds from the start of the logical request. */
-    durationMs: number;
-  };
-  /** A logical request ends with an error. */
-  error: {
-    /** The error the logical request ended with (already mapped by the errors middleware when it runs). */
-    error: unknown;
-    /** Milliseconds from the start of the logical request. */
-    durationMs: number;
-  };
-  /** One network attempt ends (with a status, or an error). */
-  attempt: {
-    /** The attempt's HTTP status, when it got a response. */
-    status?: number;
-    /** The attempt's error, when it got none. */
-    error?: unknown;
-    /** Milliseconds the attempt took. */
-    durationMs: number;
-  };
-  /** The retry middleware will send the request again after `delayMs` (`attempt` is the attempt that failed). */
-  retry: {
-    /** Why the request is sent again, e.g. `'status 503'`. */
-    reason: string;
-    /** How long the retry middleware waits before the next attempt, in milliseconds. */
-    delayMs: number;
-  };
-}
-
-/**
- * Fields present on every event.
- *
- * @example
- * ```ts
- * const describe = (event: EventBase) => `${event.method} ${event.url} #${event.attempt} [${event.correlationId}]`;
- * ```
- */
-export interface EventBase {
-  /** HTTP method of the logical request. */
-  method: string;
-  /** The request URL with secrets redacted. */
-  url: string;
-  /** The correlation id, when the correlationId middleware runs. */
-  correlationId: string | undefined;
-  /** The attempt number (1-based) when the event was emitted. */
-  attempt: number;
-  /** `Date.now()` at emission. */
-  timestamp: number;
-}
-
-/**
- * A typed event: `{ type, ...payload, ...EventBase }`.
- *
- * @example
- * ```ts
- * function log(event: SluiceEvent) { console.log(event.type, event.correlationId); }
- * ```
- */
-export type SluiceEvent = {
-  [K in keyof SluiceEvents]: {
-    /** The event type: a key of {@link SluiceEvents}. */
-    type: K;
-  } & SluiceEvents[K] &
-    EventBase;
-}[keyof SluiceEvents];
-
-/**
- * The payload of one event type, without the base fields (which `emit` fills in).
- *
- * @example
- * ```ts
- * const input: EventInput = { type: 'retry', reason: 'status 503', delayMs: 200 };
- * context.emit(input);
- * ```
- */
-export type EventInput = {
-  [K in keyof SluiceEvents]: {
-    /** The event type: a key of {@link SluiceEvents}. */
-    type: K;
-  } & SluiceEvents[K];
-}[keyof SluiceEvents];
-
-/**
- * A listener for pipeline events.
- *
- * @example
- * ```ts
- * const listener: EventListener = (event) => {
- *   if (event.type === 'error') console.error(event.url, event.error);
- * };
- * const unsubscribe = context.subscribe(listener);
- * ```
- */
-export type EventListener = (event: SluiceEvent) => void;
 
 /**
  * One object per logical request, shared by every middleware and every attempt.

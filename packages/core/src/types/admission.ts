@@ -1,0 +1,29 @@
+/**
+ * The gate an attempt must pass before it goes on the wire (see `createRateGate`). The
+ * concurrency middleware passes it after the slot queue, giving the slot back while the
+ * origin is closed; without one, the attempt timeout (or the terminal fetch) passes it.
+ *
+ * @example
+ * ```ts
+ * const onlyWhenOpen = async (admission: AttemptAdmission, signal: AbortSignal) => {
+ *   while (!admission.passed) {
+ *     const epoch = await admission.wait(signal);
+ *     if (admission.stillValid(epoch) && admission.pass()) return;
+ *   }
+ * };
+ * ```
+ */
+export interface AttemptAdmission {
+  /** `true` once the attempt has been admitted and may go on the wire. */
+  readonly passed: boolean;
+  /** Waits until the origin admits the attempt (open, paced), holding nothing; resolves with the origin's epoch then. */
+  wait(signal: AbortSignal): Promise<number>;
+  /** Whether an admission granted at `epoch` still holds now (the origin has not closed or been throttled since). */
+  stillValid(epoch: number): boolean;
+  /**
+   * The last look, right before the wire: counts the attempt against the origin's
+   * announced quota and marks it as sent; `false` when the origin has no room right now
+   * (the attempt gives back what it holds and waits again).
+   */
+  pass(): boolean;
+}

@@ -26,24 +26,26 @@ export type {
 } from './types/index.js';
 export {
   AuthError,
+  NetworkError,
+  NotReplayableError,
+  PaginationError,
+  QueueFullError,
+  ResponseParseError,
+  SluiceError,
+  type SluiceErrorOptions,
+  TimeoutError,
+} from './errors.js';
+export {
   BadRequestError,
   ConflictError,
   ForbiddenError,
   HttpError,
   type HttpErrorInit,
-  NetworkError,
   NotFoundError,
-  NotReplayableError,
-  PaginationError,
-  QueueFullError,
   RateLimitError,
-  ResponseParseError,
   ServerError,
-  SluiceError,
-  type SluiceErrorOptions,
-  TimeoutError,
   UnauthorizedError,
-} from './errors.js';
+} from './http-errors.js';
 export {
   createRedaction,
   DEFAULT_SECRET_NAMES,
@@ -63,7 +65,7 @@ export {
   Stack,
 } from './stack.js';
 export { errors, type ErrorsOptions } from './middleware/errors.js';
-export { isNetworkFailure, toHttpError, type ToHttpErrorOptions } from './http-error.js';
+export { isNetworkFailure, toHttpError, type ToHttpErrorOptions } from './to-http-error.js';
 export {
   correlationId,
   type CorrelationIdOptions,

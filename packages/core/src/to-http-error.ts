@@ -2,19 +2,18 @@
 // scrubbed body preview) and tells a network failure from a bug. The errors middleware,
 // retry and auth use it; it is public for middlewares of your own.
 import type { Context } from './types/index.js';
+import { NetworkError, SluiceError } from './errors.js';
 import {
   BadRequestError,
   ConflictError,
   ForbiddenError,
   HttpError,
   type HttpErrorInit,
-  NetworkError,
   NotFoundError,
   RateLimitError,
   ServerError,
-  SluiceError,
   UnauthorizedError,
-} from './errors.js';
+} from './http-errors.js';
 import { REDACTED, type Redaction } from './redact.js';
 import { BODY_SECRET_KEYS, createScrub, type Scrub, secretHeaders } from './scrub.js';
 import { serverDelay } from './retry/retry-after.js';

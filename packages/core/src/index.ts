@@ -20,3 +20,4 @@ export * from './retry/gate.js';
 export * from './retry/adaptive-rate.js';
 export * from './retry/bucket-fit.js';
 export * from './pagination/paginate.js';
+export { DEFAULT_DEDUPE_HEADERS, dedupe, type DedupeKey, type DedupeOptions } from './middleware/dedupe.js';

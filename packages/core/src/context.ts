@@ -147,7 +147,21 @@ export interface SluiceEvents {
   attempt: { status?: number; error?: unknown; durationMs: number };
   /** The retry middleware will send the request again after `delayMs` (`attempt` is the attempt that failed). */
   retry: { reason: string; delayMs: number };
+  /** A circuit breaker's circuit for `key` (by default an origin) changed state. */
+  circuit: { key: string; from: CircuitState; to: CircuitState };
 }
+
+/**
+ * The state of one circuit of the circuitBreaker middleware.
+ *
+ * @example
+ * ```ts
+ * const onEvent = (event: SluiceEvent) => {
+ *   if (event.type === 'circuit' && event.to === 'open') alert(`${event.key} is failing`);
+ * };
+ * ```
+ */
+export type CircuitState = 'closed' | 'open' | 'halfOpen';
 
 /**
  * Fields present on every event.

@@ -21,3 +21,18 @@ export * from './retry/adaptive-rate.js';
 export * from './retry/bucket-fit.js';
 export * from './pagination/paginate.js';
 export { DEFAULT_DEDUPE_HEADERS, dedupe, type DedupeKey, type DedupeOptions } from './middleware/dedupe.js';
+export {
+  type CircuitBreakerOptions,
+  type CircuitChange,
+  type CircuitOutcome,
+  circuitBreaker,
+  defaultIsFailure,
+} from './middleware/circuit-breaker.js';
+export {
+  type BreakerCounter,
+  type BreakerPolicy,
+  type ConsecutiveBreakerOptions,
+  consecutiveBreaker,
+  type SamplingBreakerOptions,
+  samplingBreaker,
+} from './circuit/breakers.js';

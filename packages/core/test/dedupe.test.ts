@@ -113,6 +113,22 @@ describe('dedupe', () => {
     expect(aborted).toBe(0);
   });
 
+  it('the first caller aborting during a retry wait does not abort the retry for the others', async () => {
+    const pipeline = compose([dedupe(), retry({ limit: 1, backoff: () => 30 })]);
+    const leader = new AbortController();
+    const first = pipeline(`${base}/r`, { signal: leader.signal });
+    const second = pipeline(`${base}/r`);
+    await waitFor(() => held.length === 1);
+    releaseAll({ status: 503 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    leader.abort(new Error('leader left'));
+    await expect(first).rejects.toThrow('leader left');
+    await waitFor(() => held.length === 1);
+    releaseAll();
+    expect((await second).status).toBe(200);
+    expect(seen).toHaveLength(2);
+  });
+
   it('aborts the shared request when the last caller aborts', async () => {
     const pipeline = compose([dedupe()]);
     const a = new AbortController();

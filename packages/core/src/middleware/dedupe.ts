@@ -104,12 +104,13 @@ export function dedupe(options: DedupeOptions = {}): Middleware {
       if (typeof key !== 'string') {
         return Promise.reject(new TypeError(`dedupe(): the "key" function must return a string or undefined, got ${typeof key}.`));
       }
+      const callerSignal = context.signal;
       let flight = flights.get(key);
       if (!flight) {
         flight = takeOff(request, context, next, () => flights.delete(key));
         flights.set(key, flight);
       }
-      return join(flight, context.signal);
+      return join(flight, callerSignal);
     },
   };
 }
@@ -118,6 +119,8 @@ export function dedupe(options: DedupeOptions = {}): Middleware {
 function takeOff(request: Request, context: Context, next: Next, land: () => void): Flight {
   const controller = new AbortController();
   const waiters = new Set<Waiter>();
+  // The inner chain (retry, auth...) reads context.signal after its own awaits: it stays the
+  // shared signal until the flight lands, so one caller's abort never reaches the others.
   const callerSignal = context.signal;
   context.signal = controller.signal;
   let sent: Promise<Response>;
@@ -125,15 +128,15 @@ function takeOff(request: Request, context: Context, next: Next, land: () => voi
     sent = next(new Request(request, { signal: controller.signal }));
   } catch (error) {
     sent = Promise.reject(error);
-  } finally {
-    context.signal = callerSignal;
   }
   sent.then(
     (response) => {
+      context.signal = callerSignal;
       land();
       share(response, waiters);
     },
     (error: unknown) => {
+      context.signal = callerSignal;
       land();
       for (const waiter of waiters) waiter.reject(error);
       waiters.clear();

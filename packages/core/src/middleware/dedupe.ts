@@ -156,7 +156,9 @@ function share(response: Response, waiters: Set<Waiter>): void {
   }
   const clones = list.slice(1).map(() => response.clone());
   list[0]?.resolve(response);
-  clones.forEach((clone, index) => list[index + 1]?.resolve(clone));
+  clones.forEach((clone, index) => {
+    list[index + 1]?.resolve(clone);
+  });
 }
 
 /** Waits for the flight on behalf of one caller; the caller's abort removes only this caller. */

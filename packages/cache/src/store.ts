@@ -1,0 +1,40 @@
+import type CachePolicy from 'http-cache-semantics';
+
+/**
+ * One stored response: the cache policy (a plain, serialisable object from
+ * `http-cache-semantics`), the status and URL, and the whole body.
+ *
+ * @example
+ * ```ts
+ * const store: CacheStore = memoryStore();
+ * const entry: CacheEntry | undefined = await store.get('GET https://api.example.com/users');
+ * ```
+ */
+export interface CacheEntry {
+  policy: CachePolicy.CachePolicyObject;
+  status: number;
+  statusText: string;
+  url: string;
+  body: Uint8Array;
+}
+
+/**
+ * Where the cache keeps its entries. Each method may be synchronous or return a promise,
+ * so a store can sit on Redis, IndexedDB or a file. A store that throws makes a lookup a
+ * miss and a write a no-op; the request itself never fails because of the store.
+ *
+ * @example
+ * ```ts
+ * const entries = new Map<string, CacheEntry>();
+ * const mapStore: CacheStore = {
+ *   get: (key) => entries.get(key),
+ *   set: (key, entry) => void entries.set(key, entry),
+ *   delete: (key) => void entries.delete(key),
+ * };
+ * ```
+ */
+export interface CacheStore {
+  get(key: string): CacheEntry | undefined | Promise<CacheEntry | undefined>;
+  set(key: string, entry: CacheEntry): void | Promise<void>;
+  delete(key: string): void | Promise<void>;
+}

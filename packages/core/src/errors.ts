@@ -268,6 +268,48 @@ export class ResponseParseError extends SluiceError {
 }
 
 /**
+ * One failure of a response body against a schema: the message, and the path to the
+ * failing value (`[]` for the root).
+ *
+ * @example
+ * ```ts
+ * const issue: ValidationIssue = { message: 'Expected number', path: ['items', 0, 'id'] };
+ * ```
+ */
+export interface ValidationIssue {
+  message: string;
+  path: ReadonlyArray<string | number>;
+}
+
+/**
+ * A response body did not match the schema the caller gave (Standard Schema: zod,
+ * valibot, arktype...). `path` is the path of the first failure, `issues` all of them.
+ *
+ * @example
+ * ```ts
+ * try { await client.get('users/1').json(userSchema); }
+ * catch (error) { if (error instanceof ResponseValidationError) console.log(error.path, error.issues); }
+ * ```
+ */
+export class ResponseValidationError extends SluiceError {
+  override name = 'ResponseValidationError';
+  /** The path of the first failing value, e.g. `['items', 0, 'id']`; `[]` for the root. */
+  readonly path: ReadonlyArray<string | number>;
+  /** Every failure the schema reported. */
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(message: string, options: SluiceErrorOptions & { issues: readonly ValidationIssue[] }) {
+    super(message, options);
+    this.issues = options.issues;
+    this.path = options.issues[0]?.path ?? [];
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), path: this.path, issues: this.issues };
+  }
+}
+
+/**
  * A token endpoint failed. `status` is its HTTP status (absent for a network failure);
  * `body` is its redacted response text.
  *

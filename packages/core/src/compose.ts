@@ -2,6 +2,7 @@ import type { Context, ContextState, EventInput, EventListener, Middleware, Next
 import { createRedaction, redactUrlInError } from './redact.js';
 import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
 import type { Stack } from './stack.js';
+import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
 
 /**
  * A fetch-compatible function whose `init` also takes Sluice's per-request options.
@@ -117,6 +118,9 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
 
 /** Calls the network once and emits the `attempt` event for it. */
 async function terminal(request: Request, context: Context, injected: FetchLike | undefined): Promise<Response> {
+  const admission = context.state.admission;
+  if (admission && !admission.passed) await passAdmission(context); // the gate, when nothing closer to the wire passed it
+  if (pastDeadline(context)) throw unsentTimeout(context); // never send a request past its own deadline
   const signal = context.signal;
   const fetchImpl: FetchLike = injected ?? ((r, o) => globalThis.fetch(r, o));
   const started = performance.now();

@@ -123,6 +123,41 @@ export interface ContextState {
    * deadline, body not replayable...). The errors middleware appends it to the message.
    */
   retryStopped?: string;
+  /**
+   * The rate-limit admission of the current attempt, set by the retry middleware: the
+   * attempt passes it right before the wire, after any concurrency queue.
+   */
+  admission?: AttemptAdmission;
+  /** Where the request is held right now, if it is: in the concurrency queue or at the rate-limit gate. */
+  waitingAt?: 'queue' | 'gate';
+  /** The total deadline of the request (`at` in epoch ms, of `totalMs`), when a total timeout is set. */
+  deadline?: { at: number; totalMs: number };
+}
+
+/**
+ * The gate an attempt must pass before it goes on the wire (see `createRateGate`). The
+ * concurrency middleware passes it after the slot queue, giving the slot back while the
+ * origin is closed; without one, the attempt timeout (or the terminal fetch) passes it.
+ *
+ * @example
+ * ```ts
+ * const onlyWhenOpen = async (admission: AttemptAdmission, signal: AbortSignal) => {
+ *   while (!admission.passed) {
+ *     const epoch = await admission.wait(signal);
+ *     if (admission.stillValid(epoch)) admission.pass();
+ *   }
+ * };
+ * ```
+ */
+export interface AttemptAdmission {
+  /** `true` once the attempt has been admitted and may go on the wire. */
+  readonly passed: boolean;
+  /** Waits until the origin admits the attempt (open, paced), holding nothing; resolves with the origin's epoch then. */
+  wait(signal: AbortSignal): Promise<number>;
+  /** Whether an admission granted at `epoch` still holds now (the origin has not closed or been throttled since). */
+  stillValid(epoch: number): boolean;
+  /** Marks the attempt as sent now. */
+  pass(): void;
 }
 
 /**

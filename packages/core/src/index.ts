@@ -16,9 +16,12 @@ export * from './middleware/concurrency.js';
 export * from './retry/retry-after.js';
 export * from './retry/backoff.js';
 export * from './retry/budget.js';
-export * from './retry/gate.js';
-export * from './retry/adaptive-rate.js';
-export * from './retry/bucket-fit.js';
+export * from './rate-limit/gate.js';
+export * from './rate-limit/adaptive-rate.js';
+export * from './rate-limit/bucket-fit.js';
+export * from './rate-limit/announced-quota.js';
+export * from './rate-limit/store.js';
+export type { SentTicket } from './rate-limit/quota-ledger.js';
 export * from './pagination/paginate.js';
 export { DEFAULT_DEDUPE_HEADERS, dedupe, type DedupeKey, type DedupeOptions } from './middleware/dedupe.js';
 export {

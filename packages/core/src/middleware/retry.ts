@@ -4,7 +4,8 @@ import { sleep } from '../sleep.js';
 import { canReplay, cloneForReplay } from '../replay.js';
 import { type BackoffFunction, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, exponentialBackoff } from '../retry/backoff.js';
 import { createRetryBudget, isRetryBudget, type RetryBudget, type RetryBudgetOptions, type RetryCostKind } from '../retry/budget.js';
-import { createRateGate, type RateGate } from '../retry/gate.js';
+import { createRateGate, type RateGate } from '../rate-limit/gate.js';
+import { createAdmission, type GateAdmission } from '../rate-limit/admission.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { isNetworkFailure, toHttpError } from './errors.js';
 import { discard } from '../discard.js';
@@ -162,7 +163,9 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
   for (let attempt = 1; ; attempt++) {
     context.attempt = attempt;
     context.signal.throwIfAborted();
-    if (s.gate) await s.gate.acquire(origin, context.signal, deadline - s.clock());
+    // The gate is passed right before the wire, after any concurrency queue (see admission.ts).
+    const admission = s.gate ? admissionFor(s.gate, origin, deadline, s.clock, context) : undefined;
+    context.state.admission = admission;
 
     const outgoing =
       !mayReplay || (headersBefore && attempt === 1)
@@ -170,7 +173,7 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
         : headersBefore
           ? freshCopy(request, headersBefore)
           : cloneForReplay(request, context, 'retry');
-    const outcome = await send(s, outgoing, context, next, origin);
+    const outcome = await send(s, outgoing, context, next, origin, admission);
     const { response, error } = outcome;
     const stop = (note?: string): Response => {
       if (note) context.state.retryStopped = note;
@@ -245,7 +248,8 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
         }
       }
 
-      if (s.budget && !s.budget.tryWithdraw(kind)) {
+      // The budget charges storms, not pacing: a retry that waits for the server's own delay costs nothing.
+      if (s.budget && fromServer === undefined && !s.budget.tryWithdraw(kind)) {
         return stop(`retry budget exhausted (${s.budget.available} of ${s.budget.capacity} tokens left)`);
       }
     } catch (thrown) {
@@ -269,15 +273,25 @@ async function send(
   context: Context,
   next: (request: Request) => Promise<Response>,
   origin: string,
+  admission: GateAdmission | undefined,
 ): Promise<Outcome> {
   try {
     const response = await next(request instanceof Request ? request : await request);
-    s.gate?.observe(origin, response);
+    s.gate?.observe(origin, response, admission?.ticket);
     return { response };
   } catch (error) {
     if (s.gate && !context.signal.aborted && classify(error, context)) s.gate.observe(origin, undefined);
     return { error };
   }
+}
+
+/** The admission of one attempt: it may wait until the retry deadline or the total deadline, whichever is first. */
+function admissionFor(gate: RateGate, origin: string, deadline: number, clock: () => number, context: Context): GateAdmission {
+  return createAdmission(gate, origin, () => {
+    const total = context.state.deadline;
+    const own = deadline - clock();
+    return total === undefined ? own : Math.min(own, total.at - Date.now());
+  }, context);
 }
 
 /** A copy of a body-less request with the headers it had before its first attempt. */

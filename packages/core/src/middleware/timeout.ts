@@ -1,6 +1,7 @@
 import type { Context, Middleware } from '../context.js';
 import { TimeoutError } from '../errors.js';
 import { discard } from '../discard.js';
+import { heldTimeout, passAdmission } from '../rate-limit/admission.js';
 
 /**
  * A per-phase deadline in milliseconds, or `false` for none.
@@ -78,6 +79,8 @@ export function timeout(options: TimeoutOptions): Middleware {
     async handle(request, context, next) {
       const own = phases.map((phase) => [phase, effective(phase, defaults[phase], context)] as const);
       const active = own.filter((entry): entry is readonly [Phase, number] => entry[1] !== false);
+      // An attempt deadline bounds the network attempt, not the wait at the rate-limit gate before it.
+      if (phases.length === 1 && phases[0] === 'attempt') await passAdmission(context);
       if (active.length === 0) return next(request);
       return withDeadlines(active, request, context, next);
     },
@@ -93,6 +96,9 @@ async function withDeadlines(
   const outer = context.signal;
   outer.throwIfAborted();
   const controller = new AbortController();
+  const total = deadlines.find(([phase]) => phase === 'total');
+  const enclosing = context.state.deadline;
+  if (total && (!enclosing || Date.now() + total[1] < enclosing.at)) context.state.deadline = { at: Date.now() + total[1], totalMs: total[1] };
   const timers = deadlines.map(([phase, ms]) =>
     setTimeout(() => controller.abort(timeoutError(phase, ms, context)), ms),
   );
@@ -129,6 +135,10 @@ async function withDeadlines(
     });
   } finally {
     for (const timer of timers) clearTimeout(timer);
+    if (total) {
+      if (enclosing) context.state.deadline = enclosing;
+      else delete context.state.deadline;
+    }
     if (forward) outer.removeEventListener('abort', forward);
     if (onAbort) signal.removeEventListener('abort', onAbort);
     context.signal = outer;
@@ -136,6 +146,8 @@ async function withDeadlines(
 }
 
 function timeoutError(phase: Phase, ms: number, context: Context): TimeoutError {
+  const held = context.state.waitingAt;
+  if (phase === 'total' && held) return heldTimeout(context, held, ms);
   return new TimeoutError(phase, ms, {
     correlationId: context.correlationId,
     message: `The ${phase} timeout of ${ms} ms elapsed before the response headers of ${context.method} ${context.redaction.url(context.url)} arrived`,

@@ -39,3 +39,4 @@ export {
   type SamplingBreakerOptions,
   samplingBreaker,
 } from './circuit/breakers.js';
+export { type RateLimitOptions, rateLimit } from './middleware/rate-limit.js';

@@ -182,6 +182,8 @@ export interface SluiceEvents {
   attempt: { status?: number; error?: unknown; durationMs: number };
   /** The retry middleware will send the request again after `delayMs` (`attempt` is the attempt that failed). */
   retry: { reason: string; delayMs: number };
+  /** An attempt was held `waitedMs` at a rate-limit gate (the client's, or a rateLimit's, under `key`) before it could be sent. */
+  gateHold: { key: string; waitedMs: number };
   /** A circuit breaker's circuit for `key` (by default an origin) changed state. */
   circuit: { key: string; from: CircuitState; to: CircuitState };
 }

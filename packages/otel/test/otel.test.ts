@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { type Middleware, NotFoundError, NetworkError } from '@sluice/core';
+import { tokenAuth } from '@sluice/auth';
+import { type Middleware, NotFoundError, NetworkError, type RateGateClock, rateLimit } from '@sluice/core';
 import { otel } from '@sluice/otel';
 import { createClient } from 'sluice';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ beforeAll(async () => {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   server = createServer((req, res) => {
     seen.push(req.headers);
+    if (req.headers.authorization === 'Bearer t1') return res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
     res.writeHead(statuses.shift() ?? 200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -97,6 +99,50 @@ describe('otel', () => {
     expect(String(span?.attributes['url.full'])).toContain('q=x');
     const circuit = span?.events.find((e) => e.name === 'sluice.circuit');
     expect(circuit?.attributes).toMatchObject({ 'sluice.key': 'k', 'sluice.to': 'open' });
+  });
+
+  it('records token refreshes and gate holds as span events', async () => {
+    let issued = 0;
+    let now = 0;
+    let nextId = 0;
+    const timers = new Map<number, { at: number; callback: () => void }>();
+    const clock: RateGateClock = {
+      now: () => now,
+      setTimeout: (callback, ms) => {
+        const id = ++nextId;
+        timers.set(id, { at: now + ms, callback });
+        return id;
+      },
+      clearTimeout: (id) => void timers.delete(id as number),
+    };
+    const fire = () => {
+      for (const [id, timer] of timers) {
+        if (timer.at > now) continue;
+        timers.delete(id);
+        timer.callback();
+      }
+    };
+    const api = createClient({
+      baseUrl: base,
+      auth: tokenAuth({ getToken: () => ({ accessToken: `t${++issued}` }) }),
+      middleware: [
+        { middleware: otel({ tracerProvider: provider }), before: 'errors' },
+        { middleware: rateLimit({ limit: 1, interval: 1_000, clock }), after: 'retry' },
+      ],
+    });
+    // t1 is refused with a 401: the token is refreshed and the request replayed with t2.
+    await api.get('first').json();
+    const second = api.get('second').json();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    now = 1_010;
+    fire();
+    await second;
+    const [first, held] = exporter.getFinishedSpans();
+    const refreshes = first?.events.filter((e) => e.name === 'sluice.tokenRefresh').map((e) => e.attributes?.['sluice.reason']);
+    expect(refreshes).toEqual(['expired', 'rejected']);
+    const hold = held?.events.find((e) => e.name === 'sluice.gateHold');
+    expect(hold?.attributes?.['sluice.key']).toBe(base);
+    expect(Number(hold?.attributes?.['sluice.waitedMs'])).toBeGreaterThan(0);
   });
 
   it('marks a failed request: error.type is the status, or the error class for a network failure', async () => {

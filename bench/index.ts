@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: figures measured side by side in one run, printed as ratios.
- * Sections: overhead, rate-limit, refresh. Run a subset with `npm run bench -- rate-limit`.
+ * Sections: overhead, rate-limit, refresh, features. Run a subset with `npm run bench -- rate-limit`.
  * Every server listens on 127.0.0.1; every loop is bounded.
  */
+import { featuresSection } from './features.js';
 import { overheadSection } from './overhead.js';
 import type { Row } from './pool.js';
 import { rateLimitSection } from './rate-limit.js';
@@ -12,6 +13,7 @@ const sections: Record<string, (log: (line: string) => void) => Promise<Row[]>> 
   overhead: overheadSection,
   'rate-limit': rateLimitSection,
   refresh: refreshSection,
+  features: featuresSection,
 };
 
 function table(rows: readonly Row[]): string {

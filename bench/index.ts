@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: figures measured side by side in one run, printed as ratios.
- * Sections: overhead, rate-limit, refresh, features. Run a subset with `npm run bench -- rate-limit`.
+ * Sections: overhead, rate-limit, refresh, workers, features. Run a subset with `npm run bench -- rate-limit`.
  * Every server listens on 127.0.0.1; every loop is bounded.
  */
 import { featuresSection } from './features.js';
@@ -8,11 +8,13 @@ import { overheadSection } from './overhead.js';
 import type { Row } from './pool.js';
 import { rateLimitSection } from './rate-limit.js';
 import { refreshSection } from './refresh.js';
+import { workersSection } from './workers.js';
 
 const sections: Record<string, (log: (line: string) => void) => Promise<Row[]>> = {
   overhead: overheadSection,
   'rate-limit': rateLimitSection,
   refresh: refreshSection,
+  workers: workersSection,
   features: featuresSection,
 };
 

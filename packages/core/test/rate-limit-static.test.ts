@@ -93,6 +93,21 @@ describe('rateLimit', () => {
     expect(responses.every((r) => r.status === 200)).toBe(true);
   });
 
+  it('lets exactly `limit` out in each of several windows', async () => {
+    const clock = manualClock();
+    const pipeline = compose([errors(), retry(), rateLimit({ limit: 5, interval: 1_000, clock }), concurrency({ limit: 3 })]);
+    const calls = Array.from({ length: 25 }, (_, i) => pipeline(`${base}/w${i}`));
+    const perWindow: number[] = [];
+    for (let window = 0; window < 5; window++) {
+      const before = hits.length;
+      await arrived(before + 5);
+      perWindow.push(hits.length - before);
+      clock.advance(1_010);
+    }
+    expect(perWindow).toEqual([5, 5, 5, 5, 5]);
+    expect((await Promise.all(calls)).every((r) => r.status === 200)).toBe(true);
+  });
+
   it('composes with the client gate: a closure the server asked for is waited out first', async () => {
     const clock = manualClock();
     const gate = createRateGate({ clock, adaptive: false });

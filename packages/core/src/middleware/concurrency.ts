@@ -230,11 +230,8 @@ export function concurrency(options: ConcurrencyOptions): ConcurrencyMiddleware 
         if (context.signal.aborted) throw context.signal.reason;
         throw heldTimeout(context, 'queue');
       }
-      if (!admission || admission.passed || admission.stillValid(epoch)) {
-        if (admission && !admission.passed) admission.pass();
-        return group;
-      }
-      releaseSlot(name, group); // the origin closed while this attempt queued: back to the gate
+      if (!admission || admission.passed || (admission.stillValid(epoch) && admission.pass())) return group;
+      releaseSlot(name, group); // the origin closed (or its quota ran out) while this attempt queued: back to the gate
     }
   }
 

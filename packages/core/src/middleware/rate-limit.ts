@@ -20,7 +20,10 @@ export interface RateLimitOptions {
   key?: (request: Request) => string;
   /** Clock and timers of the pacing. Default: `Date.now` and the global timers. */
   clock?: RateGateClock;
-  /** Most keys remembered; idle ones beyond it are forgotten. Default 1 000. */
+  /**
+   * Most keys remembered. Beyond it, the least recently used key is forgotten and its next
+   * request starts a fresh window (so keep it above the keys active within one interval). Default 1 000.
+   */
   maxKeys?: number;
 }
 
@@ -29,15 +32,14 @@ const SOURCE = 'rateLimit';
 
 /**
  * A static client-side rate limit: at most `limit` attempts per `interval` ms for each
- * key (by default the origin), in fixed windows. It is the scheduler's own pacing: a
- * private rate-limit gate whose per-key quota ledger starts full at `limit` per
- * `interval`, passed as part of the attempt's admission, so it composes with the
- * scheduler. An attempt waits at it holding no concurrency slot, after the client's
- * gate admits it (a closure the server asked for is honoured first), and only then takes
- * one of the window's requests. Waits honour the signal and the total deadline; a
- * request whose deadline passes while it waits fails with a `TimeoutError` and is never
- * sent. A request counts when it is admitted, as announced quotas do: one that then waits
- * for a concurrency slot goes out when it gets one.
+ * key (by default the origin), in fixed windows. It is the scheduler's own pacing, not a
+ * second limiter: a private rate-limit gate whose quota ledger counts each key's attempts,
+ * told of a fresh window of `limit` every `interval` as a server's announcement would tell
+ * it, and passed as part of the attempt's admission. So an attempt waits at it holding no
+ * concurrency slot, after the client's gate admits it (a closure the server asked for is
+ * honoured first), and is counted at the last look before the wire, after any queue. Waits
+ * honour the signal and the total deadline: a request whose deadline passes while it
+ * waits fails with a `TimeoutError` and is never sent. Each hold is a `gateHold` event.
  *
  * Place it just inside retry (`{ middleware: rateLimit({ limit: 10, interval: 1_000 }), after: 'retry' }`):
  * each attempt, retries included, is counted, and the concurrency limit inside it passes
@@ -50,29 +52,38 @@ const SOURCE = 'rateLimit';
  * ```
  */
 export function rateLimit(options: RateLimitOptions): Middleware {
-  const { limit, interval } = check(options);
+  const { limit, interval, maxKeys } = check(options);
   const keyOf = options.key ?? ((request: Request) => new URL(request.url).origin);
-  let seed: ((update: SchedulerStateUpdate) => void) | undefined;
+  const clock = options.clock;
+  const now = clock ? () => clock.now() : Date.now;
+  let announce: ((update: SchedulerStateUpdate) => void) | undefined;
   const gate = createRateGate({
     adaptive: false,
-    maxOrigins: options.maxKeys ?? 1_000,
-    ...(options.clock ? { clock: options.clock } : {}),
-    // The gate's state-sharing seam is how its quota ledger learns a quota from outside:
-    // here, the static one, given to each key when the gate first sees it.
+    maxOrigins: maxKeys,
+    ...(clock ? { clock } : {}),
+    // The gate's state-sharing seam is how its quota ledger hears of a quota from outside,
+    // as from a server's announcement: here, a fresh window of `limit` every `interval`.
     store: {
       publish() {},
       subscribe(listener) {
-        seed = listener;
+        announce = listener;
         return () => undefined;
       },
     },
   });
-  const now = options.clock ? () => (options.clock as RateGateClock).now() : Date.now;
-  const ensureQuota = (key: string) => {
-    // The first ticket of a key's state means the gate has just made it (or made it again
-    // after forgetting an idle key): give it a full window. The ticket is only a counter here.
-    if (gate.ticket?.(key).seq !== 1) return;
-    seed?.({ source: SOURCE, origin: key, quota: { limit, windowMs: interval, remaining: limit, resetAt: now() + interval } });
+  /** When each key's current window ends, least recently used first. */
+  const windows = new Map<string, number>();
+  const openWindowIfDue = (key: string) => {
+    const at = now();
+    const end = windows.get(key);
+    windows.delete(key);
+    if (end !== undefined && at < end) {
+      windows.set(key, end);
+      return;
+    }
+    windows.set(key, at + interval);
+    if (windows.size > maxKeys) windows.delete(windows.keys().next().value as string);
+    announce?.({ source: SOURCE, origin: key, quota: { limit, windowMs: interval, remaining: limit, resetAt: at + interval } });
   };
 
   return {
@@ -83,7 +94,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
         throw new TypeError(`rateLimit(): the "key" function must return a non-empty string, got ${JSON.stringify(key)}.`);
       }
       const outer = context.state.admission;
-      context.state.admission = both(outer, ownAdmission(gate, key, context, ensureQuota));
+      context.state.admission = both(outer, ownAdmission(gate, key, context, openWindowIfDue));
       try {
         return await next(request);
       } finally {
@@ -94,7 +105,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
 }
 
 /** This limit's admission of one attempt under `key`, waiting at most until the total deadline. */
-function ownAdmission(gate: RateGate, key: string, context: Context, ensureQuota: (key: string) => void): AttemptAdmission {
+function ownAdmission(gate: RateGate, key: string, context: Context, openWindowIfDue: (key: string) => void): AttemptAdmission {
   const admission = createAdmission(gate, key, () => {
     const deadline = context.state.deadline;
     return deadline === undefined ? Number.POSITIVE_INFINITY : deadline.at - Date.now();
@@ -103,19 +114,21 @@ function ownAdmission(gate: RateGate, key: string, context: Context, ensureQuota
     get passed() {
       return admission.passed;
     },
-    wait(signal) {
-      ensureQuota(key);
-      return admission.wait(signal);
-    },
+    wait: (signal) => admission.wait(signal),
     stillValid: (epoch) => admission.stillValid(epoch),
-    pass: () => admission.pass(),
+    pass() {
+      // At the last look: a key whose window has ended gets a fresh one, then the gate counts the attempt.
+      openWindowIfDue(key);
+      return admission.pass();
+    },
   };
 }
 
 /**
- * Both admissions, the client's gate first, then this limit. Each wait takes one request
- * from the window; when the client's gate closed meanwhile, the attempt waits again at
- * both (the request taken is lost: the limit errs on the side of sending fewer).
+ * Both admissions: the client's gate, then this limit. The last look takes this limit's
+ * request first, then the client's; when the client's refuses, the attempt waits again at
+ * both and takes a new request then (the one taken is lost: the limit errs on the side of
+ * sending fewer, never more).
  */
 function both(outer: AttemptAdmission | undefined, own: AttemptAdmission): AttemptAdmission {
   if (!outer) return own;
@@ -127,23 +140,22 @@ function both(outer: AttemptAdmission | undefined, own: AttemptAdmission): Attem
       return passed;
     },
     async wait(signal) {
-      const first = outer.passed ? 0 : await outer.wait(signal);
+      const first = await outer.wait(signal);
       const second = await own.wait(signal);
       epochs = [first, second];
       return ++round;
     },
     stillValid(epoch) {
-      return epoch === round && (outer.passed || outer.stillValid(epochs[0])) && own.stillValid(epochs[1]);
+      return epoch === round && outer.stillValid(epochs[0]) && own.stillValid(epochs[1]);
     },
     pass() {
-      if (!outer.passed) outer.pass();
-      own.pass();
-      passed = true;
+      passed = own.pass() && outer.pass();
+      return passed;
     },
   };
 }
 
-function check(options: RateLimitOptions): { limit: number; interval: number } {
+function check(options: RateLimitOptions): { limit: number; interval: number; maxKeys: number } {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`rateLimit(): expected options such as { limit: 10, interval: 1000 }, got ${String(options)}.`);
   }
@@ -160,5 +172,5 @@ function check(options: RateLimitOptions): { limit: number; interval: number } {
   if (options.maxKeys !== undefined && (!Number.isInteger(options.maxKeys) || options.maxKeys < 1)) {
     throw new TypeError(`rateLimit(): "maxKeys" must be an integer ≥ 1, got ${String(options.maxKeys)}.`);
   }
-  return { limit, interval };
+  return { limit, interval, maxKeys: options.maxKeys ?? 1_000 };
 }

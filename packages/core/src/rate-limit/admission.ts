@@ -39,7 +39,8 @@ export function createAdmission(gate: RateGate, origin: string, maxWait: () => n
       return (gate.epoch?.(origin) ?? 0) === epoch;
     },
     pass() {
-      ticket = gate.ticket?.(origin) ?? { seq: 0, at: Date.now() };
+      ticket = gate.ticket ? gate.ticket(origin) : { seq: 0, at: Date.now() };
+      return ticket !== undefined;
     },
   };
 }
@@ -61,9 +62,8 @@ export async function passAdmission(context: Context): Promise<void> {
       context.state.waitingAt = undefined;
     }
     context.signal.throwIfAborted();
-    if (admission.stillValid(epoch)) break;
+    if (admission.stillValid(epoch) && admission.pass()) return;
   }
-  admission.pass();
 }
 
 /** Whether the request's total deadline has passed. */

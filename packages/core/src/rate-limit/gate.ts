@@ -1,9 +1,9 @@
 import { type AdaptiveRateOptions, createAdaptiveRate } from './adaptive-rate.js';
 import { TimeoutError } from '../errors.js';
 import { serverDelay } from '../retry/retry-after.js';
-import { parseAnnouncedQuota } from './announced-quota.js';
+import { type AnnouncedQuota, parseAnnouncedQuota } from './announced-quota.js';
 import { type GateWaiter, type OriginState, OriginTable } from './origin-table.js';
-import { quotaLearn, quotaTake, quotaWait, type SentTicket } from './quota-ledger.js';
+import { quotaForget, quotaLearn, quotaRemaining, quotaTake, quotaWait, type SentTicket } from './quota-ledger.js';
 import type { SchedulerStateStore, SchedulerStateUpdate } from './store.js';
 
 /**
@@ -42,8 +42,11 @@ import type { SchedulerStateStore, SchedulerStateUpdate } from './store.js';
  * ```
  */
 export interface RateGateClock {
+  /** The current time in epoch milliseconds. */
   now(): number;
+  /** Calls `callback` after `ms` milliseconds; returns a handle for {@link RateGateClock.clearTimeout}. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer that `setTimeout` returned. */
   clearTimeout(handle: unknown): void;
 }
 
@@ -103,8 +106,18 @@ export interface RateGate {
    * gate again before it is sent. Optional for a custom gate (then an admission holds).
    */
   epoch?(origin: string): number;
-  /** Records that an admitted attempt goes on the wire now; pass the ticket to `observe` with its response. */
-  ticket?(origin: string): SentTicket;
+  /**
+   * The last look before the wire: counts the attempt against the origin's announced quota
+   * and returns its ticket (pass it to `observe` with the response), or `undefined` when
+   * the origin is closed or its quota used up right now (the attempt must wait again).
+   */
+  ticket?(origin: string): SentTicket | undefined;
+  /**
+   * When `origin` announced a quota that is now used up: the ms until its window resets,
+   * read more precisely than a whole-second `Retry-After` (see `quota-ledger.ts`).
+   * `undefined` otherwise. Optional for a custom gate.
+   */
+  announcedReset?(origin: string): number | undefined;
   /** Origins remembered now (bounded by `maxOrigins` plus the origins held right now). */
   readonly size?: number;
 }
@@ -176,8 +189,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     } else {
       state.rate?.take(now); // measures the send rate; free until the first throttle
     }
-    quotaTake(state.ledger, now);
-    return 0;
+    return 0; // the announced quota itself is counted at the last moment, by ticket()
   }
 
   function arm(origin: string, state: OriginState, ms: number): void {
@@ -257,9 +269,9 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     if (quota && typeof quota.remaining === 'number' && typeof quota.resetAt === 'number') {
       const ledger = state.ledger;
       if (!ledger || quota.resetAt > ledger.resetAt + 1) {
-        state.ledger = { limit: quota.limit, windowMs: quota.windowMs, remaining: quota.remaining, resetAt: quota.resetAt, lastAnnounced: quota.remaining };
+        state.ledger = { limit: quota.limit, windowMs: quota.windowMs, floor: quota.remaining, outstanding: new Map(), resetAt: quota.resetAt, expectFresh: false };
       } else {
-        ledger.remaining = Math.min(ledger.remaining, quota.remaining);
+        ledger.floor = Math.min(ledger.floor, quota.remaining + ledger.outstanding.size);
       }
     }
     if (state.waiters.length > 0) arm(update.origin, state, Math.max(0, state.closedUntil - clock.now()));
@@ -286,8 +298,11 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     },
 
     observe(origin, response, ticket) {
-      if (response === undefined) return; // a network error says nothing about the rate
       const now = clock.now();
+      if (response === undefined) {
+        quotaForget(origins.peek(origin)?.ledger, ticket); // a network error (or an abort) says nothing about the rate
+        return;
+      }
       const state = stateOf(origin);
       const { status, headers } = response;
       const announced = parseAnnouncedQuota(headers, now);
@@ -299,8 +314,8 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
           state.rate?.throttled(now);
           state.epoch++;
         }
-        if (state.ledger && status === 429) state.ledger.remaining = 0;
-        if (delay !== undefined) close(origin, state, now + Math.min(delay, maxClosedMs), true);
+        if (state.ledger && status === 429) state.ledger.floor = 0;
+        if (delay !== undefined) close(origin, state, now + Math.min(delay, maxClosedMs, resetOf(state, now) ?? delay), true);
         return;
       }
       state.rate?.accepted(now);
@@ -314,32 +329,46 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       const state = origins.peek(origin);
       if (!state) return 0;
       const now = clock.now();
-      return Math.max(0, state.closedUntil - now, state.ledger && state.ledger.remaining <= 0 ? state.ledger.resetAt - now : 0);
+      const held = state.ledger && quotaRemaining(state.ledger) <= 0 ? state.ledger.resetAt - now : 0;
+      return Math.max(0, state.closedUntil - now, held);
     },
 
     epoch(origin) {
       return origins.peek(origin)?.epoch ?? 0;
     },
 
+    announcedReset(origin) {
+      const state = origins.peek(origin);
+      return state ? resetOf(state, clock.now()) : undefined;
+    },
+
     ticket(origin) {
       const state = stateOf(origin);
+      const now = clock.now();
+      if (now < state.closedUntil || quotaWait(state.ledger, now) > 0) return undefined;
       state.sent++;
-      return { seq: state.sent, at: clock.now() };
+      quotaTake(state.ledger, now, state.sent);
+      return { seq: state.sent, at: now };
     },
   };
 
-  function learnQuota(origin: string, state: OriginState, announced: NonNullable<ReturnType<typeof parseAnnouncedQuota>>, ticket: SentTicket | undefined, now: number): void {
-    const before = state.ledger;
-    const ahead = ticket ? Math.max(0, state.sent - ticket.seq) : 0;
-    const ledger = quotaLearn(state.ledger, announced, ticket, ahead, now);
+  function learnQuota(origin: string, state: OriginState, announced: AnnouncedQuota, ticket: SentTicket | undefined, now: number): void {
+    const wasOpen = !state.ledger || quotaRemaining(state.ledger) > 0;
+    const ledger = quotaLearn(state.ledger, announced, ticket, now, state.sent);
     state.ledger = ledger;
     if (!ledger) return;
-    if (ledger.remaining <= 0 && ledger.resetAt > now) {
-      if (!before || before.remaining > 0) state.epoch++; // attempts admitted against a stale count go back
-      const until = Math.min(ledger.resetAt, now + maxClosedMs);
-      ledger.resetAt = until;
-    }
-    publish({ source: id, origin, quota: { ...(ledger.limit === undefined ? {} : { limit: ledger.limit }), ...(ledger.windowMs === undefined ? {} : { windowMs: ledger.windowMs }), remaining: ledger.remaining, resetAt: ledger.resetAt } });
+    if (ledger.resetAt > now + maxClosedMs) ledger.resetAt = now + maxClosedMs;
+    if (wasOpen && quotaRemaining(ledger) <= 0) state.epoch++; // attempts admitted against a stale count go back
+    publish({
+      source: id,
+      origin,
+      quota: {
+        ...(ledger.limit === undefined ? {} : { limit: ledger.limit }),
+        ...(ledger.windowMs === undefined ? {} : { windowMs: ledger.windowMs }),
+        remaining: Math.max(0, quotaRemaining(ledger)),
+        resetAt: ledger.resetAt,
+      },
+    });
   }
 
   function wait(
@@ -388,6 +417,14 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     state.waiters.push(waiter);
     if (state.timer === undefined) pump(origin, state);
   }
+}
+
+/** ms until the announced window of a used-up quota resets (the ledger's precise reading), if it is known. */
+function resetOf(state: OriginState, now: number): number | undefined {
+  const ledger = state.ledger;
+  if (!ledger || ledger.limit === undefined) return undefined;
+  const wait = quotaWait(ledger, now);
+  return wait > 0 ? wait : undefined;
 }
 
 function nonNegative(name: string, value: unknown): number {

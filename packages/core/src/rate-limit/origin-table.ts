@@ -82,5 +82,5 @@ export class OriginTable {
 function isIdle(state: OriginState, now: number): boolean {
   if (state.waiters.length > 0 || state.timer !== undefined || state.closedUntil > now) return false;
   const ledger = state.ledger;
-  return !ledger || ledger.remaining > 0 || ledger.resetAt <= now;
+  return !ledger || ledger.resetAt <= now || ledger.floor - ledger.outstanding.size > 0;
 }

@@ -104,7 +104,7 @@ export function cache(options: CacheOptions = {}): Middleware {
       const asked = toPolicyRequest(request, settings.authenticated);
       if (!entry) return fromNetwork(await next(request), asked, key, context, settings);
 
-      const policy = CachePolicy.fromObject(entry.policy);
+      const policy = CachePolicy.fromObject(entry.policy as unknown as CachePolicy.CachePolicyObject);
       const { response: hit, revalidation } = policy.evaluateRequest(asked);
       if (hit && !revalidation) return served(entry, hit.headers, context, 'hit');
       if (hit && revalidation) {
@@ -133,7 +133,7 @@ async function revalidate(
   const { policy: updated, modified } = policy.revalidatedPolicy(asked, toPolicyResponse(response));
   if (modified || response.status !== 304) return fromNetwork(response, asked, key, context, s, updated);
   response.body?.cancel().catch(() => undefined);
-  const refreshed: CacheEntry = { ...entry, policy: updated.toObject() };
+  const refreshed: CacheEntry = { ...entry, policy: { ...updated.toObject() } };
   await attempt(() => s.store.set(key, refreshed));
   return served(refreshed, updated.responseHeaders(), context, 'revalidated');
 }
@@ -182,7 +182,7 @@ function fromNetwork(
     .then((body) =>
       attempt(() =>
         s.store.set(key, {
-          policy: policy.toObject(),
+          policy: { ...policy.toObject() },
           status: response.status,
           statusText: response.statusText,
           url: response.url || (asked.url ?? ''),

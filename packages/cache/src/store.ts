@@ -1,5 +1,3 @@
-import type CachePolicy from 'http-cache-semantics';
-
 /**
  * One stored response: the cache policy (a plain, serialisable object from
  * `http-cache-semantics`), the status and URL, and the whole body.
@@ -11,7 +9,8 @@ import type CachePolicy from 'http-cache-semantics';
  * ```
  */
 export interface CacheEntry {
-  policy: CachePolicy.CachePolicyObject;
+  /** The cache policy as `http-cache-semantics`' `toObject()` gives it: plain, serialisable, opaque. */
+  policy: Readonly<Record<string, unknown>>;
   status: number;
   statusText: string;
   url: string;

@@ -3,6 +3,7 @@ import CachePolicy from 'http-cache-semantics';
 import { memoryStore } from './memory-store.js';
 import { defaultCacheKey, toHeaders, toPolicyRequest, toPolicyResponse } from './policy-io.js';
 import type { CacheEntry, CacheStore } from './store.js';
+import { storeInBackground } from './write.js';
 
 /**
  * How a response was served: `hit` (fresh from the store), `stale` (from the store while a
@@ -49,6 +50,8 @@ export interface CacheOptions {
   authenticated?: boolean;
   /** Fraction of a response's age used as its lifetime when it has validators but no max-age. Default 0.1 (the library's). */
   cacheHeuristic?: number;
+  /** The largest body stored, in bytes; a larger one is passed through and not kept. Default 10 MiB. */
+  maxBodyBytes?: number;
   /** The entry key. Default: `GET <url>` split by a digest of the credential headers and the per-request `auth`. */
   key?: (request: Request, context: Context) => string | Promise<string>;
 }
@@ -57,6 +60,7 @@ interface Settings {
   store: CacheStore;
   key: (request: Request, context: Context) => string | Promise<string>;
   authenticated: boolean;
+  maxBodyBytes: number;
   policyOptions: CachePolicy.Options;
   /** Writes in progress: a lookup of the same key waits for them. */
   pending: Map<string, Promise<void>>;
@@ -176,25 +180,8 @@ function fromNetwork(
     if (known && response.status < 500) void attempt(() => s.store.delete(key));
     return response;
   }
-  const copy = response.clone();
-  const write = copy
-    .arrayBuffer()
-    .then((body) =>
-      attempt(() =>
-        s.store.set(key, {
-          policy: { ...policy.toObject() },
-          status: response.status,
-          statusText: response.statusText,
-          url: response.url || (asked.url ?? ''),
-          body: new Uint8Array(body),
-        }),
-      ),
-    )
-    .catch(() => undefined)
-    .finally(() => {
-      if (s.pending.get(key) === write) s.pending.delete(key);
-    });
-  s.pending.set(key, write);
+  const entry = { policy: { ...policy.toObject() }, status: response.status, statusText: response.statusText, url: response.url || (asked.url ?? '') };
+  storeInBackground(response.clone(), entry, key, s.store, s.pending, s.maxBodyBytes);
   return response;
 }
 
@@ -238,10 +225,15 @@ function resolve(options: CacheOptions): Settings {
   if (heuristic !== undefined && (typeof heuristic !== 'number' || !(heuristic >= 0 && heuristic <= 1))) {
     throw new TypeError(`cache(): "cacheHeuristic" must be a fraction from 0 to 1, got ${String(heuristic)}.`);
   }
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  if (typeof maxBodyBytes !== 'number' || !Number.isFinite(maxBodyBytes) || maxBodyBytes < 0) {
+    throw new TypeError(`cache(): "maxBodyBytes" must be a finite number of bytes ≥ 0, got ${String(maxBodyBytes)}.`);
+  }
   return {
     store,
     key: options.key ?? defaultCacheKey,
     authenticated: options.authenticated === true,
+    maxBodyBytes,
     policyOptions: { shared: options.shared === true, ...(heuristic === undefined ? {} : { cacheHeuristic: heuristic }) },
     pending: new Map(),
     refreshing: new Set(),

@@ -10,6 +10,7 @@ interface Answer {
   status?: number;
   headers?: Record<string, string>;
   body?: string;
+  chunks?: string[];
 }
 let server: Server;
 let base = '';
@@ -24,7 +25,9 @@ beforeAll(async () => {
     res.sendDate = false;
     const a = answer(req.url ?? '', req.headers);
     res.writeHead(a.status ?? 200, { 'content-type': 'text/plain', ...a.headers });
-    res.end(a.status === 304 ? undefined : (a.body ?? `v${version}`));
+    // A body of several chunks goes out chunked, without a content-length.
+    if (a.chunks) for (const chunk of a.chunks) res.write(chunk);
+    res.end(a.status === 304 ? undefined : (a.body ?? (a.chunks ? '' : `v${version}`)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -164,6 +167,35 @@ describe('cache', () => {
     expect(seen.map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
   });
 
+  it("honours the request's own Cache-Control: no-cache revalidates a fresh entry", async () => {
+    answer = (_path, headers) =>
+      headers['if-none-match'] === '"n1"'
+        ? { status: 304, headers: { etag: '"n1"', 'cache-control': 'max-age=60' } }
+        : { headers: { etag: '"n1"', 'cache-control': 'max-age=60' } };
+    const { pipeline, events } = pipelineWith(cache());
+    await (await pipeline(`${base}/nc`)).text();
+    expect(await (await pipeline(`${base}/nc`, { headers: { 'cache-control': 'no-cache' } })).text()).toBe('v1');
+    expect(seen[1]?.headers['if-none-match']).toBe('"n1"');
+    expect(events).toEqual(['miss', 'revalidated']);
+  });
+
+  it('never stores a body above maxBodyBytes, nor an event stream; both still reach the caller whole', async () => {
+    answer = (path) => ({
+      headers: { 'cache-control': 'max-age=60', 'content-type': path === '/sse' ? 'text/event-stream' : 'text/plain' },
+      ...(path === '/chunked' ? { chunks: ['y'.repeat(600), 'y'.repeat(600)] } : { body: path === '/big' ? 'x'.repeat(5_000) : 'data: 1\n\n' }),
+    });
+    const store = memoryStore();
+    const { pipeline } = pipelineWith(cache({ store, maxBodyBytes: 1_000 }));
+    for (let i = 0; i < 2; i++) {
+      expect((await (await pipeline(`${base}/big`)).text()).length).toBe(5_000);
+      expect(await (await pipeline(`${base}/sse`)).text()).toBe('data: 1\n\n');
+      expect((await (await pipeline(`${base}/chunked`)).text()).length).toBe(1_200);
+    }
+    await settle();
+    expect(seen).toHaveLength(6);
+    expect(store.size).toBe(0);
+  });
+
   it('a failing store makes a miss, never a failed request', async () => {
     answer = () => ({ headers: { 'cache-control': 'max-age=60' } });
     const broken: CacheStore = {
@@ -191,6 +223,7 @@ describe('cache', () => {
     expect(() => cache({ store: {} as never })).toThrow(/"store"/);
     expect(() => cache({ key: 'k' as never })).toThrow(/"key"/);
     expect(() => cache({ cacheHeuristic: 2 })).toThrow(/"cacheHeuristic"/);
+    expect(() => cache({ maxBodyBytes: -1 })).toThrow(/"maxBodyBytes"/);
     expect(() => memoryStore({ maxEntries: 0 })).toThrow(/"maxEntries"/);
     expect(() => memoryStore({ maxBytes: Number.POSITIVE_INFINITY })).toThrow(/"maxBytes"/);
   });

@@ -50,8 +50,10 @@ let nextObjectId = 1;
  */
 export async function defaultCacheKey(request: Request, context: Context): Promise<string> {
   let key = `GET ${request.url}`;
-  const credentials = CREDENTIAL_HEADERS.map((name) => `${name}=${request.headers.get(name) ?? ''}`).join('\n');
-  if (CREDENTIAL_HEADERS.some((name) => request.headers.has(name))) key += ` credentials=${await sha256(credentials)}`;
+  // The standard credential headers, and any other the redaction treats as secret (the client's `secrets`).
+  const names = [...CREDENTIAL_HEADERS, ...[...context.redaction.names].filter((name) => !CREDENTIAL_HEADERS.includes(name))];
+  const present = names.filter((name) => request.headers.has(name));
+  if (present.length > 0) key += ` credentials=${await sha256(present.map((name) => `${name}=${request.headers.get(name)}`).join('\n'))}`;
   const perRequestAuth = (context.options as { auth?: unknown }).auth;
   if (typeof perRequestAuth === 'object' && perRequestAuth !== null) {
     let id = objectIds.get(perRequestAuth);

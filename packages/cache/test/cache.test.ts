@@ -157,6 +157,14 @@ describe('cache', () => {
     expect(store.size).toBe(2);
   });
 
+  it("a header the client names secret splits the key too", async () => {
+    answer = (_path, headers) => ({ headers: { 'cache-control': 'max-age=60' }, body: String(headers['x-session']) });
+    const pipeline = compose([errors({ secrets: ['x-session'] }), cache()]);
+    expect(await (await pipeline(`${base}/s`, { headers: { 'x-session': 'alice' } })).text()).toBe('alice');
+    expect(await (await pipeline(`${base}/s`, { headers: { 'x-session': 'bob' } })).text()).toBe('bob');
+    expect(seen).toHaveLength(2);
+  });
+
   it('a successful POST drops the stored GET of its URL', async () => {
     answer = () => ({ headers: { 'cache-control': 'max-age=60' } });
     const { pipeline } = pipelineWith(cache());

@@ -86,6 +86,19 @@ describe('dedupe', () => {
     expect(seen.filter((r) => r.headers.authorization === 'Bearer alice')).toHaveLength(1);
   });
 
+  it('never merges requests that differ in a header the client names secret', async () => {
+    const pipeline = compose([errors({ secrets: ['x-session'] }), dedupe()]);
+    const calls = [
+      pipeline(`${base}/s1`, { headers: { 'x-session': 'alice' } }),
+      pipeline(`${base}/s1`, { headers: { 'x-session': 'bob' } }),
+      pipeline(`${base}/s1`, { headers: { 'x-session': 'bob' } }),
+    ];
+    await waitFor(() => held.length === 2);
+    releaseAll();
+    await Promise.all(calls);
+    expect(seen.map((r) => r.headers['x-session']).sort()).toEqual(['alice', 'bob']);
+  });
+
   it('never shares POSTs, and accepts a user key', async () => {
     const pipeline = compose([dedupe({ key: (request) => new URL(request.url).pathname })]);
     const calls = [

@@ -68,7 +68,8 @@ let nextObjectId = 1;
 /**
  * Shares one network request among identical GET and HEAD requests in flight at the same
  * time. Identical means the same method, URL, values of the `headers` the key names
- * (default {@link DEFAULT_DEDUPE_HEADERS}) and per-request `auth` override; a request with
+ * (default {@link DEFAULT_DEDUPE_HEADERS}, plus any header named secret by the client's
+ * `secrets`) and per-request `auth` override; a request with
  * a body never shares. Each caller gets its own clone of the response (a tee of the one
  * body, so a caller that reads slowly never stalls the others: its unread part is
  * buffered for it; cancel the body of a response you will not read). A caller that
@@ -194,6 +195,10 @@ function defaultKey(request: Request, context: Context, headers: readonly string
   for (const name of headers) {
     const value = request.headers.get(name);
     parts.push(value === null ? '' : `${name}=${value}`);
+  }
+  // Any other header the redaction treats as secret (the client's `secrets`) is a credential too.
+  for (const [name, value] of request.headers) {
+    if (context.redaction.names.has(name) && !headers.includes(name)) parts.push(`${name}=${value}`);
   }
   const perRequestAuth = (context.options as { auth?: unknown }).auth;
   if (perRequestAuth !== undefined) parts.push(`auth=${identity(perRequestAuth)}`);

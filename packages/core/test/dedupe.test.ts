@@ -127,7 +127,7 @@ describe('dedupe', () => {
   });
 
   it('the first caller aborting during a retry wait does not abort the retry for the others', async () => {
-    const pipeline = compose([dedupe(), retry({ limit: 1, backoff: () => 30 })]);
+    const pipeline = compose([dedupe(), retry({ limit: 1, backoff: () => 200 })]);
     const leader = new AbortController();
     const first = pipeline(`${base}/r`, { signal: leader.signal });
     const second = pipeline(`${base}/r`);

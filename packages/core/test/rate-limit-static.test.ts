@@ -65,7 +65,7 @@ beforeEach(() => {
 
 /** Waits (on real time, for the loopback network) until `count` requests arrived, then a little more to see that no more come. */
 async function arrived(count: number): Promise<number> {
-  for (let i = 0; i < 500 && hits.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+  for (let i = 0; i < 2_000 && hits.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 2));
   await quiet();
   return hits.length;
 }

@@ -133,7 +133,9 @@ describe('otel', () => {
     // t1 is refused with a 401: the token is refreshed and the request replayed with t2.
     await api.get('first').json();
     const second = api.get('second').json();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Until it waits at the rate limit (its gate has set a timer).
+    for (let i = 0; i < 1_000 && timers.size === 0; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    await new Promise((resolve) => setTimeout(resolve, 5));
     now = 1_010;
     fire();
     await second;

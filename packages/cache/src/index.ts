@@ -1,3 +1,3 @@
 export { type CacheOptions, type CacheStatus, cache } from './cache.js';
-export { type MemoryStoreOptions, memoryStore } from './memory-store.js';
+export { type MemoryStore, type MemoryStoreOptions, memoryStore } from './memory-store.js';
 export type { CacheEntry, CacheStore } from './store.js';

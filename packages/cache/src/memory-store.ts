@@ -16,6 +16,26 @@ export interface MemoryStoreOptions {
 }
 
 /**
+ * The memory store: a {@link CacheStore} whose calls are synchronous, with its current
+ * size in entries and bytes.
+ *
+ * @example
+ * ```ts
+ * const store: MemoryStore = memoryStore();
+ * console.log(store.size, store.bytes, store.get('GET https://api.example.com/config')?.status);
+ * ```
+ */
+export interface MemoryStore extends CacheStore {
+  get(key: string): CacheEntry | undefined;
+  set(key: string, entry: CacheEntry): void;
+  delete(key: string): void;
+  /** Entries held. */
+  readonly size: number;
+  /** Bytes held (bodies, policies and URLs). */
+  readonly bytes: number;
+}
+
+/**
  * A store in memory, bounded by entries and bytes, least recently used evicted first. An
  * entry larger than `maxBytes` is not kept at all.
  *
@@ -25,7 +45,7 @@ export interface MemoryStoreOptions {
  * const client = createClient({ middleware: [{ middleware: cache({ store }), before: 'timeout.total' }] });
  * ```
  */
-export function memoryStore(options: MemoryStoreOptions = {}): CacheStore & { readonly size: number; readonly bytes: number } {
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const maxEntries = options.maxEntries ?? 1_000;
   const maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {

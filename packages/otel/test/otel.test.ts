@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Context, type ContextManager, context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { tokenAuth } from '@sluice/auth';
@@ -64,6 +65,45 @@ describe('otel', () => {
     expect(span?.attributes['sluice.correlation_id']).toBe(seen[0]?.['x-correlation-id']);
     const context = span?.spanContext();
     expect(seen[0]?.traceparent).toBe(`00-${context?.traceId}-${context?.spanId}-01`);
+  });
+
+  it("is a child of the caller's active span, and the active span inside the chain", async () => {
+    const storage = new AsyncLocalStorage<Context>();
+    const manager: ContextManager = {
+      active: () => storage.getStore() ?? ROOT_CONTEXT,
+      with: (ctx, fn, thisArg, ...args) => storage.run(ctx, () => fn.call(thisArg, ...args)),
+      bind: (_ctx, target) => target,
+      enable() {
+        return this;
+      },
+      disable() {
+        return this;
+      },
+    };
+    context.setGlobalContextManager(manager);
+    try {
+      let inside: string | undefined;
+      const probe: Middleware = {
+        name: 'probe',
+        handle(request, _context, next) {
+          inside = trace.getActiveSpan()?.spanContext().spanId;
+          return next(request);
+        },
+      };
+      const api = createClient({ baseUrl: base, middleware: [{ middleware: otel({ tracerProvider: provider }), before: 'errors' }, probe] });
+      const tracer = provider.getTracer('app');
+      await tracer.startActiveSpan('checkout', async (parent) => {
+        await api.get('cart').json();
+        parent.end();
+      });
+      const [client, parent] = exporter.getFinishedSpans();
+      expect(parent?.name).toBe('checkout');
+      expect(client?.parentSpanContext?.spanId).toBe(parent?.spanContext().spanId);
+      expect(client?.spanContext().traceId).toBe(parent?.spanContext().traceId);
+      expect(inside).toBe(client?.spanContext().spanId);
+    } finally {
+      context.disable();
+    }
   });
 
   it('records each attempt and each retry with its wait; resend_count counts the retries', async () => {

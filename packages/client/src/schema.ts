@@ -1,10 +1,10 @@
-import { type Redaction, ResponseValidationError, type ValidationIssue } from '@sluice/core';
+import { type Redaction, ResponseValidationError, secretsOf, type ValidationIssue } from '@sluice/core';
 import { type ResponsePromise, SchemaValidationError, type StandardSchemaV1Issue } from 'ky';
 
 /** What a validation error message needs from the client. */
 export interface SchemaErrorScope {
+  /** The client's redaction, for a response the pipeline did not tag (ky re-created it). */
   redaction: Redaction;
-  correlationIds: WeakMap<Response, string>;
 }
 
 /**
@@ -31,10 +31,14 @@ function toValidationError(error: SchemaValidationError, response: Response, sco
   const first = issues[0];
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
   const where = first ? `at ${formatPath(first.path)}: ${first.message}` : 'with no issue reported';
-  return new ResponseValidationError(
-    `The body of ${scope.redaction.url(response.url)} (${response.status}) does not match the schema ${where}${more}`,
-    { cause: error, issues, correlationId: scope.correlationIds.get(response) },
-  );
+  // The request's own secrets are scrubbed from the message: a schema's message may quote the body.
+  const secrets = secretsOf(response);
+  const message = `The body of ${(secrets ?? scope.redaction).url(response.url)} (${response.status}) does not match the schema ${where}${more}`;
+  return new ResponseValidationError(secrets ? secrets.text(message) : message, {
+    cause: error,
+    issues: secrets ? issues.map((issue) => ({ ...issue, message: secrets.text(issue.message) })) : issues,
+    correlationId: secrets?.correlationId,
+  });
 }
 
 function pathOf(issue: StandardSchemaV1Issue): Array<string | number> {

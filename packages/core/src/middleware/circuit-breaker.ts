@@ -1,5 +1,5 @@
 import { type BreakerCounter, type BreakerPolicy, consecutiveBreaker } from '../circuit/breakers.js';
-import type { CircuitState, Context, Middleware } from '../context.js';
+import type { CircuitState, Context, Middleware } from '../types/index.js';
 import { CircuitOpenError, NetworkError, TimeoutError } from '../errors.js';
 import { isNetworkFailure } from './errors.js';
 

@@ -1,4 +1,4 @@
-import type { Context, Middleware, Next } from '../context.js';
+import type { Context, Middleware, Next } from '../types/index.js';
 
 /**
  * Computes the dedupe key of a request; requests with the same key while one is in flight

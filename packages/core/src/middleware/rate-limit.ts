@@ -1,4 +1,4 @@
-import type { AttemptAdmission, Context, Middleware } from '../context.js';
+import type { AttemptAdmission, Context, Middleware } from '../types/index.js';
 import { createAdmission } from '../rate-limit/admission.js';
 import { createRateGate, type RateGate, type RateGateClock } from '../rate-limit/gate.js';
 import type { SchedulerStateUpdate } from '../rate-limit/store.js';

@@ -26,8 +26,11 @@ export interface MemoryStoreOptions {
  * ```
  */
 export interface MemoryStore extends CacheStore {
+  /** The entry, marked as most recently used; `undefined` when absent. */
   get(key: string): CacheEntry | undefined;
+  /** Stores the entry, evicting the least recently used ones beyond the bounds. */
   set(key: string, entry: CacheEntry): void;
+  /** Drops the entry. */
   delete(key: string): void;
   /** Entries held. */
   readonly size: number;

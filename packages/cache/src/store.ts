@@ -11,9 +11,13 @@
 export interface CacheEntry {
   /** The cache policy as `http-cache-semantics`' `toObject()` gives it: plain, serialisable, opaque. */
   policy: Readonly<Record<string, unknown>>;
+  /** The response's status. */
   status: number;
+  /** The response's status text. */
   statusText: string;
+  /** The URL the response came from (after redirects). */
   url: string;
+  /** The whole body. */
   body: Uint8Array;
 }
 
@@ -33,7 +37,10 @@ export interface CacheEntry {
  * ```
  */
 export interface CacheStore {
+  /** The entry under `key`, or `undefined`. */
   get(key: string): CacheEntry | undefined | Promise<CacheEntry | undefined>;
+  /** Stores `entry` under `key`, replacing any. */
   set(key: string, entry: CacheEntry): void | Promise<void>;
+  /** Drops the entry under `key`. */
   delete(key: string): void | Promise<void>;
 }

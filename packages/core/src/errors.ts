@@ -312,7 +312,9 @@ export class ResponseParseError extends SluiceError {
  * ```
  */
 export interface ValidationIssue {
+  /** What the schema said, e.g. `Invalid input: expected number, received string`. */
   message: string;
+  /** Where: object keys and array indexes from the root of the body. */
   path: ReadonlyArray<string | number>;
 }
 

@@ -26,7 +26,9 @@ export interface BreakerCounter {
  * ```
  */
 export interface BreakerPolicy {
+  /** Which policy this is. */
   readonly kind: 'consecutive' | 'sampling';
+  /** A fresh counter, for a new circuit or one that just closed. */
   create(): BreakerCounter;
 }
 

@@ -11,7 +11,19 @@ import { isNetworkFailure } from './errors.js';
  * const outcome: CircuitOutcome = { response: new Response(null, { status: 503 }) };
  * ```
  */
-export type CircuitOutcome = { response: Response; error?: undefined } | { response?: undefined; error: unknown };
+export type CircuitOutcome =
+  | {
+      /** The attempt's response. */
+      response: Response;
+      /** Absent when there is a response. */
+      error?: undefined;
+    }
+  | {
+      /** Absent when the attempt threw. */
+      response?: undefined;
+      /** What the attempt threw. */
+      error: unknown;
+    };
 
 /**
  * A change of state of one circuit.
@@ -22,8 +34,11 @@ export type CircuitOutcome = { response: Response; error?: undefined } | { respo
  * ```
  */
 export interface CircuitChange {
+  /** The circuit's key (by default the origin). */
   key: string;
+  /** The state it left. */
   from: CircuitState;
+  /** The state it entered. */
   to: CircuitState;
 }
 

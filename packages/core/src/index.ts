@@ -1,7 +1,7 @@
 // The public face of @sluice/core: every name is listed, so that internals (assertUniqueNames,
 // the bucket fit, the adaptive rate's factory, the strategies' URL helpers, ...) stay out.
 export { type ComposeOptions, compose } from './compose.js';
-export { checkNumber, checkOneOf, type NumberRule } from './check.js';
+export { checkKeys, checkNumber, checkOneOf, type NumberRule, type OptionKeys } from './check.js';
 export type {
   AttemptAdmission,
   CircuitState,
@@ -22,6 +22,7 @@ export type {
   SluiceFetch,
   SluiceRequestInit,
   TimeoutOptions,
+  ThrowHttpErrors,
   TimeoutValue,
 } from './types/index.js';
 export {

@@ -86,8 +86,11 @@ export interface RequestOptions {
    * them. `withOperation` and `paginate` pass it; a string key, so ky forwards it.
    */
   correlationScope?: CorrelationScope;
-  /** `false` returns a non-2xx response as it is instead of throwing an `HttpError`. */
-  throwHttpErrors?: boolean;
+  /**
+   * `false` returns a non-2xx response as it is instead of throwing an `HttpError`; a
+   * function decides per status, as in ky: `(status) => status !== 404`.
+   */
+  throwHttpErrors?: ThrowHttpErrors;
   /**
    * Overrides the timeout middlewares for this request. A number is the `total`
    * deadline; `false` turns both phases off; an object sets each phase.
@@ -375,3 +378,14 @@ export interface Context {
    */
   redaction: Redaction;
 }
+
+/**
+ * Whether a non-2xx response is thrown as an `HttpError`: a boolean, or a function of the
+ * status that returns `true` to throw (ky's form).
+ *
+ * @example
+ * ```ts
+ * const exceptMissing: ThrowHttpErrors = (status) => status !== 404;
+ * ```
+ */
+export type ThrowHttpErrors = boolean | ((status: number) => boolean);

@@ -13,6 +13,7 @@ export type {
   RequestOptions,
   SluiceEvent,
   SluiceEvents,
+  ThrowHttpErrors,
 } from './context.js';
 export type { FetchLike, MiddlewareList, SluiceFetch, SluiceRequestInit } from './fetch.js';
 export type { Redaction } from './redaction.js';

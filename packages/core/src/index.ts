@@ -4,6 +4,7 @@ export { type ComposeOptions, compose } from './compose.js';
 export { checkKeys, checkNumber, checkOneOf, type NumberRule, type OptionKeys } from './check.js';
 export type {
   AttemptAdmission,
+  CircuitState,
   Context,
   ContextState,
   CorrelationScope,
@@ -27,6 +28,7 @@ export type {
 export {
   AuthError,
   BadRequestError,
+  CircuitOpenError,
   ConflictError,
   ForbiddenError,
   HttpError,
@@ -38,11 +40,13 @@ export {
   QueueFullError,
   RateLimitError,
   ResponseParseError,
+  ResponseValidationError,
   ServerError,
   SluiceError,
   type SluiceErrorOptions,
   TimeoutError,
   UnauthorizedError,
+  type ValidationIssue,
 } from './errors.js';
 export {
   createRedaction,
@@ -159,3 +163,20 @@ export {
   skipTake,
   type SkipTakeOptions,
 } from './pagination/paginate.js';
+export { DEFAULT_DEDUPE_HEADERS, dedupe, type DedupeKey, type DedupeOptions } from './middleware/dedupe.js';
+export {
+  type CircuitBreakerOptions,
+  type CircuitChange,
+  type CircuitOutcome,
+  circuitBreaker,
+  defaultIsFailure,
+} from './middleware/circuit-breaker.js';
+export {
+  type BreakerCounter,
+  type BreakerPolicy,
+  type ConsecutiveBreakerOptions,
+  consecutiveBreaker,
+  type SamplingBreakerOptions,
+  samplingBreaker,
+} from './circuit/breakers.js';
+export { type RateLimitOptions, rateLimit } from './middleware/rate-limit.js';

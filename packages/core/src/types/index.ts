@@ -1,6 +1,7 @@
 // The contract types, in a leaf folder: nothing here imports from outside types/.
 export type {
   AttemptAdmission,
+  CircuitState,
   Context,
   ContextState,
   CorrelationScope,

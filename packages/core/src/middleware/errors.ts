@@ -1,4 +1,4 @@
-import type { Context, Middleware } from '../context.js';
+import type { Context, Middleware, ThrowHttpErrors } from '../types/index.js';
 import {
   BadRequestError,
   ConflictError,
@@ -18,6 +18,7 @@ import { serverDelay } from '../retry/retry-after.js';
 import { discard } from '../discard.js';
 import { guardBody } from '../body-guard.js';
 import { deterministicFailure } from '../retry/deterministic.js';
+import { checkKeys, type OptionKeys } from '../check.js';
 
 /**
  * Options of {@link errors}.
@@ -28,8 +29,11 @@ import { deterministicFailure } from '../retry/deterministic.js';
  * ```
  */
 export interface ErrorsOptions {
-  /** `false` returns non-2xx responses as they are. Default `true`; a request's own option wins. */
-  throwHttpErrors?: boolean;
+  /**
+   * `false` returns non-2xx responses as they are; a function decides per status (ky's
+   * form, `(status) => status !== 404`). Default `true`; a request's own option wins.
+   */
+  throwHttpErrors?: ThrowHttpErrors;
   /**
    * Builds your own error for a non-2xx response (a subclass of {@link SluiceError}).
    * Return `undefined` to fall back to the standard hierarchy. It gets its own clone of
@@ -73,8 +77,9 @@ export function errors(options: ErrorsOptions = {}): Middleware {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`errors(): expected an options object, got ${String(options)}.`);
   }
-  if (options.throwHttpErrors !== undefined && typeof options.throwHttpErrors !== 'boolean') {
-    throw new TypeError(`errors(): "throwHttpErrors" must be a boolean, got ${typeof options.throwHttpErrors}.`);
+  checkKeys('errors()', options, ERRORS_KEYS);
+  if (options.throwHttpErrors !== undefined && !isThrowRule(options.throwHttpErrors)) {
+    throw new TypeError(`errors(): "throwHttpErrors" must be a boolean or a function of the status, got ${typeof options.throwHttpErrors}.`);
   }
   if (options.map !== undefined && typeof options.map !== 'function') {
     throw new TypeError(`errors(): "map" must be a function, got ${typeof options.map}.`);
@@ -101,7 +106,7 @@ export function errors(options: ErrorsOptions = {}): Middleware {
       // A body read that fails later (a reset mid-body) is mapped like a failed request.
       const guard = (): Response => guardBody(response, (error) => mapThrown(error, request, context, scrub, 'body'));
       if (passesThrough(response, request)) return guard();
-      if (!(context.options.throwHttpErrors ?? options.throwHttpErrors ?? true)) return guard();
+      if (!throwsFor(context.options.throwHttpErrors ?? options.throwHttpErrors ?? true, response.status)) return guard();
       let mapped: SluiceError;
       try {
         mapped = (map ? await custom(map, response, context) : undefined) ?? (await toHttpError(response, context, { scrub }));
@@ -379,4 +384,18 @@ function redactJson(value: unknown, names: ReadonlySet<string>, scrub: Scrub, de
     out[key] = names.has(key.toLowerCase()) ? REDACTED : redactJson(item, names, scrub, depth + 1);
   }
   return out;
+}
+
+/** Every key of {@link ErrorsOptions}. */
+const ERRORS_KEYS: OptionKeys<ErrorsOptions> = { throwHttpErrors: true, map: true, secrets: true };
+
+function isThrowRule(value: unknown): value is ThrowHttpErrors {
+  return typeof value === 'boolean' || typeof value === 'function';
+}
+
+/** Whether `rule` throws for `status`; a per-request value that is neither form is a `TypeError`. */
+function throwsFor(rule: unknown, status: number): boolean {
+  if (typeof rule === 'function') return (rule as (status: number) => unknown)(status) === true;
+  if (typeof rule === 'boolean') return rule;
+  throw new TypeError(`The "throwHttpErrors" request option must be a boolean or a function of the status, got ${typeof rule}.`);
 }

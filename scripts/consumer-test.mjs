@@ -60,6 +60,9 @@ const manifest = (dir) => JSON.parse(readFileSync(join(root, dir, 'package.json'
 async function main() {
 try {
   step('npm pack');
+  const before = new Map(PACKAGES.map((p) => [p.dir, readFileSync(join(root, p.dir, 'package.json'), 'utf8')]));
+  // An interrupted earlier pack (prepack ran, postpack never did) must not leak into this one.
+  run(process.execPath, [join(root, 'scripts/pack-manifest.mjs'), 'strip'], { cwd: join(root, PACKAGES[0].dir) });
   const packOutput = run('npm', ['pack', '--json', '--pack-destination', tarballs, ...PACKAGES.flatMap((p) => ['-w', p.dir])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -67,6 +70,9 @@ try {
   const packed = JSON.parse(packOutput.slice(packOutput.lastIndexOf('\n[\n') + 1));
   for (const pkg of PACKAGES) pkg.name = manifest(pkg.dir).name;
   for (const info of packed) checkTarball(info);
+  for (const [dir, text] of before) {
+    if (readFileSync(join(root, dir, 'package.json'), 'utf8') !== text) fail(`${dir}/package.json differs after npm pack`);
+  }
 
   step('install the tarballs into a fresh project');
   writeApp(packed);

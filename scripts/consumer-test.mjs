@@ -299,6 +299,9 @@ const pipeline: SluiceFetch = compose([tag, retry({ limit: 1 })], { fetch: globa
 const provider: TokenProvider = { getToken: async () => ({ accessToken: 'abc' }) };
 const client: SluiceClient = createClient({ baseUrl: 'https://api.example.com', auth: tokenAuth(provider) });
 export const getUser = (): Promise<{ id: number }> => client.get('users/1').json<{ id: number }>();
+// Per-request options that middlewares add to RequestOptions by declaration merging.
+export const once = (): Promise<Response> => pipeline('https://api.example.com/x', { retry: false, timeout: { attempt: 1_000 }, skip: ['tag'] });
+export const noRetry = (): Promise<unknown> => client.get('users/1', { retry: { limit: 0 }, auth: false }).json();
 export function status(error: unknown): number | undefined {
   if (error instanceof NotFoundError) return 404;
   return error instanceof HttpError ? error.status : undefined;

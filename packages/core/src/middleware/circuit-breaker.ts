@@ -1,7 +1,7 @@
 import { type BreakerCounter, type BreakerPolicy, consecutiveBreaker } from '../circuit/breakers.js';
 import type { CircuitState, Context, Middleware } from '../types/index.js';
 import { CircuitOpenError, NetworkError, TimeoutError } from '../errors.js';
-import { isNetworkFailure } from './errors.js';
+import { isNetworkFailure } from '../http-error.js';
 
 /**
  * What one attempt ended with, as the circuit breaker sees it: a response, or an error.

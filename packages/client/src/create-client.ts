@@ -17,6 +17,7 @@ import {
 import ky, { type Input, type KyInstance, type Options as KyOptions, type ResponsePromise, replaceOption } from 'ky';
 import type { ClientOptions } from './options.js';
 import { type CallChannel, type ClientRequestOptions, EMPTY_CHANNEL, pipelineInit, splitCall } from './request-options.js';
+import { withSchemaErrors } from './schema.js';
 import { standardStack } from './standard-stack.js';
 import { dropQueryKeys, mergeSearchParams } from './search-params.js';
 import { resolveInput } from './urls.js';
@@ -142,6 +143,7 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
     },
   });
 
+  const schemaScope = { redaction };
   const resolve = (input: Input): Input => resolveInput(baseUrl, input);
   // ky appends per-request params to the client's; Sluice lets the request's keys win.
   const clientParams = options.searchParams ?? options.ky?.searchParams;
@@ -168,7 +170,8 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
       try {
         const [target, kyOptions] = prepare(input, callOptions);
         try {
-          return (method ? kyInstance[method]<T>(target, kyOptions) : kyInstance<T>(target, kyOptions)) as ResponsePromise<T>;
+          const promise = (method ? kyInstance[method]<T>(target, kyOptions) : kyInstance<T>(target, kyOptions)) as ResponsePromise<T>;
+          return withSchemaErrors(promise, schemaScope);
         } catch (error) {
           // `new Request` quotes the URL in its message, a password included: redact it.
           throw redactUrlInError(error, target instanceof Request ? target.url : String(target), redaction);

@@ -4,6 +4,7 @@ export { type ComposeOptions, compose } from './compose.js';
 export { checkKeys, checkNumber, checkOneOf, type NumberRule, type OptionKeys } from './check.js';
 export type {
   AttemptAdmission,
+  CircuitState,
   Context,
   ContextState,
   CorrelationScope,
@@ -26,14 +27,17 @@ export type {
 } from './types/index.js';
 export {
   AuthError,
+  CircuitOpenError,
   NetworkError,
   NotReplayableError,
   PaginationError,
   QueueFullError,
   ResponseParseError,
+  ResponseValidationError,
   SluiceError,
   type SluiceErrorOptions,
   TimeoutError,
+  type ValidationIssue,
 } from './errors.js';
 export {
   BadRequestError,
@@ -45,7 +49,7 @@ export {
   RateLimitError,
   ServerError,
   UnauthorizedError,
-} from './http-errors.js';
+} from './status-errors.js';
 export {
   createRedaction,
   DEFAULT_SECRET_NAMES,
@@ -65,7 +69,7 @@ export {
   Stack,
 } from './stack.js';
 export { errors, type ErrorsOptions } from './middleware/errors.js';
-export { isNetworkFailure, toHttpError, type ToHttpErrorOptions } from './to-http-error.js';
+export { isNetworkFailure, toHttpError, type ToHttpErrorOptions } from './http-error.js';
 export {
   correlationId,
   type CorrelationIdOptions,
@@ -161,3 +165,20 @@ export {
   skipTake,
   type SkipTakeOptions,
 } from './pagination/paginate.js';
+export { DEFAULT_DEDUPE_HEADERS, dedupe, type DedupeKey, type DedupeOptions } from './middleware/dedupe.js';
+export {
+  type CircuitBreakerOptions,
+  type CircuitChange,
+  type CircuitOutcome,
+  circuitBreaker,
+  defaultIsFailure,
+} from './middleware/circuit-breaker.js';
+export {
+  type BreakerCounter,
+  type BreakerPolicy,
+  type ConsecutiveBreakerOptions,
+  consecutiveBreaker,
+  type SamplingBreakerOptions,
+  samplingBreaker,
+} from './circuit/breakers.js';
+export { type RateLimitOptions, rateLimit } from './middleware/rate-limit.js';

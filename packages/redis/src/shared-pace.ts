@@ -13,15 +13,13 @@ end
  * Reserves the next send: GCRA over the shared rate, each turn spaced at the rate of its
  * own time (so that a slow start's queue does not wait at its first, lowest rate).
  * Returns -1 when the origin is not paced, else the ms to wait before sending (0: now);
- * while the closure lasts, the ms until it ends, reserving nothing.
+ * during the closure that started the pace, turns are reserved from its end.
  */
 const TAKE = `${RATE}
 local p = redis.call('HMGET', KEYS[1], 'tat', 'base', 'since', 'mode')
 if not p[2] then return -1 end
 local now = tonumber(ARGV[1])
-local since = tonumber(p[3])
-if now < since then return math.max(1, math.floor(since - now)) end
-local tat = math.max(tonumber(p[1]) or now, now)
+local tat = math.max(tonumber(p[1]) or now, now, tonumber(p[3]))
 redis.call('HSET', KEYS[1], 'tat', tat + 1000 / rate(p, tat))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return math.floor(tat - now)`;

@@ -1,13 +1,13 @@
 import type { Context, Middleware, ThrowHttpErrors } from '../types/index.js';
 import { NetworkError, SluiceError } from '../errors.js';
-import { HttpError } from '../http-errors.js';
+import { HttpError } from '../status-errors.js';
 import { createRedaction, DEFAULT_SECRET_NAMES } from '../redact.js';
 import { type Scrub, scrubError } from '../scrub.js';
 import { discard } from '../discard.js';
 import { guardBody } from '../body-guard.js';
 import { deterministicFailure } from '../retry/deterministic.js';
 import { checkKeys, type OptionKeys } from '../check.js';
-import { isNetworkFailure, scrubberFor, toHttpError } from '../to-http-error.js';
+import { isNetworkFailure, scrubberFor, toHttpError } from '../http-error.js';
 
 /**
  * Options of {@link errors}.

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from '../types/index.js';
 import { NetworkError, TimeoutError } from '../errors.js';
-import { RateLimitError } from '../http-errors.js';
+import { RateLimitError } from '../status-errors.js';
 import { sleep } from '../sleep.js';
 import { MAX_TIMER_MS } from '../timer-limit.js';
 import { canReplay, cloneForReplay } from '../replay.js';
@@ -10,7 +10,7 @@ import { createRateGate, type RateGate } from '../rate-limit/gate.js';
 import { createAdmission, type GateAdmission } from '../rate-limit/admission.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { deterministicFailure } from '../retry/deterministic.js';
-import { isNetworkFailure, toHttpError } from '../to-http-error.js';
+import { isNetworkFailure, toHttpError } from '../http-error.js';
 import { discard } from '../discard.js';
 import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 

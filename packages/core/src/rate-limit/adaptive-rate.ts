@@ -40,7 +40,7 @@ import { checkKeys, checkNumber, type NumberRule, type OptionKeys } from '../che
  */
 
 /**
- * Tuning of {@link createAdaptiveRate}. Every field has the default shown.
+ * Tuning of the adaptive rate ({@link RateGateOptions.adaptive}). Every field has the default shown.
  *
  * @example
  * ```ts
@@ -64,7 +64,7 @@ export interface AdaptiveRateOptions {
   coalesceMs?: number;
   /**
    * When a throttle ends the slow start that follows a herd, the server's sustained rate
-   * has just been measured (see {@link createAdaptiveRate}); the rate then resumes at this
+   * has just been measured (see {@link AdaptiveRate}); the rate then resumes at this
    * fraction of it instead of β × it (and CUBIC's K doubles). Default `0.99`.
    */
   probeFloor?: number;

@@ -1,5 +1,3 @@
-// The events a pipeline emits; middlewares add their own by declaration merging.
-
 /**
  * The events a pipeline emits, by type. Middlewares add their own by declaration
  * merging; every event also carries the fields of {@link EventBase}.
@@ -44,7 +42,35 @@ export interface SluiceEvents {
     /** How long the retry middleware waits before the next attempt, in milliseconds. */
     delayMs: number;
   };
+  /** An attempt was held `waitedMs` at a rate-limit gate (the client's, or a rateLimit's, under `key`) before it could be sent. */
+  gateHold: {
+    /** The gate's key: the origin for the client's gate, the rateLimit key for a rateLimit. */
+    key: string;
+    /** How long the attempt waited, in milliseconds. */
+    waitedMs: number;
+  };
+  /** A circuit breaker's circuit for `key` (by default an origin) changed state. */
+  circuit: {
+    /** The circuit's key (by default the origin). */
+    key: string;
+    /** The state it left. */
+    from: CircuitState;
+    /** The state it entered. */
+    to: CircuitState;
+  };
 }
+
+/**
+ * The state of one circuit of the circuitBreaker middleware.
+ *
+ * @example
+ * ```ts
+ * const onEvent = (event: SluiceEvent) => {
+ *   if (event.type === 'circuit' && event.to === 'open') alert(`${event.key} is failing`);
+ * };
+ * ```
+ */
+export type CircuitState = 'closed' | 'open' | 'halfOpen';
 
 /**
  * Fields present on every event.

@@ -13,7 +13,7 @@ import {
   RateLimitError,
   ServerError,
   UnauthorizedError,
-} from './http-errors.js';
+} from './status-errors.js';
 import { REDACTED, type Redaction } from './redact.js';
 import { BODY_SECRET_KEYS, createScrub, type Scrub, secretHeaders } from './scrub.js';
 import { serverDelay } from './retry/retry-after.js';

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: figures measured side by side in one run, printed as ratios.
- * Sections: overhead, rate-limit, refresh, workers. Run a subset with `npm run bench -- rate-limit`.
+ * Sections: overhead, rate-limit, refresh, workers, features. Run a subset with `npm run bench -- rate-limit`.
  * Every server listens on 127.0.0.1; every loop is bounded.
  */
+import { featuresSection } from './features.js';
 import { overheadSection } from './overhead.js';
 import type { Row } from './pool.js';
 import { rateLimitSection } from './rate-limit.js';
@@ -14,6 +15,7 @@ const sections: Record<string, (log: (line: string) => void) => Promise<Row[]>> 
   'rate-limit': rateLimitSection,
   refresh: refreshSection,
   workers: workersSection,
+  features: featuresSection,
 };
 
 function table(rows: readonly Row[]): string {

@@ -14,6 +14,9 @@ export interface TokenManagerOptions {
   clock: () => number;
 }
 
+/** Told how long a request waited for a token refresh (its own or one it joined), and whether it got a token. */
+export type RefreshWaited = (waitedMs: number, ok: boolean) => void;
+
 /** One refresh in flight: who waits for it, and how to call it off. */
 interface Flight {
   readonly promise: Promise<Token>;
@@ -28,9 +31,6 @@ interface Flight {
  * shared store so clients sharing the store refresh once. When every request waiting
  * for a refresh has aborted, the refresh is aborted too (its token call and timer end).
  */
-/** Told how long a request waited for a token refresh (its own or one it joined), and whether it got a token. */
-export type RefreshWaited = (waitedMs: number, ok: boolean) => void;
-
 export class TokenManager {
   private flight: Flight | undefined;
   /** How many times the provider was asked for a token (for tests and stats). */

@@ -3,18 +3,16 @@
  * beside a bare `fetch()` + `.json()` against the same terminal, as ratios from one run.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { SectionContext } from '../sections.js';
 import { fmt, type Row } from '../pool.js';
 import type { HeapResult, TimingResult } from './child.js';
+import { buildChild } from './build.js';
 import { CONTENDERS } from './contenders.js';
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
-
-/** Runs the child script in a fresh Node process with the same loader flags; resolves with its JSON line. */
-function child<T>(args: readonly string[]): Promise<T> {
+/** Runs the compiled child in a fresh Node process; resolves with its JSON line. */
+function child<T>(script: string, args: readonly string[]): Promise<T> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...process.execArgv, '--expose-gc', CHILD, ...args], {
+    const proc = spawn(process.execPath, ['--expose-gc', script, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -55,9 +53,10 @@ export async function overheadSection({ log, quick }: SectionContext): Promise<R
   );
   const measured = new Map<string, { bare: number; contender: number; ratio: number }>();
   const rows: Row[] = [];
+  const script = await buildChild('child.ts');
   for (const name of Object.keys(CONTENDERS)) {
     try {
-      const result = await child<TimingResult>([name, String(rounds), String(cpuMs)]);
+      const result = await child<TimingResult>(script, [name, String(rounds), String(cpuMs)]);
       // Each round's ratio compares two figures taken moments apart, so load drifting on a shared machine cancels out.
       const ratio = median(result.contender.map((value, i) => value / (result.bare[i] ?? Number.NaN)));
       const entry = { bare: median(result.bare), contender: median(result.contender), ratio };
@@ -74,7 +73,7 @@ export async function overheadSection({ log, quick }: SectionContext): Promise<R
     rows.push({ section, subject: name, figure: us(contender), ratio: `${fmt(ratio, 2)}× bare`, note: `bare ${us(bare)}${vsKy}` });
   }
   try {
-    const heap = await child<HeapResult>(['heap', String(requests)]);
+    const heap = await child<HeapResult>(script, ['heap', String(requests)]);
     const left = heap.handlesLeft.length;
     rows.push({
       section,

@@ -2,6 +2,7 @@ import {
   createRedaction,
   DEFAULT_SECRET_NAMES,
   type FetchLike,
+  freshRequest,
   type PaginateOptions,
   type PaginationStrategy,
   type Paginator,
@@ -131,8 +132,9 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
     retry: 0,
     timeout: false,
     throwHttpErrors: false,
+    // ky builds a new Request for every call and never sends it twice: the pipeline uses it as it is.
     fetch: ((input: Request, init?: Record<string, unknown>) =>
-      pipeline(input, fromKy(input, init) as SluiceRequestInit)) as KyOptions['fetch'],
+      pipeline(freshRequest(input), fromKy(input, init) as SluiceRequestInit)) as KyOptions['fetch'],
     parseJson: (text, { request, response }) => {
       if (text.trim() === '') return undefined;
       try {

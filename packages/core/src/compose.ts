@@ -71,54 +71,87 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
   const list: readonly Middleware[] = Array.isArray(middlewares) ? middlewares : (middlewares as Stack).middlewares;
   assertUniqueNames(list);
   const names = new Set(list.map((m) => m.name));
-  const terminalFetch = options.fetch;
+  const terminalFetch = options.fetch ?? globalFetch;
+  const chain = new Chain(list, terminalFetch);
 
-  return async function sluiceFetch(input, init) {
+  const start = (input: RequestInfo | URL, init: SluiceRequestInit | undefined): Promise<Response> => {
     const requestOptions: RequestOptions = init ?? {};
-    if (requestOptions.skip !== undefined && !Array.isArray(requestOptions.skip)) {
-      throw new TypeError(`The "skip" request option must be an array of middleware names, got ${typeof requestOptions.skip}.`);
-    }
-    const skip = requestOptions.skip === undefined || requestOptions.skip.length === 0 ? NO_SKIP : new Set(requestOptions.skip);
-    for (const name of skip) {
-      if (!names.has(name)) {
-        throw new TypeError(
-          `Cannot skip middleware "${name}": the stack has no middleware of that name (it has: ${[...names].join(', ') || 'none'}).`,
-        );
-      }
-    }
+    const skip = requestOptions.skip === undefined ? NO_SKIP : skipSet(requestOptions.skip, names);
     let request: Request;
     try {
-      request = buildRequest(input, init);
+      request = adopt(input, init) ?? buildRequest(input, init);
     } catch (error) {
       // `new Request` quotes the URL in its message, credentials included: redact it.
-      throw redactUrlInError(error, input instanceof Request ? input.url : String(input), DEFAULT_REDACTION);
+      return Promise.reject(redactUrlInError(error, input instanceof Request ? input.url : String(input), DEFAULT_REDACTION));
     }
     const replayable = !(isStream(init?.body) && !requestOptions.bodyFactory);
     // With no caller signal the request's own signal can never abort: say so with `callerSignal: undefined`.
     const callerGaveSignal = input instanceof Request ? init?.signal !== null : init?.signal !== undefined && init.signal !== null;
-    const context = createContext(request, requestOptions, replayable, callerGaveSignal);
-
-    const dispatch = (index: number, current: Request): Promise<Response> => {
-      let i = index;
-      while (i < list.length && skip.has((list[i] as Middleware).name)) i++;
-      const middleware = list[i];
-      if (!middleware) return terminal(current, context, terminalFetch);
-      const next: Next = (nextRequest) => dispatch(i + 1, nextRequest);
-      try {
-        return middleware.handle(current, context, next);
-      } catch (error) {
-        // A handle that throws synchronously still gives its caller a rejected promise.
-        return Promise.reject(error);
-      }
-    };
-    return dispatch(0, request);
+    const context = new RequestContext(request, requestOptions, replayable, callerGaveSignal);
+    return chain.dispatch(0, request, context, skip);
+  };
+  return function sluiceFetch(input, init) {
+    try {
+      return start(input, init);
+    } catch (error) {
+      // Bad options reject, like every other failure of a fetch.
+      return Promise.reject(error);
+    }
   };
 }
 
-/** Calls the network once and emits the `attempt` event for it. */
-async function terminal(request: Request, context: Context, injected: FetchLike | undefined): Promise<Response> {
+/** The terminal when none is injected: `globalThis.fetch`, looked up on every call (never captured). */
+function globalFetch(request: Request, init?: RequestInit): Promise<Response> {
+  return globalThis.fetch(request, init);
+}
+
+function skipSet(skip: unknown, names: ReadonlySet<string>): ReadonlySet<string> {
+  if (!Array.isArray(skip)) {
+    throw new TypeError(`The "skip" request option must be an array of middleware names, got ${typeof skip}.`);
+  }
+  if (skip.length === 0) return NO_SKIP;
+  const set = new Set<string>(skip);
+  for (const name of set) {
+    if (!names.has(name)) {
+      throw new TypeError(
+        `Cannot skip middleware "${name}": the stack has no middleware of that name (it has: ${[...names].join(', ') || 'none'}).`,
+      );
+    }
+  }
+  return set;
+}
+
+/**
+ * The middlewares of one pipeline and its terminal, shared by every request: a request
+ * allocates only its context and one `next` function per middleware it passes.
+ */
+class Chain {
+  constructor(
+    private readonly list: readonly Middleware[],
+    private readonly terminalFetch: FetchLike,
+  ) {}
+
+  dispatch(index: number, request: Request, context: RequestContext, skip: ReadonlySet<string>): Promise<Response> {
+    const list = this.list;
+    let i = index;
+    if (skip !== NO_SKIP) while (i < list.length && skip.has((list[i] as Middleware).name)) i++;
+    const middleware = list[i];
+    if (!middleware) return terminal(request, context, this.terminalFetch);
+    const after = i + 1;
+    const next: Next = (nextRequest) => this.dispatch(after, nextRequest, context, skip);
+    try {
+      return middleware.handle(request, context, next);
+    } catch (error) {
+      // A handle that throws synchronously still gives its caller a rejected promise.
+      return Promise.reject(error);
+    }
+  }
+}
+
+/** Calls the network once and emits the `attempt` event for it (timed only when someone listens). */
+async function terminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
   const signal = context.signal;
-  const fetchImpl: FetchLike = injected ?? ((r, o) => globalThis.fetch(r, o));
+  if (!context.listening) return signal === request.signal ? fetchImpl(request) : fetchImpl(request, { signal });
   const started = performance.now();
   try {
     const response = await (signal === request.signal ? fetchImpl(request) : fetchImpl(request, { signal }));
@@ -129,6 +162,66 @@ async function terminal(request: Request, context: Context, injected: FetchLike 
     throw error;
   }
 }
+
+/** Requests made for one pipeline call only (see {@link freshRequest}). */
+const FRESH = new WeakSet<Request>();
+
+/**
+ * Marks a `Request` as made for one pipeline call only, so that the pipeline uses it as it
+ * is instead of copying it (middlewares then set their headers on it). The client marks
+ * the Request ky builds for each call; never mark a Request you send twice.
+ *
+ * @example
+ * ```ts
+ * const pipeline = compose([correlationId()]);
+ * const request = freshRequest(new Request('https://api.example.com/items'));
+ * await pipeline(request); // no copy of `request` is made
+ * ```
+ */
+export function freshRequest(request: Request): Request {
+  FRESH.add(request);
+  return request;
+}
+
+/**
+ * A fresh Request (see {@link freshRequest}) whose `init` adds nothing a copy would apply:
+ * only Sluice's own options, a `signal: null` that says no caller signal can reach it, or
+ * the very stream it already has as body. `undefined` when a copy is needed.
+ */
+function adopt(input: RequestInfo | URL, init: SluiceRequestInit | undefined): Request | undefined {
+  if (!(input instanceof Request) || !FRESH.has(input)) return undefined;
+  FRESH.delete(input);
+  if (init) {
+    for (const key in init) {
+      const value = (init as Record<string, unknown>)[key];
+      if (value === undefined || !STANDARD_INIT_KEYS.has(key)) continue;
+      if (key === 'signal' && value === null) continue;
+      if (key === 'body' && value === input.body) continue;
+      return undefined;
+    }
+  }
+  return input;
+}
+
+/** The keys `new Request` reads from its init. */
+const STANDARD_INIT_KEYS = new Set<string>([
+  'method',
+  'headers',
+  'body',
+  'referrer',
+  'referrerPolicy',
+  'mode',
+  'credentials',
+  'cache',
+  'redirect',
+  'integrity',
+  'keepalive',
+  'signal',
+  'window',
+  'duplex',
+  'priority',
+  'dispatcher',
+]);
 
 function buildRequest(input: RequestInfo | URL, init: SluiceRequestInit | undefined): Request {
   // Always a fresh Request: middlewares set headers on it (correlation id, Idempotency-Key,
@@ -146,79 +239,104 @@ function isStream(body: unknown): body is ReadableStream {
   return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
 }
 
-function createContext(request: Request, options: RequestOptions, replayable: boolean, callerGaveSignal: boolean): Context {
-  const listeners = new Set<EventListener>();
-  let redactedBy: Context['redaction'] | undefined;
-  let redactedUrl = '';
-  let scrubBy: Context['redaction'] | undefined;
-  let scrub: Scrub | undefined;
+/**
+ * The per-request {@link Context}. Its methods live on the prototype and its listener
+ * set and scrubber are made on first use, so a request nobody observes pays for one
+ * object.
+ */
+class RequestContext implements Context {
+  signal: AbortSignal;
+  readonly callerSignal: AbortSignal | undefined;
+  attempt = 1;
+  correlationId: string | undefined = undefined;
+  readonly state = {} as ContextState;
+  readonly method: string;
+  readonly url: string;
+  readonly startedAt = Date.now();
+  redaction: Context['redaction'] = DEFAULT_REDACTION;
+  /** True once someone subscribed: the terminal times attempts only then. */
+  listening = false;
+  private listeners: Set<EventListener> | undefined;
+  private redactedBy: Context['redaction'] | undefined;
+  private redactedUrl = '';
+  private scrubBy: Context['redaction'] | undefined;
+  private scrub: Scrub | undefined;
+
+  constructor(
+    private readonly request: Request,
+    readonly options: RequestOptions,
+    readonly replayable: boolean,
+    callerGaveSignal: boolean,
+  ) {
+    this.signal = request.signal;
+    this.callerSignal = callerGaveSignal ? request.signal : undefined;
+    this.method = request.method;
+    this.url = request.url;
+  }
+
+  emit(event: EventInput): void {
+    const listeners = this.listeners;
+    if (!listeners || listeners.size === 0) return;
+    // The redacted URL is computed once per redaction in force (auth may install a wider one).
+    if (this.redactedBy !== this.redaction) {
+      this.redactedBy = this.redaction;
+      this.redactedUrl = this.redaction.url(this.url);
+    }
+    const full = {
+      ...this.cleanEvent(event),
+      method: this.method,
+      url: this.redactedUrl,
+      correlationId: this.correlationId,
+      attempt: this.attempt,
+      timestamp: Date.now(),
+    } as SluiceEvent;
+    for (const listener of listeners) {
+      try {
+        listener(full);
+      } catch {
+        // A throwing listener never breaks the request (observe reports its own errors).
+      }
+    }
+  }
+
+  subscribe(listener: EventListener): () => void {
+    const listeners = (this.listeners ??= new Set());
+    listeners.add(listener);
+    this.listening = true;
+    return () => listeners.delete(listener);
+  }
+
   /**
    * An event's errors and texts without the request's secrets (URL userinfo, secret query
    * values, secret headers, `state.secrets`). Events without them are passed as they are;
    * the scrubber is built on first need only, for the redaction in force.
    */
-  const cleanEvent = (event: EventInput): EventInput => {
+  private cleanEvent(event: EventInput): EventInput {
     let out: Record<string, unknown> | undefined;
     for (const [key, value] of Object.entries(event)) {
       if (key === 'type' || (typeof value !== 'string' && !(value instanceof Error) && !(key === 'error' && value !== undefined))) continue;
-      if (!scrub || scrubBy !== context.redaction) {
-        const redaction = context.redaction;
-        scrubBy = redaction;
-        scrub = createScrub(redaction, {
-          url: context.url,
-          headers: () => secretHeaders(request.headers, redaction),
-          secrets: () => context.state.secrets,
-        });
-      }
-      const clean = scrubError(value, scrub);
+      const clean = scrubError(value, this.scrubber());
       if (clean !== value) {
         out ??= { ...event };
         out[key] = clean;
       }
     }
     return (out ?? event) as EventInput;
-  };
-  const context: Context = {
-    signal: request.signal,
-    callerSignal: callerGaveSignal ? request.signal : undefined,
-    attempt: 1,
-    correlationId: undefined,
-    options,
-    state: {} as ContextState,
-    replayable,
-    method: request.method,
-    url: request.url,
-    startedAt: Date.now(),
-    redaction: DEFAULT_REDACTION,
-    emit(event: EventInput) {
-      if (listeners.size === 0) return;
-      // The redacted URL is computed once per redaction in force (auth may install a wider one).
-      if (redactedBy !== context.redaction) {
-        redactedBy = context.redaction;
-        redactedUrl = redactedBy.url(context.url);
-      }
-      const full = {
-        ...cleanEvent(event),
-        method: context.method,
-        url: redactedUrl,
-        correlationId: context.correlationId,
-        attempt: context.attempt,
-        timestamp: Date.now(),
-      } as SluiceEvent;
-      for (const listener of listeners) {
-        try {
-          listener(full);
-        } catch {
-          // A throwing listener never breaks the request (observe reports its own errors).
-        }
-      }
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-  return context;
+  }
+
+  private scrubber(): Scrub {
+    if (!this.scrub || this.scrubBy !== this.redaction) {
+      const redaction = this.redaction;
+      const request = this.request;
+      this.scrubBy = redaction;
+      this.scrub = createScrub(redaction, {
+        url: this.url,
+        headers: () => secretHeaders(request.headers, redaction),
+        secrets: () => this.state.secrets,
+      });
+    }
+    return this.scrub;
+  }
 }
 
 /**

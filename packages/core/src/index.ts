@@ -1,5 +1,5 @@
 // Named, so that the internal assertUniqueNames (used by stack.ts) stays out of the public API.
-export { type ComposeOptions, compose, type FetchLike, type SluiceFetch, type SluiceRequestInit } from './compose.js';
+export { type ComposeOptions, compose, type FetchLike, freshRequest, type SluiceFetch, type SluiceRequestInit } from './compose.js';
 export * from './context.js';
 export * from './discard.js';
 export * from './errors.js';

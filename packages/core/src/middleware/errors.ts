@@ -89,15 +89,16 @@ export function errors(options: ErrorsOptions = {}): Middleware {
     name: 'errors',
     async handle(request, context, next) {
       context.redaction = redaction;
-      const scrub = scrubberFor(request, redaction, context);
       let response: Response;
       try {
         response = await next(request);
       } catch (error) {
-        throw mapThrown(error, request, context, scrub);
+        throw mapThrown(error, request, context, scrubberFor(request, redaction, context));
       }
       if (passesThrough(response, request)) return response;
       if (!(context.options.throwHttpErrors ?? options.throwHttpErrors ?? true)) return response;
+      // The scrubber is made on the error path only: a request that succeeds never pays for it.
+      const scrub = scrubberFor(request, redaction, context);
       let mapped: SluiceError;
       try {
         mapped = (map ? await custom(map, response, context) : undefined) ?? (await toHttpError(response, context, { scrub }));

@@ -108,7 +108,6 @@ class DeadlineRun {
   private readonly timers: Array<ReturnType<typeof setTimeout>> = [];
   private forward: (() => void) | undefined;
   private onAbort: (() => void) | undefined;
-  private pending: Promise<Response> | undefined;
   private settled = false;
   resolve: (response: Response) => void = noop;
   reject: (reason: unknown) => void = noop;
@@ -143,7 +142,6 @@ class DeadlineRun {
   }
 
   follow(pending: Promise<Response>): void {
-    this.pending = pending;
     pending.then(
       (response) => {
         if (this.finish()) this.resolve(response);

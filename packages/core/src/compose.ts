@@ -177,6 +177,9 @@ const FRESH = new WeakSet<Request>();
  * ```
  */
 export function freshRequest(request: Request): Request {
+  if (!(request instanceof Request)) {
+    throw new TypeError(`freshRequest(): expected a Request, got ${request === null ? 'null' : typeof request}.`);
+  }
   FRESH.add(request);
   return request;
 }

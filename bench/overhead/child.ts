@@ -27,10 +27,12 @@ async function timing(name: string, rounds: number, cpuMs: number): Promise<Timi
   const call = await setup();
   await call(); // fail early, outside the measurement, if the contender is broken
   const result: TimingResult = { bare: [], contender: [] };
-  // The clock is the process's CPU time (user + system, every thread, GC included), not
-  // the wall clock: on a shared machine another process's load then slows neither side.
-  // Every sample is a batch of 256 calls, so the clock's microsecond grain does not show.
-  const options = { min_cpu_time: cpuMs * 1e6, now: cpuClock, batch_samples: 256, batch_threshold: Number.MAX_SAFE_INTEGER };
+  // mitata's own clock and batching (wall time). On a shared machine load drifts: each
+  // round measures both sides moments apart, and the section takes the rounds' ratios.
+  const options = {
+    min_cpu_time: cpuMs * 1e6,
+    min_samples: cpuMs < 100 ? 4 : 12, // a --quick run only checks that the contender works
+  };
   // Warm both up first (JIT tiers, lazily built state): the first round is not a cold start.
   for (const fn of [bare, call, bare, call]) await measure(fn, { ...options, min_cpu_time: Math.min(cpuMs, 100) * 1e6 });
   for (let round = 0; round < rounds; round++) {
@@ -43,12 +45,6 @@ async function timing(name: string, rounds: number, cpuMs: number): Promise<Timi
     for (const [fn, out] of order) out.push((await measure(fn, options)).p50);
   }
   return result;
-}
-
-/** CPU time of this process in ns. */
-function cpuClock(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1000;
 }
 
 function handles(): string[] {

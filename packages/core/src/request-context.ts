@@ -26,18 +26,19 @@ export class RequestContext implements Context {
   redaction: Context['redaction'] = DEFAULT_REDACTION;
   /** True once someone subscribed: the terminal times attempts only then. */
   listening = false;
-  private listeners: Set<EventListener> | undefined;
-  private redactedBy: Context['redaction'] | undefined;
-  private redactedUrl = '';
-  private scrubBy: Context['redaction'] | undefined;
-  private scrub: Scrub | undefined;
+  readonly options: RequestOptions;
+  readonly replayable: boolean;
+  readonly #request: Request;
+  #listeners: Set<EventListener> | undefined;
+  #redactedBy: Context['redaction'] | undefined;
+  #redactedUrl = '';
+  #scrubBy: Context['redaction'] | undefined;
+  #scrub: Scrub | undefined;
 
-  constructor(
-    private readonly request: Request,
-    readonly options: RequestOptions,
-    readonly replayable: boolean,
-    callerGaveSignal: boolean,
-  ) {
+  constructor(request: Request, options: RequestOptions, replayable: boolean, callerGaveSignal: boolean) {
+    this.#request = request;
+    this.options = options;
+    this.replayable = replayable;
     this.signal = request.signal;
     this.callerSignal = callerGaveSignal ? request.signal : undefined;
     this.method = request.method;
@@ -45,17 +46,17 @@ export class RequestContext implements Context {
   }
 
   emit(event: EventInput): void {
-    const listeners = this.listeners;
+    const listeners = this.#listeners;
     if (!listeners || listeners.size === 0) return;
     // The redacted URL is computed once per redaction in force (auth may install a wider one).
-    if (this.redactedBy !== this.redaction) {
-      this.redactedBy = this.redaction;
-      this.redactedUrl = this.redaction.url(this.url);
+    if (this.#redactedBy !== this.redaction) {
+      this.#redactedBy = this.redaction;
+      this.#redactedUrl = this.redaction.url(this.url);
     }
     const full = {
-      ...this.cleanEvent(event),
+      ...this.#cleanEvent(event),
       method: this.method,
-      url: this.redactedUrl,
+      url: this.#redactedUrl,
       correlationId: this.correlationId,
       attempt: this.attempt,
       timestamp: Date.now(),
@@ -70,8 +71,8 @@ export class RequestContext implements Context {
   }
 
   subscribe(listener: EventListener): () => void {
-    this.listeners ??= new Set();
-    const listeners = this.listeners;
+    this.#listeners ??= new Set();
+    const listeners = this.#listeners;
     listeners.add(listener);
     this.listening = true;
     return () => listeners.delete(listener);
@@ -82,11 +83,11 @@ export class RequestContext implements Context {
    * values, secret headers, `state.secrets`). Events without them are passed as they are;
    * the scrubber is built on first need only, for the redaction in force.
    */
-  private cleanEvent(event: EventInput): EventInput {
+  #cleanEvent(event: EventInput): EventInput {
     let out: Record<string, unknown> | undefined;
     for (const [key, value] of Object.entries(event)) {
       if (key === 'type' || (typeof value !== 'string' && !(value instanceof Error) && !(key === 'error' && value !== undefined))) continue;
-      const clean = scrubError(value, this.scrubber());
+      const clean = scrubError(value, this.#scrubber());
       if (clean !== value) {
         out ??= { ...event };
         out[key] = clean;
@@ -95,17 +96,17 @@ export class RequestContext implements Context {
     return (out ?? event) as EventInput;
   }
 
-  private scrubber(): Scrub {
-    if (!this.scrub || this.scrubBy !== this.redaction) {
+  #scrubber(): Scrub {
+    if (!this.#scrub || this.#scrubBy !== this.redaction) {
       const redaction = this.redaction;
-      const request = this.request;
-      this.scrubBy = redaction;
-      this.scrub = createScrub(redaction, {
+      const request = this.#request;
+      this.#scrubBy = redaction;
+      this.#scrub = createScrub(redaction, {
         url: this.url,
         headers: () => secretHeaders(request.headers, redaction),
         secrets: () => this.state.secrets,
       });
     }
-    return this.scrub;
+    return this.#scrub;
   }
 }

@@ -105,18 +105,18 @@ function activeDeadlines(phases: readonly Phase[], defaults: Record<Phase, Timeo
 class DeadlineRun {
   readonly controller = new AbortController();
   signal: AbortSignal;
-  private readonly timers: Array<ReturnType<typeof setTimeout>> = [];
-  private forward: (() => void) | undefined;
-  private onAbort: (() => void) | undefined;
-  private settled = false;
+  readonly context: Context;
+  readonly #outer: AbortSignal;
+  readonly #timers: Array<ReturnType<typeof setTimeout>> = [];
+  #forward: (() => void) | undefined;
+  #onAbort: (() => void) | undefined;
+  #settled = false;
   resolve: (response: Response) => void = noop;
   reject: (reason: unknown) => void = noop;
 
-  constructor(
-    readonly context: Context,
-    private readonly outer: AbortSignal,
-    request: Request,
-  ) {
+  constructor(context: Context, outer: AbortSignal, request: Request) {
+    this.context = context;
+    this.#outer = outer;
     // `AbortSignal.any` is needed only when the outer signal may still abort after this layer
     // (the caller's own signal can abort while the body is read). A signal that cannot, the
     // request's own when the caller gave none or an enclosing deadline's, is followed by
@@ -127,28 +127,28 @@ class DeadlineRun {
       settling.add(own);
     } else if (settling.has(outer)) {
       this.signal = own;
-      this.forward = () => this.fail(outer.reason);
-      outer.addEventListener('abort', this.forward, { once: true });
+      this.#forward = () => this.fail(outer.reason);
+      outer.addEventListener('abort', this.#forward, { once: true });
       settling.add(own);
     } else {
       this.signal = AbortSignal.any([outer, own]);
-      this.onAbort = () => this.fail(this.signal.reason);
-      this.signal.addEventListener('abort', this.onAbort, { once: true });
+      this.#onAbort = () => this.fail(this.signal.reason);
+      this.signal.addEventListener('abort', this.#onAbort, { once: true });
     }
   }
 
   arm(deadlines: readonly Deadline[]): void {
-    for (const [phase, ms] of deadlines) this.timers.push(setTimeout(expire, ms, this, phase, ms));
+    for (const [phase, ms] of deadlines) this.#timers.push(setTimeout(expire, ms, this, phase, ms));
   }
 
   follow(pending: Promise<Response>): void {
     pending.then(
       (response) => {
-        if (this.finish()) this.resolve(response);
+        if (this.#finish()) this.resolve(response);
         else discard(response); // a late response nobody will read: release its connection
       },
       (error: unknown) => {
-        if (this.finish()) this.reject(error);
+        if (this.#finish()) this.reject(error);
       },
     );
   }
@@ -156,18 +156,18 @@ class DeadlineRun {
   /** Aborts the attempt with `reason` and rejects with it (once). */
   fail(reason: unknown): void {
     if (!this.controller.signal.aborted) this.controller.abort(reason);
-    if (!this.finish()) return;
+    if (!this.#finish()) return;
     this.reject(reason);
   }
 
   /** Releases the timers and listeners and restores the outer signal; false when already done. */
-  private finish(): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    if (this.forward) this.outer.removeEventListener('abort', this.forward);
-    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
-    this.context.signal = this.outer;
+  #finish(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    if (this.#forward) this.#outer.removeEventListener('abort', this.#forward);
+    if (this.#onAbort) this.signal.removeEventListener('abort', this.#onAbort);
+    this.context.signal = this.#outer;
     return true;
   }
 }

@@ -32,6 +32,7 @@ async function timing(name: string, rounds: number, cpuMs: number): Promise<Timi
   const options = {
     min_cpu_time: cpuMs * 1e6,
     min_samples: cpuMs < 100 ? 4 : 12, // a --quick run only checks that the contender works
+    batch_samples: 512, // calls per sample of a fast function: keeps a round near cpuMs for the slower contenders too
   };
   // Warm both up first (JIT tiers, lazily built state): the first round is not a cold start.
   for (const fn of [bare, call, bare, call]) await measure(fn, { ...options, min_cpu_time: Math.min(cpuMs, 100) * 1e6 });

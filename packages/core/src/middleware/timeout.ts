@@ -40,7 +40,13 @@ type Phase = 'attempt' | 'total';
  * only while their layer runs, and never abort once it has settled (timers cleared,
  * forwarding removed). A layer nested inside may follow one the same cheap way.
  */
-const settling = new WeakSet<AbortSignal>();
+const SETTLING = Symbol('sluice.timeout.settling');
+/** A mark on the signal itself rather than a WeakSet entry per request (weak tables cost the GC). */
+type Marked = AbortSignal & { [SETTLING]?: true };
+const isSettling = (signal: AbortSignal): boolean => (signal as Marked)[SETTLING] === true;
+const markSettling = (signal: AbortSignal): void => {
+  (signal as Marked)[SETTLING] = true;
+};
 
 /**
  * Enforces deadlines with an `AbortSignal`, combined with the caller's. A deadline runs
@@ -124,12 +130,12 @@ class DeadlineRun {
     const own = this.controller.signal;
     if (context.callerSignal === undefined && outer === request.signal) {
       this.signal = own; // nothing can abort the outer signal
-      settling.add(own);
-    } else if (settling.has(outer)) {
+      markSettling(own);
+    } else if (isSettling(outer)) {
       this.signal = own;
       this.#forward = () => this.fail(outer.reason);
       outer.addEventListener('abort', this.#forward, { once: true });
-      settling.add(own);
+      markSettling(own);
     } else {
       this.signal = AbortSignal.any([outer, own]);
       this.#onAbort = () => this.fail(this.signal.reason);

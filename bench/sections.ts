@@ -10,6 +10,7 @@ import type { Row } from './pool.js';
 import { rateLimitSection } from './rate-limit.js';
 import { refreshSection } from './refresh.js';
 import { sizeSection } from './size.js';
+import { workersSection } from './workers.js';
 
 /** What every section gets. */
 export interface SectionContext {
@@ -33,4 +34,5 @@ export const SECTIONS: readonly Section[] = [
   { name: 'loopback', summary: 'throughput against a local node:http server, × raw fetch and × ky', run: loopbackSection },
   { name: 'rate-limit', summary: 'the 429 scenario: Sluice, ky and a naive loop', run: ({ log, quick }) => rateLimitSection(log, quick ? 25_000 : undefined) },
   { name: 'refresh', summary: 'token refresh under concurrent 401s', run: ({ log }) => refreshSection(log) },
+  { name: 'workers', summary: '4 processes sharing one OAuth client, with and without @sluice/redis', run: ({ log }) => workersSection(log) },
 ];

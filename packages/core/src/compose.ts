@@ -2,6 +2,7 @@ import type { Middleware, Next, RequestOptions } from './context.js';
 import { redactUrlInError } from './redact.js';
 import { DEFAULT_REDACTION, RequestContext } from './request-context.js';
 import type { Stack } from './stack.js';
+import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
 
 /**
  * A fetch-compatible function whose `init` also takes Sluice's per-request options.
@@ -12,7 +13,7 @@ import type { Stack } from './stack.js';
  * const response = await pipeline('https://api.example.com/users', { skip: ['correlationId'] });
  * ```
  */
-export type SluiceFetch = (input: RequestInfo | URL, init?: SluiceRequestInit) => Promise<Response>;
+export type SluiceFetch = (input: Request | string | URL, init?: SluiceRequestInit) => Promise<Response>;
 
 /**
  * `RequestInit` plus Sluice's typed per-request options.
@@ -148,6 +149,9 @@ class Chain {
 
 /** Calls the network once and emits the `attempt` event for it (timed only when someone listens). */
 async function terminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
+  const admission = context.state.admission;
+  if (admission && !admission.passed) await passAdmission(context); // the gate, when nothing closer to the wire passed it
+  if (pastDeadline(context)) throw unsentTimeout(context); // never send a request past its own deadline
   const signal = context.signal;
   if (!context.listening) return signal === request.signal ? fetchImpl(request) : fetchImpl(request, { signal });
   const started = performance.now();

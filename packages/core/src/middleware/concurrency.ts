@@ -1,5 +1,6 @@
 import type { Context, Middleware, Next } from '../context.js';
 import { QueueFullError } from '../errors.js';
+import { heldTimeout, pastDeadline } from '../rate-limit/admission.js';
 
 /**
  * Options of {@link concurrency}.
@@ -63,6 +64,10 @@ export interface ConcurrencyMiddleware extends Middleware {
 
 interface Waiter {
   grant(): void;
+  /** Whether the waiter's total deadline has passed (it must not be dispatched). */
+  expired(): boolean;
+  /** Settles the waiter with its TimeoutError. */
+  expire(): void;
 }
 
 interface Group {
@@ -100,12 +105,15 @@ export function concurrency(options: ConcurrencyOptions): ConcurrencyMiddleware 
     return group;
   };
 
-  /** Frees one slot: hands it to the oldest waiter, or drops the count. */
+  /** Frees one slot: hands it to the oldest waiter still within its deadline, or drops the count. */
   const releaseSlot = (name: string, group: Group): void => {
-    const nextWaiter = group.queue.values().next();
-    if (!nextWaiter.done) {
-      group.queue.delete(nextWaiter.value);
-      nextWaiter.value.grant();
+    for (const waiter of group.queue) {
+      group.queue.delete(waiter);
+      if (waiter.expired()) {
+        waiter.expire();
+        continue;
+      }
+      waiter.grant();
       return;
     }
     group.inFlight--;
@@ -113,7 +121,8 @@ export function concurrency(options: ConcurrencyOptions): ConcurrencyMiddleware 
   };
 
   /** Takes a slot now, or returns the promise of one (FIFO); throws when the queue is full. */
-  const acquire = (name: string, group: Group, signal: AbortSignal): Promise<void> | undefined => {
+  const acquire = (name: string, group: Group, context: Context): Promise<void> | undefined => {
+    const signal = context.signal;
     if (group.inFlight < limit) {
       group.inFlight++;
       return undefined;
@@ -135,13 +144,18 @@ export function concurrency(options: ConcurrencyOptions): ConcurrencyMiddleware 
           signal.removeEventListener('abort', onAbort);
           resolve();
         },
+        expired: () => pastDeadline(context),
+        expire() {
+          signal.removeEventListener('abort', onAbort);
+          reject(heldTimeout(context, 'queue'));
+        },
       };
       group.queue.add(waiter);
       signal.addEventListener('abort', onAbort, { once: true });
     });
   };
 
-  return {
+  const middleware: ConcurrencyMiddleware = {
     name: 'concurrency',
     stats(name?: string): ConcurrencyStats {
       if (name !== undefined) {
@@ -158,11 +172,8 @@ export function concurrency(options: ConcurrencyOptions): ConcurrencyMiddleware 
     },
     async handle(request: Request, context: Context, next: Next): Promise<Response> {
       const name = key ? groupName(key, request) : '';
-      const signal = context.signal;
-      if (signal.aborted) throw signal.reason;
-      const group = groupFor(name);
-      const waiting = acquire(name, group, signal);
-      if (waiting) await waiting;
+      if (context.signal.aborted) throw context.signal.reason;
+      const group = await admitted(name, context);
       // The slot is ours from here.
       let settled = false;
       const free = (): void => {
@@ -172,8 +183,6 @@ export function concurrency(options: ConcurrencyOptions): ConcurrencyMiddleware 
       };
       let handedOff = false;
       try {
-        // Granted just as the caller aborted: give the slot back, never reach the network.
-        if (signal.aborted) throw signal.reason;
         const response = await next(request);
         if (release === 'body') {
           const held = holdUntilBodyDone(response, context.signal, free);
@@ -186,6 +195,47 @@ export function concurrency(options: ConcurrencyOptions): ConcurrencyMiddleware 
       }
     },
   };
+
+  /**
+   * Takes a slot and, when the attempt must pass the rate-limit gate, passes it: first at
+   * the gate (holding no slot while its origin is closed or paced), then in the slot queue,
+   * then a last look at the gate when the slot comes. If the origin closed meanwhile, the
+   * slot goes back to the next waiter and the attempt returns to the gate.
+   */
+  async function admitted(name: string, context: Context): Promise<Group> {
+    const admission = context.state.admission;
+    for (;;) {
+      let epoch = 0;
+      if (admission && !admission.passed) {
+        context.state.waitingAt = 'gate';
+        try {
+          epoch = await admission.wait(context.signal);
+        } finally {
+          context.state.waitingAt = undefined;
+        }
+      }
+      const group = groupFor(name);
+      const waiting = acquire(name, group, context);
+      if (waiting) {
+        context.state.waitingAt = 'queue';
+        try {
+          await waiting;
+        } finally {
+          context.state.waitingAt = undefined;
+        }
+      }
+      // Granted just as the caller aborted or the deadline passed: give the slot back, never reach the network.
+      if (context.signal.aborted || pastDeadline(context)) {
+        releaseSlot(name, group);
+        if (context.signal.aborted) throw context.signal.reason;
+        throw heldTimeout(context, 'queue');
+      }
+      if (!admission || admission.passed || (admission.stillValid(epoch) && admission.pass())) return group;
+      releaseSlot(name, group); // the origin closed (or its quota ran out) while this attempt queued: back to the gate
+    }
+  }
+
+  return middleware;
 }
 
 function groupName(key: (request: Request) => string, request: Request): string {

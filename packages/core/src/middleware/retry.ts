@@ -1,11 +1,14 @@
 import type { Context, Middleware } from '../context.js';
 import { NetworkError, RateLimitError, TimeoutError } from '../errors.js';
 import { sleep } from '../sleep.js';
+import { MAX_TIMER_MS } from '../timer-limit.js';
 import { canReplay, cloneForReplay } from '../replay.js';
 import { type BackoffFunction, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, exponentialBackoff } from '../retry/backoff.js';
 import { createRetryBudget, isRetryBudget, type RetryBudget, type RetryBudgetOptions, type RetryCostKind } from '../retry/budget.js';
-import { createRateGate, type RateGate } from '../retry/gate.js';
+import { createRateGate, type RateGate } from '../rate-limit/gate.js';
+import { createAdmission, type GateAdmission } from '../rate-limit/admission.js';
 import { serverDelay } from '../retry/retry-after.js';
+import { deterministicFailure } from '../retry/deterministic.js';
 import { isNetworkFailure, toHttpError } from './errors.js';
 import { discard } from '../discard.js';
 
@@ -162,7 +165,9 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
   for (let attempt = 1; ; attempt++) {
     context.attempt = attempt;
     context.signal.throwIfAborted();
-    if (s.gate) await s.gate.acquire(origin, context.signal, deadline - s.clock());
+    // The gate is passed right before the wire, after any concurrency queue (see admission.ts).
+    const admission = s.gate ? admissionFor(s.gate, origin, deadline, s.clock, context) : undefined;
+    context.state.admission = admission;
 
     const outgoing =
       !mayReplay || (headersBefore && attempt === 1)
@@ -170,7 +175,7 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
         : headersBefore
           ? freshCopy(request, headersBefore)
           : cloneForReplay(request, context, 'retry');
-    const outcome = await send(s, outgoing, context, next, origin);
+    const outcome = await send(s, outgoing, context, next, origin, admission);
     const { response, error } = outcome;
     const stop = (note?: string): Response => {
       if (note) context.state.retryStopped = note;
@@ -216,6 +221,9 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
       const now = s.clock();
       const remaining = deadline - now;
       fromServer = response && SERVER_DELAY_STATUSES.has(response.status) ? serverDelay(response.headers, now) : undefined;
+      // A server that announces its quota told us when its window resets, finer than a whole-second Retry-After.
+      const announced = fromServer === undefined ? undefined : s.gate?.announcedReset?.(origin);
+      if (fromServer !== undefined && announced !== undefined) fromServer = Math.min(fromServer, announced);
       if (fromServer !== undefined && response) {
         if (fromServer > s.maxRetryAfter) {
           throw await rateLimitError(
@@ -236,8 +244,8 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
         delay = fromServer;
       } else {
         delay = s.backoff(attempt, context);
-        if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
-          throw new TypeError(`retry: "backoff" must return a finite number of ms ≥ 0, got ${String(delay)} for retry ${attempt}.`);
+        if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0 || delay > MAX_TIMER_MS) {
+          throw new TypeError(`retry: "backoff" must return a finite number of ms ≥ 0, got ${String(delay)} for retry ${attempt} (at most ${MAX_TIMER_MS}, the longest timer).`);
         }
         const gateWait = s.gate ? s.gate.closedFor(origin) : 0;
         if (Math.max(delay, gateWait) >= remaining) {
@@ -245,7 +253,8 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
         }
       }
 
-      if (s.budget && !s.budget.tryWithdraw(kind)) {
+      // The budget charges storms, not pacing: a retry that waits for the server's own delay costs nothing.
+      if (s.budget && fromServer === undefined && !s.budget.tryWithdraw(kind)) {
         return stop(`retry budget exhausted (${s.budget.available} of ${s.budget.capacity} tokens left)`);
       }
     } catch (thrown) {
@@ -269,15 +278,26 @@ async function send(
   context: Context,
   next: (request: Request) => Promise<Response>,
   origin: string,
+  admission: GateAdmission | undefined,
 ): Promise<Outcome> {
   try {
     const response = await next(request instanceof Request ? request : await request);
-    s.gate?.observe(origin, response);
+    s.gate?.observe(origin, response, admission?.ticket);
     return { response };
   } catch (error) {
-    if (s.gate && !context.signal.aborted && classify(error, context)) s.gate.observe(origin, undefined);
+    if (s.gate && !context.signal.aborted && classify(error, context)) s.gate.observe(origin, undefined, admission?.ticket);
+    else if (s.gate && admission?.ticket) s.gate.observe(origin, undefined, admission.ticket); // sent, never answered
     return { error };
   }
+}
+
+/** The admission of one attempt: it may wait until the retry deadline or the total deadline, whichever is first. */
+function admissionFor(gate: RateGate, origin: string, deadline: number, clock: () => number, context: Context): GateAdmission {
+  return createAdmission(gate, origin, () => {
+    const total = context.state.deadline;
+    const own = deadline - clock();
+    return total === undefined ? own : Math.min(own, total.at - Date.now());
+  }, context);
 }
 
 /** A copy of a body-less request with the headers it had before its first attempt. */
@@ -293,6 +313,8 @@ function classify(error: unknown, context: Context): { kind: RetryCostKind; reas
   if (error instanceof TimeoutError) {
     return error.phase === 'attempt' ? { kind: 'timeout', reason: `attempt timeout (${error.timeoutMs} ms)` } : undefined;
   }
+  // A failure that fails the same way every time (blocked port, bad scheme, redirect loop) is not retried.
+  if (deterministicFailure(error) !== undefined) return undefined;
   if (error instanceof NetworkError || isNetworkFailure(error)) {
     return { kind: 'network', reason: `network error: ${(error as Error).message}` };
   }
@@ -339,8 +361,10 @@ function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, w
   if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`${where}: "limit" must be an integer ≥ 0, got ${String(limit)}.`);
   for (const key of ['baseDelay', 'maxDelay', 'maxElapsed', 'maxRetryAfter'] as const) {
     const value = o[key];
-    if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value) || value < 0)) {
-      throw new TypeError(`${where}: "${key}" must be a number of ms ≥ 0, got ${String(value)}.`);
+    if (value === undefined || (key === 'maxElapsed' && value === Number.POSITIVE_INFINITY)) continue;
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || value > MAX_TIMER_MS) {
+      const infinity = key === 'maxElapsed' ? '; Infinity for no bound' : '';
+      throw new TypeError(`${where}: "${key}" must be a number of ms ≥ 0, got ${String(value)} (at most ${MAX_TIMER_MS}, the longest timer${infinity}).`);
     }
   }
   for (const key of ['backoff', 'random', 'retryOn', 'clock', 'sleep'] as const) {

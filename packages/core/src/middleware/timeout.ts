@@ -1,6 +1,7 @@
-import type { Context, Middleware } from '../context.js';
+import type { Context, ContextState, Middleware, Next } from '../context.js';
 import { TimeoutError } from '../errors.js';
 import { discard } from '../discard.js';
+import { heldTimeout, passAdmission } from '../rate-limit/admission.js';
 
 /**
  * A per-phase deadline in milliseconds, or `false` for none.
@@ -80,16 +81,23 @@ export function timeout(options: TimeoutOptions): Middleware {
   const name = phases.length === 2 ? 'timeout' : `timeout.${phases[0]}`;
   // The deadlines of a request without a `timeout` option, worked out once.
   const standing = activeDeadlines(phases, defaults, undefined);
+  const attemptOnly = phases.length === 1 && phases[0] === 'attempt';
 
   return {
     name,
     handle(request, context, next) {
       const option = context.options.timeout;
       const active = option === undefined ? standing : activeDeadlines(phases, defaults, context);
-      if (active.length === 0) return next(request);
-      return withDeadlines(active, request, context, next);
+      // An attempt deadline bounds the network attempt, not the wait at the rate-limit gate before it.
+      const admission = attemptOnly ? context.state.admission : undefined;
+      if (admission && !admission.passed) return passAdmission(context).then(() => bounded(active, request, context, next));
+      return bounded(active, request, context, next);
     },
   };
+}
+
+function bounded(active: readonly Deadline[], request: Request, context: Context, next: Next): Promise<Response> {
+  return active.length === 0 ? next(request) : withDeadlines(active, request, context, next);
 }
 
 type Deadline = readonly [Phase, number];
@@ -117,6 +125,8 @@ class DeadlineRun {
   #forward: (() => void) | undefined;
   #onAbort: (() => void) | undefined;
   #settled = false;
+  #total = false;
+  #enclosing: ContextState['deadline'];
   resolve: (response: Response) => void = noop;
   reject: (reason: unknown) => void = noop;
 
@@ -144,7 +154,17 @@ class DeadlineRun {
   }
 
   arm(deadlines: readonly Deadline[]): void {
-    for (const [phase, ms] of deadlines) this.#timers.push(setTimeout(expire, ms, this, phase, ms));
+    const state = this.context.state;
+    for (const [phase, ms] of deadlines) {
+      if (phase === 'total') {
+        // The total deadline, for the gate and the queue to read (the nearest one wins).
+        this.#total = true;
+        this.#enclosing = state.deadline;
+        const at = Date.now() + ms;
+        if (!this.#enclosing || at < this.#enclosing.at) state.deadline = { at, totalMs: ms };
+      }
+      this.#timers.push(setTimeout(expire, ms, this, phase, ms));
+    }
   }
 
   follow(pending: Promise<Response>): void {
@@ -173,6 +193,10 @@ class DeadlineRun {
     for (const timer of this.#timers) clearTimeout(timer);
     if (this.#forward) this.#outer.removeEventListener('abort', this.#forward);
     if (this.#onAbort) this.signal.removeEventListener('abort', this.#onAbort);
+    if (this.#total) {
+      if (this.#enclosing) this.context.state.deadline = this.#enclosing;
+      else delete this.context.state.deadline;
+    }
     this.context.signal = this.#outer;
     return true;
   }
@@ -213,6 +237,8 @@ function withDeadlines(
 }
 
 function timeoutError(phase: Phase, ms: number, context: Context): TimeoutError {
+  const held = context.state.waitingAt;
+  if (phase === 'total' && held) return heldTimeout(context, held, ms);
   return new TimeoutError(phase, ms, {
     correlationId: context.correlationId,
     message: `The ${phase} timeout of ${ms} ms elapsed before the response headers of ${context.method} ${context.redaction.url(context.url)} arrived`,

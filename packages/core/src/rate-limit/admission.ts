@@ -1,0 +1,91 @@
+import type { AttemptAdmission, Context } from '../context.js';
+import { TimeoutError } from '../errors.js';
+import type { RateGate } from './gate.js';
+import type { SentTicket } from './quota-ledger.js';
+
+/** An admission with the ticket of the attempt it let through (read by retry for `observe`). */
+export interface GateAdmission extends AttemptAdmission {
+  readonly ticket: SentTicket | undefined;
+}
+
+/**
+ * The admission of one attempt to `origin` through `gate`. `maxWait()` gives the ms the
+ * request may still wait (its deadlines), read each time it starts waiting.
+ */
+export function createAdmission(gate: RateGate, origin: string, maxWait: () => number, context: Context): GateAdmission {
+  let ticket: SentTicket | undefined;
+  return {
+    get passed() {
+      return ticket !== undefined;
+    },
+    get ticket() {
+      return ticket;
+    },
+    async wait(signal) {
+      try {
+        await gate.acquire(origin, signal, maxWait());
+      } catch (error) {
+        // The total deadline ran out at the gate: say so, as the total timeout itself does.
+        if (error instanceof TimeoutError && pastDeadline(context)) throw heldTimeout(context, 'gate');
+        throw error;
+      }
+      return gate.epoch?.(origin) ?? 0;
+    },
+    stillValid(epoch) {
+      // A gate without epochs (a custom one) is trusted when its acquire resolves.
+      return (gate.epoch?.(origin) ?? 0) === epoch;
+    },
+    pass() {
+      ticket = gate.ticket ? gate.ticket(origin) : { seq: 0, at: Date.now() };
+      return ticket !== undefined;
+    },
+  };
+}
+
+/**
+ * Passes the current attempt's admission, if it has one still to pass: waits at the gate
+ * (holding no slot), and once through, sends at once. Used where no concurrency queue
+ * stands between the gate and the wire (the attempt timeout, the terminal fetch).
+ */
+export async function passAdmission(context: Context): Promise<void> {
+  const admission = context.state.admission;
+  if (!admission || admission.passed) return;
+  for (;;) {
+    context.state.waitingAt = 'gate';
+    let epoch: number;
+    try {
+      epoch = await admission.wait(context.signal);
+    } finally {
+      context.state.waitingAt = undefined;
+    }
+    context.signal.throwIfAborted();
+    if (admission.stillValid(epoch) && admission.pass()) return;
+  }
+}
+
+/** Whether the request's total deadline has passed. */
+export function pastDeadline(context: Context, now: number = Date.now()): boolean {
+  const deadline = context.state.deadline;
+  return deadline !== undefined && now >= deadline.at;
+}
+
+/** The TimeoutError of a request whose deadline passed while it was held, never sent. */
+export function heldTimeout(context: Context, where: 'queue' | 'gate', totalMs = context.state.deadline?.totalMs): TimeoutError {
+  const place = where === 'queue' ? 'in the concurrency queue' : 'at the rate-limit gate';
+  const ms = Math.max(0, Math.round(totalMs ?? 0));
+  return new TimeoutError('total', ms, {
+    correlationId: context.correlationId,
+    message: `The total timeout of ${ms} ms elapsed while ${context.method} ${context.redaction.url(context.url)} waited ${place}; ${
+      context.attempt > 1 ? `attempt ${context.attempt} never left the ${where} (the earlier ones were sent)` : `it never left the ${where} and was not sent`
+    }`,
+  });
+}
+
+/** The TimeoutError of an attempt whose total deadline passed just before it would have been sent. */
+export function unsentTimeout(context: Context): TimeoutError {
+  const ms = Math.max(0, Math.round(context.state.deadline?.totalMs ?? 0));
+  return new TimeoutError('total', ms, {
+    correlationId: context.correlationId,
+    message: `The total timeout of ${ms} ms elapsed before ${context.method} ${context.redaction.url(context.url)} was sent; it was not sent`,
+  });
+}

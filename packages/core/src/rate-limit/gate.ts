@@ -1,0 +1,435 @@
+import { type AdaptiveRateOptions, createAdaptiveRate } from './adaptive-rate.js';
+import { TimeoutError } from '../errors.js';
+import { serverDelay } from '../retry/retry-after.js';
+import { type AnnouncedQuota, parseAnnouncedQuota } from './announced-quota.js';
+import { type GateWaiter, type OriginState, OriginTable } from './origin-table.js';
+import { quotaForget, quotaLearn, quotaRemaining, quotaTake, quotaWait, type SentTicket } from './quota-ledger.js';
+import type { SchedulerStateStore, SchedulerStateUpdate } from './store.js';
+
+/**
+ * The shared rate-limit gate: one per client (shareable between clients), one state per
+ * origin. The retry middleware awaits {@link RateGate.acquire} before every attempt and
+ * feeds every outcome to {@link RateGate.observe}.
+ *
+ * - **Closing.** A 429 or 503 whose headers give a server delay (`Retry-After`,
+ *   `RateLimit`, `X-RateLimit-Reset`…) closes the origin until the delay has passed; a
+ *   response saying the quota is used up (`RateLimit: r=0`, `X-RateLimit-Remaining: 0`
+ *   with a reset) closes it until the reset, before any 429. Other origins are untouched.
+ * - **Announced quotas.** A response that announces its quota (the RateLimit drafts,
+ *   `X-RateLimit-*`) starts a ledger for the origin (`quota-ledger.ts`): each admission
+ *   counts against what is left, and at 0 the origin is held until the window resets.
+ * - **Paced release.** Waiters leave in FIFO order, never as a herd. Once the origin has
+ *   been throttled, its {@link AdaptiveRate} paces every send (a CUBIC token bucket that
+ *   learns the rate the server accepts and probes back up). Without an adaptive rate
+ *   (turned off, or a quota closure before any throttle), the requests that queued while
+ *   the gate was closed are spread evenly over `releaseWindowMs`.
+ * - **Cost.** Until an origin is first throttled or closed, `acquire` resolves at once
+ *   and no timer exists. A timer exists only while someone waits, so an idle process
+ *   exits.
+ */
+
+/**
+ * The clock and timers a gate runs on; inject a fake one in tests. `now()` is epoch
+ * milliseconds (HTTP dates in `Retry-After` are compared with it).
+ *
+ * @example
+ * ```ts
+ * const clock: RateGateClock = {
+ *   now: () => Date.now(),
+ *   setTimeout: (callback, ms) => setTimeout(callback, ms),
+ *   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+ * };
+ * ```
+ */
+export interface RateGateClock {
+  /** The current time in epoch milliseconds. */
+  now(): number;
+  /** Calls `callback` after `ms` milliseconds; returns a handle for {@link RateGateClock.clearTimeout}. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer that `setTimeout` returned. */
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * Options of {@link createRateGate}.
+ *
+ * @example
+ * ```ts
+ * const options: RateGateOptions = { adaptive: { beta: 0.8 }, releaseWindowMs: 500 };
+ * ```
+ */
+export interface RateGateOptions {
+  /** The adaptive send rate per origin, or `false` to turn it off. Default: on, with the defaults of {@link AdaptiveRateOptions}. */
+  adaptive?: false | AdaptiveRateOptions;
+  /** Clock and timers. Default: `Date.now` and the global timers. */
+  clock?: RateGateClock;
+  /** Without an adaptive rate, the queued requests are spread over this window when the gate opens. Default `1000` ms. */
+  releaseWindowMs?: number;
+  /** The longest a server delay may close an origin. Default `60000` ms. */
+  maxClosedMs?: number;
+  /**
+   * Most origins remembered. Past it, the least recently used idle origins (no waiter, no
+   * closure or exhausted quota in force) are dropped with what was learnt about them.
+   * Default `1000`.
+   */
+  maxOrigins?: number;
+  /** Shares closures and announced quotas with other gates (see {@link SchedulerStateStore}). Default: none. */
+  store?: SchedulerStateStore;
+}
+
+/**
+ * A per-origin gate in front of every attempt.
+ *
+ * @example
+ * ```ts
+ * const gate = createRateGate();
+ * await gate.acquire('https://api.example.com', AbortSignal.timeout(5_000));
+ * const response = await fetch('https://api.example.com/users');
+ * gate.observe('https://api.example.com', response);
+ * ```
+ */
+export interface RateGate {
+  /**
+   * Resolves when `origin` may send (gate open, paced release, adaptive rate token).
+   * Rejects with signal.reason on abort, and with a `TimeoutError` (phase `total`) if it
+   * is still waiting after `maxWait` ms.
+   */
+  acquire(origin: string, signal: AbortSignal, maxWait?: number): Promise<void>;
+  /** Feed every response (and `undefined` for a network error). Closes the gate on 429/503 with a
+   *  server delay or on quota exhaustion; updates the adaptive rate. */
+  observe(origin: string, response: Response | undefined, ticket?: SentTicket): void;
+  /** ms until `origin` opens (a closure, or an exhausted announced quota); 0 when open. */
+  closedFor(origin: string): number;
+  /**
+   * A number that changes whenever `origin` closes, is throttled or runs out of its
+   * announced quota. An attempt admitted under an older epoch is stale: it must pass the
+   * gate again before it is sent. Optional for a custom gate (then an admission holds).
+   */
+  epoch?(origin: string): number;
+  /**
+   * The last look before the wire: counts the attempt against the origin's announced quota
+   * and returns its ticket (pass it to `observe` with the response), or `undefined` when
+   * the origin is closed or its quota used up right now (the attempt must wait again).
+   */
+  ticket?(origin: string): SentTicket | undefined;
+  /**
+   * When `origin` announced a quota that is now used up: the ms until its window resets,
+   * read more precisely than a whole-second `Retry-After` (see `quota-ledger.ts`).
+   * `undefined` otherwise. Optional for a custom gate.
+   */
+  announcedReset?(origin: string): number | undefined;
+  /** Origins remembered now (bounded by `maxOrigins` plus the origins held right now). */
+  readonly size?: number;
+}
+
+const defaultClock: RateGateClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+
+/**
+ * Creates a rate-limit gate. Give the same gate to several clients (through the retry
+ * middleware's `gate` option) to make them share what they learn about each origin.
+ *
+ * @example
+ * ```ts
+ * import { compose, createRateGate, retry } from '@sluice/core';
+ *
+ * const gate = createRateGate({ adaptive: { minRate: 1 } });
+ * const a = compose([retry({ gate })]);
+ * const b = compose([retry({ gate })]); // a 429 seen by `a` holds `b` too
+ * ```
+ */
+export function createRateGate(options: RateGateOptions = {}): RateGate {
+  if (options === null || typeof options !== 'object') throw new TypeError('createRateGate: options must be an object.');
+  const clock = options.clock ?? defaultClock;
+  if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
+    throw new TypeError('createRateGate: option "clock" must have now(), setTimeout() and clearTimeout() functions.');
+  }
+  const releaseWindowMs = nonNegative('releaseWindowMs', options.releaseWindowMs ?? 1000);
+  const maxClosedMs = nonNegative('maxClosedMs', options.maxClosedMs ?? 60_000);
+  const maxOrigins = nonNegative('maxOrigins', options.maxOrigins ?? 1000);
+  const adaptive = options.adaptive ?? {};
+  if (adaptive !== false && (adaptive === null || typeof adaptive !== 'object')) {
+    throw new TypeError('createRateGate: option "adaptive" must be false or an options object.');
+  }
+  if (adaptive !== false) createAdaptiveRate(adaptive); // validates the options now, not at the first request
+  const store = options.store;
+  if (store !== undefined && (typeof store?.publish !== 'function' || typeof store?.subscribe !== 'function')) {
+    throw new TypeError('createRateGate: option "store" must have publish() and subscribe() functions.');
+  }
+  const id = `gate-${Math.random().toString(36).slice(2)}`;
+  const origins = new OriginTable(Math.max(1, Math.floor(maxOrigins)));
+
+  const make = (): OriginState => ({
+    closedUntil: 0,
+    reopening: false,
+    waiters: [],
+    timer: undefined,
+    rate: adaptive === false ? undefined : createAdaptiveRate(adaptive),
+    pace: undefined,
+    ledger: undefined,
+    epoch: 0,
+    sent: 0,
+  });
+  const stateOf = (origin: string): OriginState => origins.use(origin, clock.now(), make);
+
+  /** 0 when a request may go now (and takes its turn), else the ms to wait. */
+  function turn(state: OriginState, now: number): number {
+    const held = quotaWait(state.ledger, now);
+    if (held > 0) return held;
+    if (state.rate?.enabled) {
+      const wait = state.rate.take(now);
+      if (wait > 0) return wait;
+    } else if (state.pace) {
+      if (now < state.pace.next) return state.pace.next - now;
+      state.pace.next += state.pace.interval;
+    } else {
+      state.rate?.take(now); // measures the send rate; free until the first throttle
+    }
+    return 0; // the announced quota itself is counted at the last moment, by ticket()
+  }
+
+  function arm(origin: string, state: OriginState, ms: number): void {
+    if (state.timer !== undefined) clock.clearTimeout(state.timer);
+    state.timer = clock.setTimeout(() => pump(origin, state), Math.max(1, Math.ceil(ms)));
+  }
+
+  function disarm(state: OriginState): void {
+    if (state.timer !== undefined) clock.clearTimeout(state.timer);
+    state.timer = undefined;
+  }
+
+  function pump(origin: string, state: OriginState): void {
+    state.timer = undefined;
+    const now = clock.now();
+    dropExpired(state, now);
+    if (state.waiters.length === 0) {
+      state.pace = undefined;
+      return;
+    }
+    if (now < state.closedUntil) {
+      arm(origin, state, state.closedUntil - now);
+      return;
+    }
+    if (state.reopening) {
+      state.reopening = false;
+      const counted = state.ledger?.limit !== undefined; // a known quota paces the release itself
+      if (!state.rate?.enabled && !counted) state.pace = { interval: releaseWindowMs / state.waiters.length, next: now };
+    }
+    while (state.waiters.length > 0) {
+      const wait = turn(state, now);
+      if (wait > 0) {
+        arm(origin, state, wait);
+        return;
+      }
+      const waiter = state.waiters.shift() as GateWaiter;
+      release(waiter);
+      waiter.resolve();
+    }
+    state.pace = undefined;
+  }
+
+  function release(waiter: GateWaiter): void {
+    waiter.signal.removeEventListener('abort', waiter.onAbort);
+    if (waiter.deadlineTimer !== undefined) clock.clearTimeout(waiter.deadlineTimer);
+  }
+
+  /** Waiters whose deadline has passed settle with their TimeoutError; they are never let through. */
+  function dropExpired(state: OriginState, now: number): void {
+    if (!state.waiters.some((waiter) => waiter.deadlineAt <= now)) return;
+    for (const waiter of state.waiters.filter((candidate) => candidate.deadlineAt <= now)) waiter.expire();
+  }
+
+  function close(origin: string, state: OriginState, until: number, share: boolean): void {
+    if (until <= state.closedUntil) return;
+    state.closedUntil = until;
+    state.reopening = true;
+    state.pace = undefined;
+    state.epoch++;
+    if (share) publish({ source: id, origin, closedUntil: until });
+  }
+
+  function publish(update: SchedulerStateUpdate): void {
+    if (!store) return;
+    try {
+      store.publish(update);
+    } catch {
+      // a store that fails must not fail the request
+    }
+  }
+
+  function applyShared(update: SchedulerStateUpdate): void {
+    if (update.source === id || typeof update.origin !== 'string') return;
+    const state = stateOf(update.origin);
+    if (typeof update.closedUntil === 'number') close(update.origin, state, update.closedUntil, false);
+    const quota = update.quota;
+    if (quota && typeof quota.remaining === 'number' && typeof quota.resetAt === 'number') {
+      const ledger = state.ledger;
+      if (!ledger || quota.resetAt > ledger.resetAt + 1) {
+        state.ledger = { limit: quota.limit, windowMs: quota.windowMs, floor: quota.remaining, outstanding: new Map(), resetAt: quota.resetAt, expectFresh: false };
+      } else {
+        ledger.floor = Math.min(ledger.floor, quota.remaining + ledger.outstanding.size);
+      }
+    }
+    if (state.waiters.length > 0) arm(update.origin, state, Math.max(0, state.closedUntil - clock.now()));
+  }
+  store?.subscribe(applyShared);
+
+  return {
+    get size() {
+      return origins.size;
+    },
+
+    acquire(origin, signal, maxWait) {
+      if (typeof origin !== 'string' || origin === '') {
+        return Promise.reject(new TypeError('RateGate.acquire: origin must be a non-empty string.'));
+      }
+      if (signal.aborted) return Promise.reject(signal.reason);
+      const state = stateOf(origin);
+      const now = clock.now();
+      const left = maxWait === undefined ? Number.POSITIVE_INFINITY : maxWait;
+      if (left > 0 && state.waiters.length === 0 && now >= state.closedUntil && !state.reopening && turn(state, now) === 0) {
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => wait(origin, state, signal, left, now, resolve, reject));
+    },
+
+    observe(origin, response, ticket) {
+      const now = clock.now();
+      if (response === undefined) {
+        quotaForget(origins.peek(origin)?.ledger, ticket); // a network error (or an abort) says nothing about the rate
+        return;
+      }
+      const state = stateOf(origin);
+      const { status, headers } = response;
+      const announced = parseAnnouncedQuota(headers, now);
+      if (announced) learnQuota(origin, state, announced, ticket, now);
+      const counted = state.ledger?.limit !== undefined;
+      if (status === 429 || status === 503) {
+        const delay = serverDelay(headers, now);
+        if ((status === 429 || delay !== undefined) && !counted) {
+          state.rate?.throttled(now);
+          state.epoch++;
+        }
+        if (state.ledger && status === 429) state.ledger.floor = 0;
+        if (delay !== undefined) close(origin, state, now + Math.min(delay, maxClosedMs, resetOf(state, now) ?? delay), true);
+        return;
+      }
+      state.rate?.accepted(now);
+      if (announced && state.waiters.length > 0 && now >= state.closedUntil) {
+        disarm(state); // the count may have changed: look again now
+        pump(origin, state);
+      }
+    },
+
+    closedFor(origin) {
+      const state = origins.peek(origin);
+      if (!state) return 0;
+      const now = clock.now();
+      const held = state.ledger && quotaRemaining(state.ledger) <= 0 ? state.ledger.resetAt - now : 0;
+      return Math.max(0, state.closedUntil - now, held);
+    },
+
+    epoch(origin) {
+      return origins.peek(origin)?.epoch ?? 0;
+    },
+
+    announcedReset(origin) {
+      const state = origins.peek(origin);
+      return state ? resetOf(state, clock.now()) : undefined;
+    },
+
+    ticket(origin) {
+      const state = stateOf(origin);
+      const now = clock.now();
+      if (now < state.closedUntil || quotaWait(state.ledger, now) > 0) return undefined;
+      state.sent++;
+      quotaTake(state.ledger, now, state.sent);
+      return { seq: state.sent, at: now };
+    },
+  };
+
+  function learnQuota(origin: string, state: OriginState, announced: AnnouncedQuota, ticket: SentTicket | undefined, now: number): void {
+    const wasOpen = !state.ledger || quotaRemaining(state.ledger) > 0;
+    const ledger = quotaLearn(state.ledger, announced, ticket, now, state.sent);
+    state.ledger = ledger;
+    if (!ledger) return;
+    if (ledger.resetAt > now + maxClosedMs) ledger.resetAt = now + maxClosedMs;
+    if (wasOpen && quotaRemaining(ledger) <= 0) state.epoch++; // attempts admitted against a stale count go back
+    publish({
+      source: id,
+      origin,
+      quota: {
+        ...(ledger.limit === undefined ? {} : { limit: ledger.limit }),
+        ...(ledger.windowMs === undefined ? {} : { windowMs: ledger.windowMs }),
+        remaining: Math.max(0, quotaRemaining(ledger)),
+        resetAt: ledger.resetAt,
+      },
+    });
+  }
+
+  function wait(
+    origin: string,
+    state: OriginState,
+    signal: AbortSignal,
+    maxWait: number,
+    now: number,
+    resolve: () => void,
+    reject: (reason: unknown) => void,
+  ): void {
+    const leave = (gone: GateWaiter) => {
+      const index = state.waiters.indexOf(gone);
+      if (index >= 0) state.waiters.splice(index, 1);
+      release(gone);
+      if (state.waiters.length === 0) {
+        disarm(state);
+        state.pace = undefined;
+      }
+    };
+    const waited = Math.max(0, Math.round(maxWait));
+    const waiter: GateWaiter = {
+      resolve,
+      reject,
+      signal,
+      deadlineAt: now + maxWait,
+      onAbort() {
+        leave(waiter);
+        reject(signal.reason);
+      },
+      expire() {
+        leave(waiter);
+        reject(
+          new TimeoutError('total', waited, {
+            message: `Still waiting at the rate-limit gate for ${origin} after ${waited} ms, the time that was left; the request was never sent`,
+          }),
+        );
+      },
+    };
+    if (maxWait <= 0) {
+      waiter.expire();
+      return;
+    }
+    if (Number.isFinite(maxWait)) waiter.deadlineTimer = clock.setTimeout(() => waiter.expire(), maxWait);
+    signal.addEventListener('abort', waiter.onAbort, { once: true });
+    state.waiters.push(waiter);
+    if (state.timer === undefined) pump(origin, state);
+  }
+}
+
+/** ms until the announced window of a used-up quota resets (the ledger's precise reading), if it is known. */
+function resetOf(state: OriginState, now: number): number | undefined {
+  const ledger = state.ledger;
+  if (!ledger || ledger.limit === undefined) return undefined;
+  const wait = quotaWait(ledger, now);
+  return wait > 0 ? wait : undefined;
+}
+
+function nonNegative(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`createRateGate: option "${name}" must be a finite number >= 0; got ${String(value)}.`);
+  }
+  return value;
+}

@@ -1,0 +1,86 @@
+import type { AdaptiveRate } from './adaptive-rate.js';
+import type { QuotaLedger } from './quota-ledger.js';
+
+/** One request waiting at the gate. */
+export interface GateWaiter {
+  resolve(): void;
+  reject(reason: unknown): void;
+  signal: AbortSignal;
+  onAbort(): void;
+  /** The timer that fails the wait at its deadline, if it has one. */
+  deadlineTimer?: unknown;
+  /** When the wait fails, on the gate's clock (`Infinity` for never). */
+  deadlineAt: number;
+  /** Fails the wait with its TimeoutError. */
+  expire(): void;
+}
+
+/** What a gate keeps for one origin. */
+export interface OriginState {
+  closedUntil: number;
+  /** Set when the gate closes; the next opening starts a paced release. */
+  reopening: boolean;
+  waiters: GateWaiter[];
+  timer: unknown;
+  rate: AdaptiveRate | undefined;
+  /** Even spacing of the release when no adaptive rate paces it. */
+  pace: { interval: number; next: number } | undefined;
+  /** The announced quota, once a response announced one. */
+  ledger: QuotaLedger | undefined;
+  /** Bumped whenever the origin closes or is throttled: an admission from before is stale. */
+  epoch: number;
+  /** Attempts admitted so far (orders responses against later admissions). */
+  sent: number;
+}
+
+/**
+ * The origins a gate remembers, least recently used first. Past `maxOrigins`, the least
+ * recently used idle origins are dropped: no waiter, no timer, no closure and no
+ * exhausted quota in force. An origin that is not idle is kept, so the bound is
+ * `maxOrigins` plus the origins held right now.
+ */
+export class OriginTable {
+  readonly #origins = new Map<string, OriginState>();
+  readonly #maxOrigins: number;
+
+  constructor(maxOrigins: number) {
+    this.#maxOrigins = maxOrigins;
+  }
+
+  get size(): number {
+    return this.#origins.size;
+  }
+
+  peek(origin: string): OriginState | undefined {
+    return this.#origins.get(origin);
+  }
+
+  /** The state of `origin`, marked as most recently used; created with `make` when absent. */
+  use(origin: string, now: number, make: () => OriginState): OriginState {
+    const found = this.#origins.get(origin);
+    if (found) {
+      this.#origins.delete(origin);
+      this.#origins.set(origin, found);
+      return found;
+    }
+    const state = make();
+    this.#origins.set(origin, state);
+    if (this.#origins.size > this.#maxOrigins) this.#evict(now);
+    return state;
+  }
+
+  /** Drops idle origins from the least recently used end until the table fits (looks at a few at most). */
+  #evict(now: number): void {
+    let looked = 0;
+    for (const [origin, state] of this.#origins) {
+      if (this.#origins.size <= this.#maxOrigins || looked++ >= 16) return;
+      if (isIdle(state, now)) this.#origins.delete(origin);
+    }
+  }
+}
+
+function isIdle(state: OriginState, now: number): boolean {
+  if (state.waiters.length > 0 || state.timer !== undefined || state.closedUntil > now) return false;
+  const ledger = state.ledger;
+  return !ledger || ledger.resetAt <= now || ledger.floor - ledger.outstanding.size > 0;
+}

@@ -1,0 +1,138 @@
+import type { AnnouncedQuota } from './announced-quota.js';
+
+/**
+ * The per-origin ledger of an announced quota: how many requests are left in the
+ * server's window and when the window resets, counted locally between responses.
+ *
+ * - Every admitted attempt takes one request from `remaining`; at 0 the origin is held
+ *   until `resetAt`, then one probe goes out and its response opens the next window.
+ * - What is left is the fewest `remaining` a response of the window announced, minus the
+ *   admitted attempts still unanswered (each may use one more request). Responses come
+ *   back out of order; the lowest announcement is the latest the server counted.
+ * - Resets in whole seconds are rounded (up, by most servers) or whole epoch seconds.
+ *   The reset of a window is placed at the send time of the first request seen in it plus
+ *   the window length (the policy's `w`, else the announced reset rounded down to whole
+ *   seconds), kept within the announced bounds: a fixed window of 1 s announcing
+ *   `reset: 1` is not waited for up to 2 s.
+ */
+export interface QuotaLedger {
+  limit: number | undefined;
+  windowMs: number | undefined;
+  /** The fewest requests left that a response of the current window announced. */
+  floor: number;
+  /** Admitted attempts not answered yet (seq → admission time): each may still use a request. */
+  outstanding: Map<number, number>;
+  /** When the current window ends, on the gate's clock. */
+  resetAt: number;
+  /** A probe went out after the reset: its answer opens the next window. */
+  expectFresh: boolean;
+}
+
+/** What the gate knows about the attempt a response answers. */
+export interface SentTicket {
+  /** The origin's admission count when the attempt was admitted. */
+  seq: number;
+  /** When it was admitted, on the gate's clock. */
+  at: number;
+}
+
+/** Added to a reset before the next window is probed: the server's timer must have fired. */
+const RESET_MARGIN_MS = 5;
+/** Admitted attempts never answered (aborted, lost) stop counting after this. */
+const FORGET_MS = 30_000;
+
+/** Requests the ledger still lets out in the current window. */
+export function quotaRemaining(ledger: QuotaLedger): number {
+  return ledger.floor - ledger.outstanding.size;
+}
+
+/** 0 when the ledger lets one more request out now, else the ms until its window resets. */
+export function quotaWait(ledger: QuotaLedger | undefined, now: number): number {
+  if (!ledger || quotaRemaining(ledger) > 0) return 0;
+  const opensAt = ledger.resetAt + RESET_MARGIN_MS;
+  return now >= opensAt ? 0 : opensAt - now;
+}
+
+/** Counts one admitted attempt (call after {@link quotaWait} returned 0). */
+export function quotaTake(ledger: QuotaLedger | undefined, now: number, seq: number): void {
+  if (!ledger) return;
+  if (quotaRemaining(ledger) <= 0) {
+    // The window should have reset: send one probe, and let its response (a fresh window,
+    // or not yet) say how many may follow. Assuming a full window and being early by a
+    // few ms would send a whole herd into the old one.
+    ledger.floor = ledger.outstanding.size + 1;
+    ledger.resetAt = now + (ledger.windowMs ?? 1000);
+    ledger.expectFresh = true;
+  }
+  ledger.outstanding.set(seq, now);
+}
+
+/** An admitted attempt that got no response (aborted, network error): it no longer counts. */
+export function quotaForget(ledger: QuotaLedger | undefined, ticket: SentTicket | undefined): void {
+  if (ledger && ticket) ledger.outstanding.delete(ticket.seq);
+}
+
+/**
+ * Folds one announcement into the ledger (creating it), for the attempt `ticket`; `sent`
+ * is the origin's admission count now.
+ * Returns `undefined` when there is no ledger and the announcement says nothing about
+ * what is left.
+ */
+export function quotaLearn(
+  ledger: QuotaLedger | undefined,
+  quota: AnnouncedQuota,
+  ticket: SentTicket | undefined,
+  now: number,
+  sent = ticket?.seq ?? 0,
+): QuotaLedger | undefined {
+  quotaForget(ledger, ticket);
+  if (ledger && quota.limit !== undefined) ledger.limit = quota.limit;
+  if (ledger && quota.windowMs !== undefined) ledger.windowMs = quota.windowMs;
+  const remaining = quota.remaining;
+  if (remaining === undefined) return ledger;
+  const sentAt = Math.min(now, ticket?.at ?? now);
+  const upper = quota.resetMs === undefined ? undefined : now + quota.resetMs;
+  if (!ledger) {
+    const windowMs = quota.windowMs;
+    const resetAt = windowReset(sentAt, now, upper, windowMs, quota.resetPrecise) ?? now + (windowMs ?? 1000);
+    // The attempts admitted after this one, before any ledger existed, are still out.
+    const outstanding = new Map<number, number>();
+    for (let seq = (ticket?.seq ?? sent) + 1; seq <= sent; seq++) outstanding.set(seq, now);
+    return { limit: quota.limit, windowMs, floor: remaining, outstanding, resetAt, expectFresh: false };
+  }
+  prune(ledger, now);
+  // Responses arrive out of order, so `remaining` wobbles up by a few; a new window shows
+  // as a jump of half the limit, as the answer to the probe, or after the reset.
+  const jump = remaining - ledger.floor;
+  const fresh = ledger.expectFresh || now >= ledger.resetAt || jump >= Math.max(2, (ledger.limit ?? 0) / 2);
+  if (fresh) {
+    ledger.floor = remaining;
+    ledger.resetAt = windowReset(sentAt, now, upper, ledger.windowMs, quota.resetPrecise) ?? now + (ledger.windowMs ?? 1000);
+    ledger.expectFresh = false;
+    return ledger;
+  }
+  ledger.floor = Math.min(ledger.floor, remaining);
+  if (upper !== undefined && upper < ledger.resetAt) ledger.resetAt = upper;
+  return ledger;
+}
+
+function prune(ledger: QuotaLedger, now: number): void {
+  for (const [seq, at] of ledger.outstanding) {
+    if (at > now - FORGET_MS) return; // oldest first
+    ledger.outstanding.delete(seq);
+  }
+}
+
+/**
+ * Where the window that the answered attempt opened ends: it opened after the attempt was
+ * sent (`sentAt`) and before its answer came (`now`), so it ends by `now` plus the window
+ * length (the policy's `w`, else the announced reset rounded down to whole seconds), and
+ * never after the announced upper bound. Never early: a probe sent early would meet a 429.
+ */
+function windowReset(sentAt: number, now: number, upper: number | undefined, windowMs: number | undefined, precise: boolean): number | undefined {
+  if (upper === undefined) return windowMs === undefined ? undefined : now + windowMs;
+  if (precise) return upper;
+  const span = windowMs ?? Math.floor((upper - sentAt) / 1000) * 1000;
+  if (span <= 0) return upper;
+  return Math.min(upper, Math.max(upper - 1000, now + span));
+}

@@ -34,7 +34,7 @@ export function guardBody(response: Response, mapError: (error: unknown) => unkn
   const body = response.body;
   if (body === null || NULL_BODY_STATUSES.has(response.status) || response.bodyUsed || body.locked) return response;
   const state: GuardState = { mapError, copy: undefined };
-  Object.defineProperty(response, GUARD, { value: state });
+  (response as Guarded)[GUARD] = state;
   Object.setPrototypeOf(response, GUARDED ?? guardedPrototype());
   return response;
 }

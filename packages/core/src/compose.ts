@@ -147,13 +147,28 @@ class Chain {
   }
 }
 
-/** Calls the network once and emits the `attempt` event for it (timed only when someone listens). */
-async function terminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
+/**
+ * Calls the network once. The common case (no admission left to pass, nobody listening)
+ * is a plain call; otherwise {@link observedTerminal}.
+ */
+function terminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
+  const admission = context.state.admission;
+  if ((admission && !admission.passed) || context.listening) return observedTerminal(request, context, fetchImpl);
+  if (pastDeadline(context)) return Promise.reject(unsentTimeout(context)); // never send a request past its own deadline
+  const signal = context.signal;
+  try {
+    return signal === request.signal ? fetchImpl(request) : fetchImpl(request, { signal });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The terminal that passes the gate when nothing closer to the wire did, and emits the `attempt` event. */
+async function observedTerminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
   const admission = context.state.admission;
   if (admission && !admission.passed) await passAdmission(context); // the gate, when nothing closer to the wire passed it
   if (pastDeadline(context)) throw unsentTimeout(context); // never send a request past its own deadline
   const signal = context.signal;
-  if (!context.listening) return signal === request.signal ? fetchImpl(request) : fetchImpl(request, { signal });
   const started = performance.now();
   try {
     const response = await (signal === request.signal ? fetchImpl(request) : fetchImpl(request, { signal }));

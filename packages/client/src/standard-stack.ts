@@ -1,4 +1,5 @@
 import {
+  checkNumber,
   concurrency,
   correlationId,
   errors,
@@ -60,7 +61,7 @@ export function standardStack(options: ClientOptions = {}): Stack {
     list.push(concurrency(typeof limit === 'number' ? { limit } : limit));
   }
   // An auth slot unless `auth: false`: with no client credentials, `noAuth()` sends none
-  // but still applies a per-request `auth` (the Atlan seed passes auth per call).
+  // but still applies a per-request `auth` (Atlan's application SDK passes auth per call).
   if (options.auth !== false) list.push(bindAuth(options.auth || noAuth(), options));
   if (phases.attempt !== false) list.push(timeout({ attempt: phases.attempt }));
   return placeExtras(new Stack(list), options.middleware ?? []);
@@ -91,11 +92,7 @@ function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | fal
 }
 
 function checkMs(value: number | false, what: string): number | false {
-  if (value === false) return false;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 2_147_483_647) {
-    throw new TypeError(`createClient: "${what}" must be a positive, finite number of ms or false; got ${String(value)} (at most 2147483647, the longest timer).`);
-  }
-  return value;
+  return value === false ? false : checkNumber('createClient', what, value, { unit: 'ms', above: true, max: 2_147_483_647, maxReason: 'the longest timer' });
 }
 
 function placeExtras(base: Stack, extras: ReadonlyArray<Middleware | MiddlewarePlacement>): Stack {

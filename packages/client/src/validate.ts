@@ -1,3 +1,4 @@
+import { checkNumber } from '@sluice/core';
 import type { ClientOptions } from './options.js';
 import { maskUserinfo } from './urls.js';
 
@@ -69,9 +70,7 @@ export function checkOptions(options: ClientOptions): string | undefined {
     }
   }
   if (options.concurrency !== undefined && options.concurrency !== false && typeof options.concurrency === 'number') {
-    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
-      throw new TypeError(`createClient: "concurrency" must be a positive integer; got ${options.concurrency}.`);
-    }
+    checkNumber('createClient', 'concurrency', options.concurrency, { integer: true, min: 1 });
   }
   if (options.middleware !== undefined && !Array.isArray(options.middleware)) {
     throw new TypeError('createClient: "middleware" must be an array of middlewares or { middleware, before | after | replace }.');

@@ -1,42 +1,11 @@
-import type { Middleware, Next, RequestOptions } from './context.js';
+import type { FetchLike, Middleware, MiddlewareList, Next, RequestOptions, SluiceFetch, SluiceRequestInit } from './types/index.js';
 import { redactUrlInError } from './redact.js';
 import { DEFAULT_REDACTION, RequestContext } from './request-context.js';
-import type { Stack } from './stack.js';
 import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
+import { tagResponse } from './response-secrets.js';
 
-/**
- * A fetch-compatible function whose `init` also takes Sluice's per-request options.
- *
- * @example
- * ```ts
- * const pipeline: SluiceFetch = compose([correlationId()]);
- * const response = await pipeline('https://api.example.com/users', { skip: ['correlationId'] });
- * ```
- */
-export type SluiceFetch = (input: Request | string | URL, init?: SluiceRequestInit) => Promise<Response>;
 
-/**
- * `RequestInit` plus Sluice's typed per-request options.
- *
- * @example
- * ```ts
- * const init: SluiceRequestInit = { method: 'POST', body: JSON.stringify({ name: 'x' }), timeout: { attempt: 5_000 } };
- * const response = await compose([timeout({ attempt: 30_000 })])('https://api.example.com/items', init);
- * ```
- */
-export type SluiceRequestInit = RequestInit & RequestOptions;
 
-/**
- * The terminal fetch a pipeline ends in.
- *
- * @example
- * ```ts
- * const recorded: Request[] = [];
- * const terminal: FetchLike = async (request) => { recorded.push(request.clone()); return fetch(request); };
- * const pipeline = compose([correlationId()], { fetch: terminal });
- * ```
- */
-export type FetchLike = (input: Request, init?: RequestInit) => Promise<Response>;
 
 /**
  * Options of {@link compose}.
@@ -57,6 +26,8 @@ export interface ComposeOptions {
 const SLUICE_INIT_KEYS = new Set<string>(['skip', 'bodyFactory']);
 const NO_SKIP: ReadonlySet<string> = new Set<string>();
 
+export type { FetchLike, MiddlewareList, SluiceFetch, SluiceRequestInit };
+
 /**
  * Turns middlewares (outermost first) into one fetch-compatible function.
  *
@@ -66,8 +37,8 @@ const NO_SKIP: ReadonlySet<string> = new Set<string>();
  * const users = await (await pipeline('https://api.example.com/users')).json();
  * ```
  */
-export function compose(middlewares: readonly Middleware[] | Stack, options: ComposeOptions = {}): SluiceFetch {
-  const list: readonly Middleware[] = Array.isArray(middlewares) ? middlewares : (middlewares as Stack).middlewares;
+export function compose(middlewares: readonly Middleware[] | MiddlewareList, options: ComposeOptions = {}): SluiceFetch {
+  const list: readonly Middleware[] = Array.isArray(middlewares) ? middlewares : (middlewares as MiddlewareList).middlewares;
   assertUniqueNames(list);
   const names = new Set(list.map((m) => m.name));
   const terminalFetch = options.fetch ?? globalFetch;
@@ -87,7 +58,7 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
     // With no caller signal the request's own signal can never abort: say so with `callerSignal: undefined`.
     const callerGaveSignal = input instanceof Request ? init?.signal !== null : init?.signal !== undefined && init.signal !== null;
     const context = new RequestContext(request, requestOptions, replayable, callerGaveSignal);
-    return chain.dispatch(0, request, context, skip);
+    return chain.dispatch(0, request, context, skip).then((response) => tagResponse(response, context, request));
   };
   return function sluiceFetch(input, init) {
     try {

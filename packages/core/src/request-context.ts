@@ -1,4 +1,4 @@
-import type { Context, ContextState, EventInput, EventListener, RequestOptions, SluiceEvent } from './context.js';
+import type { Context, ContextState, EventInput, EventListener, RequestOptions, SluiceEvent } from './types/index.js';
 import { createRedaction } from './redact.js';
 import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
 

@@ -19,16 +19,13 @@ import {
   UnauthorizedError,
 } from '@sluice/core';
 import { HttpResponse, http, passthrough } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, contextFor, failure } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 /** Stands in for correlationId and retry: sets the id and the attempt number. */
 function stub(attempt = 1, correlationId = 'corr-1'): Middleware {

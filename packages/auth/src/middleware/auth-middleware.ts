@@ -3,13 +3,12 @@ import {
   canReplay,
   cloneForReplay,
   createRedaction,
-  discard,
   type FetchLike,
   type Middleware,
   type Next,
   toHttpError,
 } from '@sluice/core';
-import { BODY_HEADERS, manualRedirectsVisible, REDIRECT_STATUSES, rebuild } from './rebuild.js';
+import { BODY_HEADERS, discard, manualRedirectsVisible, REDIRECT_STATUSES, rebuild } from './rebuild.js';
 import { type AuthScopeOptions, originsOf } from './scope.js';
 import { addSecrets } from './secrets.js';
 

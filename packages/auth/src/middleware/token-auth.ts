@@ -5,6 +5,7 @@ import { authorizationValue, type Token, type TokenProvider } from '../token/tok
 import { TokenManager } from '../token/token-manager.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { addSecrets } from './secrets.js';
+import { checkNumber } from '@sluice/core';
 
 /**
  * Options of {@link tokenAuth}.
@@ -136,10 +137,7 @@ function withStats(middleware: AuthMiddleware, manager: TokenManager): TokenAuth
 
 function nonNegative(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`tokenAuth: "${what}" must be a finite number >= 0, got ${String(value)}.`);
-  }
-  return value;
+  return checkNumber('tokenAuth', what, value);
 }
 
 /** setTimeout's longest delay: a longer one would fire after 1 ms. */
@@ -148,8 +146,5 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** A timer length: more than 0 (a 0 ms token call can never succeed) and at most 2³¹−1 ms. */
 function timerMs(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw new TypeError(`tokenAuth: "${what}" must be a number of ms above 0 and at most ${MAX_TIMER_MS} (the longest timer), got ${String(value)}.`);
-  }
-  return value;
+  return checkNumber('tokenAuth', what, value, { unit: 'ms', above: true, max: MAX_TIMER_MS, maxReason: 'the longest timer' });
 }

@@ -27,7 +27,7 @@ export interface ClientCredentialsOptions extends ClientAuthOptions {
   /** More form fields for the token call. */
   extraParams?: Readonly<Record<string, string>> | undefined;
   /**
-   * A token you already have (the Sequoia seed's `byo_token`): used until it expires
+   * A token you already have (the `byo_token` of Sequoia's client SDK): used until it expires
    * (`expiresAt`, or its JWT `exp`), then the grant takes over.
    */
   initialToken?: string | Token | undefined;

@@ -1,5 +1,4 @@
-import type { SluiceFetch, SluiceRequestInit } from '../compose.js';
-import type { CorrelationScope, Middleware } from '../context.js';
+import type { CorrelationScope, Middleware, SluiceFetch, SluiceRequestInit } from '../types/index.js';
 
 /**
  * Options of {@link correlationId}.

@@ -1,4 +1,4 @@
-import type { EventListener, Middleware, SluiceEvent } from '../context.js';
+import type { EventListener, Middleware, SluiceEvent } from '../types/index.js';
 
 /**
  * Options of {@link observe}.

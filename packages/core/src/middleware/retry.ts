@@ -1,4 +1,4 @@
-import type { Context, Middleware } from '../context.js';
+import type { Context, Middleware } from '../types/index.js';
 import { NetworkError, RateLimitError, TimeoutError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import { MAX_TIMER_MS } from '../timer-limit.js';
@@ -11,6 +11,7 @@ import { serverDelay } from '../retry/retry-after.js';
 import { deterministicFailure } from '../retry/deterministic.js';
 import { isNetworkFailure, toHttpError } from './errors.js';
 import { discard } from '../discard.js';
+import { checkNumber } from '../check.js';
 
 /**
  * Decides, for one response, whether to retry: `true` forces a retry (whatever the
@@ -116,7 +117,7 @@ interface Settings {
   sleep: RetrySleep;
 }
 
-type Outcome = { response: Response; error?: undefined } | { response?: undefined; error: unknown };
+type AttemptResult = { response: Response; error?: undefined } | { response?: undefined; error: unknown };
 
 /**
  * Retries failed attempts: 408/429/5xx responses and network errors, for idempotent
@@ -279,7 +280,7 @@ async function send(
   next: (request: Request) => Promise<Response>,
   origin: string,
   admission: GateAdmission | undefined,
-): Promise<Outcome> {
+): Promise<AttemptResult> {
   try {
     const response = await next(request instanceof Request ? request : await request);
     s.gate?.observe(origin, response, admission?.ticket);
@@ -358,14 +359,11 @@ function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, w
   }
   const o = options;
   const limit = o.limit ?? parent?.limit ?? 3;
-  if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`${where}: "limit" must be an integer ≥ 0, got ${String(limit)}.`);
+  checkNumber(where, 'limit', limit, { integer: true });
   for (const key of ['baseDelay', 'maxDelay', 'maxElapsed', 'maxRetryAfter'] as const) {
     const value = o[key];
-    if (value === undefined || (key === 'maxElapsed' && value === Number.POSITIVE_INFINITY)) continue;
-    if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || value > MAX_TIMER_MS) {
-      const infinity = key === 'maxElapsed' ? '; Infinity for no bound' : '';
-      throw new TypeError(`${where}: "${key}" must be a number of ms ≥ 0, got ${String(value)} (at most ${MAX_TIMER_MS}, the longest timer${infinity}).`);
-    }
+    if (value === undefined || (key === 'maxElapsed' && value === Number.POSITIVE_INFINITY)) continue; // Infinity: no bound
+    checkNumber(where, key, value, { unit: 'ms', finite: false, max: MAX_TIMER_MS, maxReason: 'the longest timer' });
   }
   for (const key of ['backoff', 'random', 'retryOn', 'clock', 'sleep'] as const) {
     const value = o[key];

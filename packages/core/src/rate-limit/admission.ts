@@ -1,4 +1,4 @@
-import type { AttemptAdmission, Context } from '../context.js';
+import type { AttemptAdmission, Context } from '../types/index.js';
 import { TimeoutError } from '../errors.js';
 import type { RateGate } from './gate.js';
 import type { SentTicket } from './quota-ledger.js';

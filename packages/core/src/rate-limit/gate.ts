@@ -5,6 +5,7 @@ import { type AnnouncedQuota, parseAnnouncedQuota } from './announced-quota.js';
 import { type GateWaiter, type OriginState, OriginTable } from './origin-table.js';
 import { quotaForget, quotaLearn, quotaRemaining, quotaTake, quotaWait, type SentTicket } from './quota-ledger.js';
 import type { SchedulerStateStore, SchedulerStateUpdate } from './store.js';
+import { checkNumber } from '../check.js';
 
 /**
  * The shared rate-limit gate: one per client (shareable between clients), one state per
@@ -148,9 +149,9 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
   if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
     throw new TypeError('createRateGate: option "clock" must have now(), setTimeout() and clearTimeout() functions.');
   }
-  const releaseWindowMs = nonNegative('releaseWindowMs', options.releaseWindowMs ?? 1000);
-  const maxClosedMs = nonNegative('maxClosedMs', options.maxClosedMs ?? 60_000);
-  const maxOrigins = nonNegative('maxOrigins', options.maxOrigins ?? 1000);
+  const releaseWindowMs = checkNumber('createRateGate', 'releaseWindowMs', options.releaseWindowMs ?? 1000);
+  const maxClosedMs = checkNumber('createRateGate', 'maxClosedMs', options.maxClosedMs ?? 60_000);
+  const maxOrigins = checkNumber('createRateGate', 'maxOrigins', options.maxOrigins ?? 1000);
   const adaptive = options.adaptive ?? {};
   if (adaptive !== false && (adaptive === null || typeof adaptive !== 'object')) {
     throw new TypeError('createRateGate: option "adaptive" must be false or an options object.');
@@ -427,9 +428,3 @@ function resetOf(state: OriginState, now: number): number | undefined {
   return wait > 0 ? wait : undefined;
 }
 
-function nonNegative(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`createRateGate: option "${name}" must be a finite number >= 0; got ${String(value)}.`);
-  }
-  return value;
-}

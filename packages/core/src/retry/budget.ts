@@ -1,3 +1,5 @@
+import { checkNumber } from '../check.js';
+
 /**
  * The retry budget: a token bucket shared by every request of a client, so that a
  * failing service is not hit by a retry storm (AWS SDK's "standard" retry mode).
@@ -110,8 +112,5 @@ export function isRetryBudget(value: unknown): value is RetryBudget {
 
 function amount(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`createRetryBudget: "${name}" must be a finite number ≥ 0, got ${String(value)}.`);
-  }
-  return value;
+  return checkNumber('createRetryBudget', name, value);
 }

@@ -1,6 +1,8 @@
-import type { RetryOptions } from './middleware/retry.js';
-import type { TimeoutValue } from './middleware/timeout.js';
-import type { Redaction } from './redact.js';
+// The contract every middleware is written against. This folder imports nothing: the
+// middlewares import it, and add their own per-request options and state by declaration
+// merging (see middleware/retry-request-option.ts and @sluice/auth).
+import type { Redaction } from './redaction.js';
+import type { TimeoutValue } from './timeout.js';
 
 /*
  * The core middlewares' own per-request options and events are declared here rather
@@ -86,8 +88,6 @@ export interface RequestOptions {
   correlationScope?: CorrelationScope;
   /** `false` returns a non-2xx response as it is instead of throwing an `HttpError`. */
   throwHttpErrors?: boolean;
-  /** Per-request retry settings: `false` sends once; an object overrides the client's options. */
-  retry?: false | Partial<RetryOptions>;
   /**
    * Overrides the timeout middlewares for this request. A number is the `total`
    * deadline; `false` turns both phases off; an object sets each phase.
@@ -181,6 +181,7 @@ export interface AttemptAdmission {
    */
   pass(): boolean;
 }
+
 
 /**
  * The events a pipeline emits, by type. Middlewares add their own by declaration

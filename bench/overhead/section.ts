@@ -51,15 +51,16 @@ export async function overheadSection({ log, quick }: SectionContext): Promise<R
   log(
     `  in memory, one process per contender; ${rounds} alternating rounds of mitata (p50) on the contender and on a bare fetch()+.json() in the same process; ratio = median of the rounds' ratios`,
   );
-  const measured = new Map<string, { bare: number; contender: number; ratio: number }>();
+  const measured = new Map<string, { bare: number; contender: number; ratio: number; low: number; high: number }>();
   const rows: Row[] = [];
   const script = await buildChild('child.ts');
   for (const name of Object.keys(CONTENDERS)) {
     try {
       const result = await child<TimingResult>(script, [name, String(rounds), String(cpuMs)]);
       // Each round's ratio compares two figures taken moments apart, so load drifting on a shared machine cancels out.
-      const ratio = median(result.contender.map((value, i) => value / (result.bare[i] ?? Number.NaN)));
-      const entry = { bare: median(result.bare), contender: median(result.contender), ratio };
+      const ratios = result.contender.map((value, i) => value / (result.bare[i] ?? Number.NaN));
+      const ratio = median(ratios);
+      const entry = { bare: median(result.bare), contender: median(result.contender), ratio, low: Math.min(...ratios), high: Math.max(...ratios) };
       measured.set(name, entry);
       log(`  ${name}: ${us(entry.contender)} (bare ${us(entry.bare)}) = ${fmt(ratio, 2)}×`);
     } catch (error) {
@@ -68,9 +69,10 @@ export async function overheadSection({ log, quick }: SectionContext): Promise<R
     }
   }
   const ky = measured.get('ky 2');
-  for (const [name, { bare, contender, ratio }] of measured) {
+  for (const [name, { bare, contender, ratio, low, high }] of measured) {
     const vsKy = name === 'sluice createClient' && ky ? `; ${fmt(ratio / ky.ratio, 2)}× ky 2` : '';
-    rows.push({ section, subject: name, figure: us(contender), ratio: `${fmt(ratio, 2)}× bare`, note: `bare ${us(bare)}${vsKy}` });
+    const spread = rounds > 1 ? `rounds ${fmt(low, 2)}-${fmt(high, 2)}×; ` : '';
+    rows.push({ section, subject: name, figure: us(contender), ratio: `${fmt(ratio, 2)}× bare`, note: `${spread}bare ${us(bare)}${vsKy}` });
   }
   try {
     const heap = await child<HeapResult>(script, ['heap', String(requests)]);

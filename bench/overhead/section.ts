@@ -45,8 +45,8 @@ const us = (ns: number): string => `${fmt(ns / 1000, 2)} µs`;
 
 export async function overheadSection({ log, quick }: SectionContext): Promise<Row[]> {
   const section = 'overhead';
-  const rounds = quick ? 2 : 9;
-  const cpuMs = quick ? 20 : 300;
+  const rounds = quick ? 2 : 21;
+  const cpuMs = quick ? 20 : 120;
   const requests = quick ? 10_000 : 100_000;
   log(
     `  in memory, one process per contender; ${rounds} alternating rounds of mitata (p50) on the contender and on a bare fetch()+.json() in the same process; ratio = median of the rounds' ratios`,

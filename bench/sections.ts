@@ -4,6 +4,7 @@
  * `bench/<name>.ts` exporting an async function of {@link SectionContext} and add an
  * entry here; `npm run bench -- <name>` then runs it alone.
  */
+import { featuresSection } from './features.js';
 import { loopbackSection } from './loopback.js';
 import { overheadSection } from './overhead/section.js';
 import type { Row } from './pool.js';
@@ -35,4 +36,5 @@ export const SECTIONS: readonly Section[] = [
   { name: 'rate-limit', summary: 'the 429 scenario: Sluice, ky and a naive loop', run: ({ log, quick }) => rateLimitSection(log, quick ? 25_000 : undefined) },
   { name: 'refresh', summary: 'token refresh under concurrent 401s', run: ({ log }) => refreshSection(log) },
   { name: 'workers', summary: '4 processes sharing one OAuth client, with and without @sluice/redis', run: ({ log }) => workersSection(log) },
+  { name: 'features', summary: 'the features scenarios (see bench/features.ts)', run: ({ log }) => featuresSection(log) },
 ];

@@ -60,6 +60,9 @@ const manifest = (dir) => JSON.parse(readFileSync(join(root, dir, 'package.json'
 async function main() {
 try {
   step('npm pack');
+  const before = new Map(PACKAGES.map((p) => [p.dir, readFileSync(join(root, p.dir, 'package.json'), 'utf8')]));
+  // An interrupted earlier pack (prepack ran, postpack never did) must not leak into this one.
+  run(process.execPath, [join(root, 'scripts/pack-manifest.mjs'), 'strip'], { cwd: join(root, PACKAGES[0].dir) });
   const packOutput = run('npm', ['pack', '--json', '--pack-destination', tarballs, ...PACKAGES.flatMap((p) => ['-w', p.dir])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -67,6 +70,9 @@ try {
   const packed = JSON.parse(packOutput.slice(packOutput.lastIndexOf('\n[\n') + 1));
   for (const pkg of PACKAGES) pkg.name = manifest(pkg.dir).name;
   for (const info of packed) checkTarball(info);
+  for (const [dir, text] of before) {
+    if (readFileSync(join(root, dir, 'package.json'), 'utf8') !== text) fail(`${dir}/package.json differs after npm pack`);
+  }
 
   step('install the tarballs into a fresh project');
   writeApp(packed);
@@ -293,6 +299,9 @@ const pipeline: SluiceFetch = compose([tag, retry({ limit: 1 })], { fetch: globa
 const provider: TokenProvider = { getToken: async () => ({ accessToken: 'abc' }) };
 const client: SluiceClient = createClient({ baseUrl: 'https://api.example.com', auth: tokenAuth(provider) });
 export const getUser = (): Promise<{ id: number }> => client.get('users/1').json<{ id: number }>();
+// Per-request options that middlewares add to RequestOptions by declaration merging.
+export const once = (): Promise<Response> => pipeline('https://api.example.com/x', { retry: false, timeout: { attempt: 1_000 }, skip: ['tag'] });
+export const noRetry = (): Promise<unknown> => client.get('users/1', { retry: { limit: 0 }, auth: false }).json();
 export function status(error: unknown): number | undefined {
   if (error instanceof NotFoundError) return 404;
   return error instanceof HttpError ? error.status : undefined;

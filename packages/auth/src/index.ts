@@ -10,8 +10,8 @@ export {
 export {
   type AuthScopeOptions,
   originsOf,
-} from './middleware/scope.js';
-export type { SecretSource } from './middleware/secret-value.js';
+} from './credentials/scope.js';
+export type { SecretSource } from './credentials/secret-value.js';
 export {
   bearer,
   type BearerOptions,

@@ -17,7 +17,8 @@ import {
 } from '@sluice/core';
 import ky, { type Input, type KyInstance, type Options as KyOptions, type ResponsePromise, replaceOption } from 'ky';
 import type { ClientOptions } from './options.js';
-import { type ClientRequestOptions, forKy, fromKy } from './request-options.js';
+import { type CallChannel, type ClientRequestOptions, EMPTY_CHANNEL, pipelineInit, splitCall } from './request-options.js';
+import { withSchemaErrors } from './schema.js';
 import { standardStack } from './standard-stack.js';
 import { dropQueryKeys, mergeSearchParams } from './search-params.js';
 import { resolveInput } from './urls.js';
@@ -132,9 +133,7 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
     retry: 0,
     timeout: false,
     throwHttpErrors: false,
-    // ky builds a new Request for every call and never sends it twice: the pipeline uses it as it is.
-    fetch: ((input: Request, init?: Record<string, unknown>) =>
-      pipeline(freshRequest(input), fromKy(input, init) as SluiceRequestInit)) as KyOptions['fetch'],
+    fetch: callFetch(pipeline, EMPTY_CHANNEL),
     parseJson: (text, { request, response }) => {
       if (text.trim() === '') return undefined;
       try {
@@ -145,12 +144,16 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
     },
   });
 
+  const schemaScope = { redaction };
   const resolve = (input: Input): Input => resolveInput(baseUrl, input);
   // ky appends per-request params to the client's; Sluice lets the request's keys win.
   const clientParams = options.searchParams ?? options.ky?.searchParams;
   const prepare = (input: Input, callOptions: ClientRequestOptions | undefined): [Input, KyOptions] => {
     refuseLineBreaks(callOptions?.headers);
-    const kyOptions = forKy(callOptions, kyDefaultsMaySignal || input instanceof Request) as KyOptions;
+    const split = splitCall(callOptions, kyDefaultsMaySignal || input instanceof Request);
+    const kyOptions = split.kyOptions as KyOptions;
+    // The call's own fetch carries its channel to the pipeline.
+    kyOptions.fetch = callFetch(pipeline, split.channel);
     let target = resolve(input);
     const requestParams = kyOptions.searchParams;
     if (clientParams != null && requestParams != null) {
@@ -168,7 +171,8 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
       try {
         const [target, kyOptions] = prepare(input, callOptions);
         try {
-          return (method ? kyInstance[method]<T>(target, kyOptions) : kyInstance<T>(target, kyOptions)) as ResponsePromise<T>;
+          const promise = (method ? kyInstance[method]<T>(target, kyOptions) : kyInstance<T>(target, kyOptions)) as ResponsePromise<T>;
+          return withSchemaErrors(promise, schemaScope);
         } catch (error) {
           // `new Request` quotes the URL in its message, a password included: redact it.
           throw redactUrlInError(error, target instanceof Request ? target.url : String(target), redaction);
@@ -243,4 +247,11 @@ function rejectedResponse<T>(error: unknown): ResponsePromise<T> {
     Object.defineProperty(promise, name, { value: fail });
   }
   return promise;
+}
+
+/** The fetch ky calls for one call: the pipeline, given ky's unknown options and the call's channel. */
+function callFetch(pipeline: SluiceFetch, channel: CallChannel): KyOptions['fetch'] {
+  // ky builds a new Request for every call and never sends it twice: the pipeline uses it as it is.
+  return ((input: Request, init?: Record<string, unknown>) =>
+    pipeline(freshRequest(input), pipelineInit(input, init, channel) as SluiceRequestInit)) as KyOptions['fetch'];
 }

@@ -1,4 +1,5 @@
 import {
+  checkKeys,
   checkNumber,
   concurrency,
   correlationId,
@@ -7,6 +8,8 @@ import {
   type Middleware,
   observe,
   retry,
+  type OptionKeys,
+  type RetryOptions,
   Stack,
   timeout,
 } from '@sluice/core';
@@ -48,13 +51,7 @@ export function standardStack(options: ClientOptions = {}): Stack {
   if (options.onEvent) list.push(observe({ onEvent: options.onEvent }));
   if (phases.total !== false) list.push(timeout({ total: phases.total }));
   if (options.retry !== false) {
-    list.push(
-      retry({
-        ...(options.retry ?? {}),
-        ...(options.gate === undefined ? {} : { gate: options.gate }),
-        ...(options.retryBudget === undefined ? {} : { retryBudget: options.retryBudget }),
-      }),
-    );
+    list.push(retry(retryOptions(options)));
   }
   const limit = options.concurrency;
   if (limit !== undefined && limit !== false) {
@@ -85,6 +82,7 @@ function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | fal
   if (typeof value !== 'object' || value === null) {
     throw new TypeError(`createClient: "timeout" must be a number of ms, false, or { attempt, total }; got ${String(value)}.`);
   }
+  checkKeys('createClient: "timeout"', value, { attempt: true, total: true } satisfies OptionKeys<TimeoutPhases>);
   return {
     attempt: value.attempt === undefined ? DEFAULT_TIMEOUT.attempt : checkMs(value.attempt, 'timeout.attempt'),
     total: value.total === undefined ? DEFAULT_TIMEOUT.total : checkMs(value.total, 'timeout.total'),
@@ -120,4 +118,21 @@ function placeExtras(base: Stack, extras: ReadonlyArray<Middleware | MiddlewareP
     }
   });
   return stack;
+}
+
+/**
+ * The client's `retry` as retry's options, with the client's `gate` and `retryBudget`:
+ * ky's number form is the retry limit (`0` = no retries, `1` = one). A value that is
+ * neither goes to retry() as it is, which refuses it naming the option.
+ */
+function retryOptions(options: ClientOptions): Partial<RetryOptions> {
+  const value = options.retry;
+  const shared = {
+    ...(options.gate === undefined ? {} : { gate: options.gate }),
+    ...(options.retryBudget === undefined ? {} : { retryBudget: options.retryBudget }),
+  };
+  if (value === undefined) return shared;
+  if (typeof value === 'number') return { limit: value, ...shared };
+  if (value === null || typeof value !== 'object') return value as never;
+  return { ...value, ...shared };
 }

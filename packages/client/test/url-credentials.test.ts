@@ -4,7 +4,7 @@ import { createClient } from '../src/index.js';
 import { BASE, type Echo, echoHandler } from './helpers.js';
 import { useServer } from '@sluice/testing/node';
 
-const server = useServer({ beforeAll, afterEach, afterAll }, echoHandler);
+useServer({ beforeAll, afterEach, afterAll }, echoHandler);
 
 const SECRET = 'pa55-w0rd-S3cret';
 

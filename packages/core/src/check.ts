@@ -57,6 +57,61 @@ export function checkOneOf<const T extends string>(where: string, name: string, 
   throw new TypeError(`${where}: "${name}" must be ${alternatives(allowed)}, got ${show(value)}.`);
 }
 
+/**
+ * Every key of an options type, for {@link checkKeys}: written as a record so that the
+ * compiler refuses a list that misses a key of `T` or names one it does not have.
+ *
+ * @example
+ * ```ts
+ * const TIMEOUT_KEYS: OptionKeys<TimeoutOptions> = { total: true, attempt: true };
+ * ```
+ */
+export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
+
+/**
+ * Refuses an options object with a key the options type does not have, naming the key and
+ * the closest known one: `retry: unknown option "limt" (did you mean "limit"?).` A typo
+ * in a plain-JavaScript caller's options fails at creation instead of being ignored.
+ *
+ * @example
+ * ```ts
+ * checkKeys('timeout()', { atempt: 5_000 }, { total: true, attempt: true }); // throws: did you mean "attempt"?
+ * ```
+ */
+export function checkKeys(where: string, options: object, known: OptionKeys<object> | Readonly<Record<string, true>>): void {
+  for (const key of Object.keys(options)) {
+    if (Object.hasOwn(known, key)) continue;
+    const closest = closestKey(key, Object.keys(known));
+    const hint = closest === undefined ? '' : ` (did you mean "${closest}"?)`;
+    throw new TypeError(`${where}: unknown option "${key}"${hint}. Known options: ${Object.keys(known).join(', ')}.`);
+  }
+}
+
+/** The known key nearest to `key` by edit distance, if it is near enough to be a typo. */
+function closestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+    }
+    previous = row;
+  }
+  return previous[b.length] as number;
+}
+
 function fits(value: unknown, rule: NumberRule): value is number {
   if (typeof value !== 'number' || Number.isNaN(value)) return false;
   if (value === Number.POSITIVE_INFINITY) return rule.finite === false && rule.max === undefined;

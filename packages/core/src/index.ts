@@ -1,9 +1,10 @@
 // The public face of @sluice/core: every name is listed, so that internals (assertUniqueNames,
 // the bucket fit, the adaptive rate's factory, the strategies' URL helpers, ...) stay out.
 export { type ComposeOptions, compose, freshRequest } from './compose.js';
-export { checkNumber, checkOneOf, type NumberRule } from './check.js';
+export { checkKeys, checkNumber, checkOneOf, type NumberRule, type OptionKeys } from './check.js';
 export type {
   AttemptAdmission,
+  CircuitState,
   Context,
   ContextState,
   CorrelationScope,
@@ -21,11 +22,13 @@ export type {
   SluiceFetch,
   SluiceRequestInit,
   TimeoutOptions,
+  ThrowHttpErrors,
   TimeoutValue,
 } from './types/index.js';
 export {
   AuthError,
   BadRequestError,
+  CircuitOpenError,
   ConflictError,
   ForbiddenError,
   HttpError,
@@ -37,11 +40,13 @@ export {
   QueueFullError,
   RateLimitError,
   ResponseParseError,
+  ResponseValidationError,
   ServerError,
   SluiceError,
   type SluiceErrorOptions,
   TimeoutError,
   UnauthorizedError,
+  type ValidationIssue,
 } from './errors.js';
 export {
   createRedaction,
@@ -61,13 +66,8 @@ export {
   stack,
   Stack,
 } from './stack.js';
-export {
-  errors,
-  type ErrorsOptions,
-  isNetworkFailure,
-  toHttpError,
-  type ToHttpErrorOptions,
-} from './middleware/errors.js';
+export { errors, type ErrorsOptions } from './middleware/errors.js';
+export { isNetworkFailure, toHttpError, type ToHttpErrorOptions } from './http-error.js';
 export {
   correlationId,
   type CorrelationIdOptions,
@@ -163,3 +163,20 @@ export {
   skipTake,
   type SkipTakeOptions,
 } from './pagination/paginate.js';
+export { DEFAULT_DEDUPE_HEADERS, dedupe, type DedupeKey, type DedupeOptions } from './middleware/dedupe.js';
+export {
+  type CircuitBreakerOptions,
+  type CircuitChange,
+  type CircuitOutcome,
+  circuitBreaker,
+  defaultIsFailure,
+} from './middleware/circuit-breaker.js';
+export {
+  type BreakerCounter,
+  type BreakerPolicy,
+  type ConsecutiveBreakerOptions,
+  consecutiveBreaker,
+  type SamplingBreakerOptions,
+  samplingBreaker,
+} from './circuit/breakers.js';
+export { type RateLimitOptions, rateLimit } from './middleware/rate-limit.js';

@@ -29,7 +29,7 @@ function recorder(name: string, log: string[]): Middleware {
 // Composed before msw is installed: the terminal must still see msw's fetch.
 const earlyPipeline = compose([]);
 
-const server = useServer(
+useServer(
   { beforeAll, afterEach, afterAll },
   http.get(`${BASE}/ok`, ({ request }) =>
     HttpResponse.json({ seen: request.headers.get('x-seen'), url: request.url }, { status: 200 }),

@@ -51,7 +51,7 @@ function hold(id: string) {
   return entry;
 }
 
-const server = useServer(
+useServer(
   { beforeAll, afterEach, afterAll },
   http.get(`${API}/hold/:id`, async ({ params }) => {
     await holds.get(String(params.id))?.promise;

@@ -17,7 +17,7 @@ const BASE = 'https://cid.test';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const seen: Array<string | null> = [];
 
-const server = useServer(
+useServer(
   { beforeAll, afterEach, afterAll },
   http.all(`${BASE}/*`, ({ request }) => {
     seen.push(request.headers.get('x-correlation-id') ?? request.headers.get('x-request-id'));

@@ -348,7 +348,7 @@ describe('errors(): options', () => {
 
   it('rejects bad options at creation with a TypeError naming the option', () => {
     expect(() => errors({ throwHttpErrors: 'no' as unknown as boolean })).toThrow(
-      new TypeError('errors(): "throwHttpErrors" must be a boolean, got string.'),
+      new TypeError('errors(): "throwHttpErrors" must be a boolean or a function of the status, got string.'),
     );
     expect(() => errors({ map: 42 as unknown as () => undefined })).toThrow(new TypeError('errors(): "map" must be a function, got number.'));
     expect(() => errors({ secrets: ['x-key', ''] })).toThrow(/"secrets" must be an array of non-empty/);

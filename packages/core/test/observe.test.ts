@@ -14,7 +14,7 @@ import { useServer } from '@sluice/testing/node';
 const BASE = 'https://observe.test';
 let calls = 0;
 
-const server = useServer(
+useServer(
   { beforeAll, afterEach, afterAll },
   http.get(`${BASE}/ok`, () => HttpResponse.json({ ok: true })),
   http.get(`${BASE}/flaky`, () => (++calls < 3 ? HttpResponse.error() : HttpResponse.text('finally', { status: 202 }))),

@@ -6,7 +6,7 @@ import { useServer } from '@sluice/testing/node';
 const BASE = 'https://replay.test';
 const received: string[] = [];
 
-const server = useServer(
+useServer(
   { beforeAll, afterEach, afterAll },
   http.all(`${BASE}/echo`, async ({ request }) => {
     received.push(await request.text());

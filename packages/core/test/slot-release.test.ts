@@ -9,7 +9,7 @@ import { useServer } from '@sluice/testing/node';
 
 const API = 'https://slots.test';
 
-const server = useServer(
+useServer(
   { beforeAll, afterEach, afterAll },
   http.get(`${API}/invalid`, () => HttpResponse.json({ detail: 'unprocessable' }, { status: 422 })),
   http.get(`${API}/busy`, () => HttpResponse.json({ detail: 'try later' }, { status: 503 })),

@@ -13,8 +13,11 @@ import { type HandlerSet, toHandlers } from './handler-set.js';
  * ```
  */
 export interface TestLifecycle {
+  /** Registers `run` to run once before the file's first test (the server starts listening). */
   beforeAll(run: () => void): unknown;
+  /** Registers `run` to run after each test (the handlers added in the test are reset). */
   afterEach(run: () => void): unknown;
+  /** Registers `run` to run once after the file's last test (the server closes). */
   afterAll(run: () => void): unknown;
 }
 

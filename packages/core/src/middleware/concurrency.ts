@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from '../types/index.js';
 import { QueueFullError } from '../errors.js';
 import { heldTimeout, pastDeadline } from '../rate-limit/admission.js';
-import { checkNumber, checkOneOf } from '../check.js';
+import { checkKeys, checkNumber, checkOneOf, type OptionKeys } from '../check.js';
 
 /**
  * Options of {@link concurrency}.
@@ -303,6 +303,7 @@ function validate(options: ConcurrencyOptions): ConcurrencyOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('concurrency: options are required, e.g. concurrency({ limit: 8 }).');
   }
+  checkKeys('concurrency', options, CONCURRENCY_KEYS);
   const { limit, key, maxQueue, release } = options;
   if (limit !== Number.POSITIVE_INFINITY) checkNumber('concurrency', 'limit', limit, { integer: true, min: 1 });
   if (key !== undefined && typeof key !== 'function') {
@@ -312,3 +313,6 @@ function validate(options: ConcurrencyOptions): ConcurrencyOptions {
   if (release !== undefined) checkOneOf('concurrency', 'release', release, ['headers', 'body']);
   return options;
 }
+
+/** Every key of {@link ConcurrencyOptions}. */
+const CONCURRENCY_KEYS: OptionKeys<ConcurrencyOptions> = { limit: true, key: true, maxQueue: true, release: true };

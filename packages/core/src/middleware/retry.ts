@@ -9,9 +9,9 @@ import { createRateGate, type RateGate } from '../rate-limit/gate.js';
 import { createAdmission, type GateAdmission } from '../rate-limit/admission.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { deterministicFailure } from '../retry/deterministic.js';
-import { isNetworkFailure, toHttpError } from './errors.js';
+import { isNetworkFailure, toHttpError } from '../http-error.js';
 import { discard } from '../discard.js';
-import { checkNumber } from '../check.js';
+import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 
 /**
  * Decides, for one response, whether to retry: `true` forces a retry (whatever the
@@ -358,6 +358,7 @@ function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, w
     throw new TypeError(`${where}: options must be an object or false, got ${options === null ? 'null' : typeof options}.`);
   }
   const o = options;
+  checkKeys(where, o, RETRY_KEYS);
   const limit = o.limit ?? parent?.limit ?? 3;
   checkNumber(where, 'limit', limit, { integer: true });
   for (const key of ['baseDelay', 'maxDelay', 'maxElapsed', 'maxRetryAfter'] as const) {
@@ -371,7 +372,7 @@ function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, w
       throw new TypeError(`${where}: "${key}" must be a function, got ${typeof value}.`);
     }
   }
-  if (o.methods !== undefined && (!Array.isArray(o.methods) || o.methods.some((m) => typeof m !== 'string'))) {
+  if (o.methods !== undefined && (!Array.isArray(o.methods) || o.methods.some((m) => typeof m !== 'string' || !METHOD_TOKEN.test(m)))) {
     throw new TypeError(`${where}: "methods" must be an array of method names, got ${String(o.methods)}.`);
   }
   if (
@@ -430,3 +431,12 @@ function isGate(value: unknown): value is RateGate {
     typeof gate.closedFor === 'function'
   );
 }
+
+/** Every key of {@link RetryOptions}: the compiler keeps this list complete. */
+const RETRY_KEYS: OptionKeys<RetryOptions> = {
+  limit: true, methods: true, statuses: true, idempotencyKey: true, backoff: true, baseDelay: true, maxDelay: true, random: true,
+  maxElapsed: true, maxRetryAfter: true, retryOn: true, gate: true, retryBudget: true, clock: true, sleep: true,
+};
+
+/** An HTTP method is a token (RFC 9110 §5.6.2): no spaces or separators. */
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

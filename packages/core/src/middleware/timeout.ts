@@ -4,7 +4,7 @@ export type { TimeoutOptions, TimeoutValue };
 import { TimeoutError } from '../errors.js';
 import { discard } from '../discard.js';
 import { heldTimeout, passAdmission } from '../rate-limit/admission.js';
-import { checkNumber } from '../check.js';
+import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 
 
 
@@ -47,6 +47,7 @@ export function timeout(options: TimeoutOptions): Middleware {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`timeout(): expected an options object such as { total: 30000 }, got ${String(options)}.`);
   }
+  checkKeys('timeout()', options, TIMEOUT_KEYS);
   const phases: Phase[] = [];
   if (options.total !== undefined) phases.push('total');
   if (options.attempt !== undefined) phases.push('attempt');
@@ -230,6 +231,7 @@ function effective(phase: Phase, fallback: TimeoutValue, context: Context): Time
   if (typeof option !== 'object' || option === null) {
     throw new TypeError(`The "timeout" request option must be a number, false or { attempt, total }, got ${String(option)}.`);
   }
+  checkKeys('timeout (per-request option)', option, TIMEOUT_KEYS);
   const value = option[phase];
   return value === undefined ? fallback : validate(value, 'timeout (per-request option)', `timeout.${phase}`);
 }
@@ -237,3 +239,6 @@ function effective(phase: Phase, fallback: TimeoutValue, context: Context): Time
 function validate(value: unknown, where: string, name: string): TimeoutValue {
   return value === false ? false : checkNumber(where, name, value, { unit: 'ms', above: true, max: MAX_DELAY, maxReason: 'the longest timer' });
 }
+
+/** Every key of {@link TimeoutOptions}. */
+const TIMEOUT_KEYS: OptionKeys<TimeoutOptions> = { total: true, attempt: true };

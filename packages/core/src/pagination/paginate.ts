@@ -251,7 +251,7 @@ export function paginate<Item>(
       const body = await readBody(response, index, redaction.url(url), id);
       let items = [...strategy.items(body, response)];
       const next = strategy.next({ url, response, body, items, index });
-      let nextPage: URL | undefined = next === undefined ? undefined : nextUrl(next, url, strategy.name, index, id);
+      let nextPage: URL | undefined = next === undefined ? undefined : resolveNextPage(next, url, strategy.name, index, id);
 
       if (maxItems !== undefined && total + items.length >= maxItems) {
         const more = total + items.length > maxItems || nextPage !== undefined;
@@ -294,7 +294,7 @@ export function paginate<Item>(
 }
 
 /** The next page's URL, or a `PaginationError` when the strategy's value (a server's `Link`, a body field) is not a URL. */
-function nextUrl(next: string | URL, base: URL, strategy: string, index: number, correlationId: string | undefined): URL {
+function resolveNextPage(next: string | URL, base: URL, strategy: string, index: number, correlationId: string | undefined): URL {
   try {
     return new URL(next, base);
   } catch (error) {

@@ -1,5 +1,5 @@
 import { fitBucketRate, herdBurst, herdRate, type SendOutcome } from './bucket-fit.js';
-import { checkNumber, type NumberRule } from '../check.js';
+import { checkKeys, checkNumber, type NumberRule, type OptionKeys } from '../check.js';
 
 /**
  * The adaptive send rate of one origin: a token bucket whose fill rate follows a CUBIC
@@ -40,7 +40,7 @@ import { checkNumber, type NumberRule } from '../check.js';
  */
 
 /**
- * Tuning of {@link createAdaptiveRate}. Every field has the default shown.
+ * Tuning of the adaptive rate ({@link RateGateOptions.adaptive}). Every field has the default shown.
  *
  * @example
  * ```ts
@@ -64,7 +64,7 @@ export interface AdaptiveRateOptions {
   coalesceMs?: number;
   /**
    * When a throttle ends the slow start that follows a herd, the server's sustained rate
-   * has just been measured (see {@link createAdaptiveRate}); the rate then resumes at this
+   * has just been measured (see {@link AdaptiveRate}); the rate then resumes at this
    * fraction of it instead of β × it (and CUBIC's K doubles). Default `0.99`.
    */
   probeFloor?: number;
@@ -115,6 +115,7 @@ const CREDIT = 0.75;
  * ```
  */
 export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveRate {
+  checkKeys('createAdaptiveRate', options, ADAPTIVE_KEYS);
   const beta = rateOption('beta', options.beta ?? 0.7, { above: true, max: 1 });
   const scale = rateOption('scale', options.scale ?? 0.4, { above: true });
   const minRate = rateOption('minRate', options.minRate ?? 0.5, { above: true });
@@ -354,3 +355,8 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
 function rateOption(name: string, value: unknown, rule: NumberRule): number {
   return checkNumber('createAdaptiveRate', name, value, rule);
 }
+
+/** Every key of {@link AdaptiveRateOptions}. */
+const ADAPTIVE_KEYS: OptionKeys<AdaptiveRateOptions> = {
+  beta: true, scale: true, minRate: true, smoothing: true, burstSeconds: true, slowStartDoublingMs: true, coalesceMs: true, probeFloor: true,
+};

@@ -5,7 +5,7 @@ import { type AnnouncedQuota, parseAnnouncedQuota } from './announced-quota.js';
 import { type GateWaiter, type OriginState, OriginTable } from './origin-table.js';
 import { quotaForget, quotaLearn, quotaRemaining, quotaTake, quotaWait, type SentTicket } from './quota-ledger.js';
 import type { SchedulerStateStore, SchedulerStateUpdate } from './store.js';
-import { checkNumber } from '../check.js';
+import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 
 /**
  * The shared rate-limit gate: one per client (shareable between clients), one state per
@@ -145,6 +145,7 @@ const defaultClock: RateGateClock = {
  */
 export function createRateGate(options: RateGateOptions = {}): RateGate {
   if (options === null || typeof options !== 'object') throw new TypeError('createRateGate: options must be an object.');
+  checkKeys('createRateGate', options, GATE_KEYS);
   const clock = options.clock ?? defaultClock;
   if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
     throw new TypeError('createRateGate: option "clock" must have now(), setTimeout() and clearTimeout() functions.');
@@ -428,3 +429,5 @@ function resetOf(state: OriginState, now: number): number | undefined {
   return wait > 0 ? wait : undefined;
 }
 
+/** Every key of {@link RateGateOptions}. */
+const GATE_KEYS: OptionKeys<RateGateOptions> = { adaptive: true, clock: true, releaseWindowMs: true, maxClosedMs: true, maxOrigins: true, store: true };

@@ -1,4 +1,4 @@
-import { checkNumber } from '../check.js';
+import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 
 /**
  * The retry budget: a token bucket shared by every request of a client, so that a
@@ -70,6 +70,7 @@ export function createRetryBudget(options: RetryBudgetOptions = {}): RetryBudget
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`createRetryBudget: options must be an object, got ${options === null ? 'null' : typeof options}.`);
   }
+  checkKeys('createRetryBudget', options, BUDGET_KEYS);
   const capacity = amount('capacity', options.capacity, 500);
   const retryCost = amount('retryCost', options.retryCost, 5);
   const timeoutCost = amount('timeoutCost', options.timeoutCost, 10);
@@ -114,3 +115,6 @@ function amount(name: string, value: number | undefined, fallback: number): numb
   if (value === undefined) return fallback;
   return checkNumber('createRetryBudget', name, value);
 }
+
+/** Every key of {@link RetryBudgetOptions}. */
+const BUDGET_KEYS: OptionKeys<RetryBudgetOptions> = { capacity: true, retryCost: true, timeoutCost: true, successRefund: true };

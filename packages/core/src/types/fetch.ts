@@ -45,5 +45,6 @@ export type FetchLike = (input: Request, init?: RequestInit) => Promise<Response
  * ```
  */
 export interface MiddlewareList {
+  /** The middlewares, outermost first. */
   readonly middlewares: readonly Middleware[];
 }

@@ -1,6 +1,7 @@
 // The contract types, in a leaf folder: nothing here imports from outside types/.
 export type {
   AttemptAdmission,
+  CircuitState,
   Context,
   ContextState,
   CorrelationScope,
@@ -12,6 +13,7 @@ export type {
   RequestOptions,
   SluiceEvent,
   SluiceEvents,
+  ThrowHttpErrors,
 } from './context.js';
 export type { FetchLike, MiddlewareList, SluiceFetch, SluiceRequestInit } from './fetch.js';
 export type { Redaction } from './redaction.js';

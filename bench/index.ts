@@ -1,22 +1,12 @@
 /**
  * `npm run bench`: figures measured side by side in one run, printed as ratios.
- * Sections: overhead, rate-limit, refresh, workers, features. Run a subset with `npm run bench -- rate-limit`.
- * Every server listens on 127.0.0.1; every loop is bounded.
+ * `npm run bench -- overhead size` runs only the sections named; `--quick` runs each
+ * with fewer rounds (a smoke run: CI uses it to keep the bench working, never for
+ * figures); `--list` names the sections. Every server listens on 127.0.0.1; every loop
+ * is bounded.
  */
-import { featuresSection } from './features.js';
-import { overheadSection } from './overhead.js';
 import type { Row } from './pool.js';
-import { rateLimitSection } from './rate-limit.js';
-import { refreshSection } from './refresh.js';
-import { workersSection } from './workers.js';
-
-const sections: Record<string, (log: (line: string) => void) => Promise<Row[]>> = {
-  overhead: overheadSection,
-  'rate-limit': rateLimitSection,
-  refresh: refreshSection,
-  workers: workersSection,
-  features: featuresSection,
-};
+import { SECTIONS } from './sections.js';
 
 function table(rows: readonly Row[]): string {
   const head = ['section', 'subject', 'figure', 'ratio', 'note'];
@@ -26,29 +16,46 @@ function table(rows: readonly Row[]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
+const FLAGS = new Set(['--quick', '--list']);
+
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const unknown = wanted.filter((name) => !(name in sections));
-  if (unknown.length) {
-    console.error(`Unknown section(s): ${unknown.join(', ')}. Known: ${Object.keys(sections).join(', ')}.`);
+  const args = process.argv.slice(2);
+  const flags = args.filter((a) => a.startsWith('-'));
+  const wanted = args.filter((a) => !a.startsWith('-'));
+  const badFlags = flags.filter((flag) => !FLAGS.has(flag));
+  const known = SECTIONS.map((s) => s.name);
+  const unknown = wanted.filter((name) => !known.includes(name));
+  if (badFlags.length || unknown.length) {
+    const what = [...badFlags.map((f) => `flag ${f}`), ...unknown.map((n) => `section ${n}`)].join(', ');
+    console.error(`Unknown ${what}. Sections: ${known.join(', ')}. Flags: ${[...FLAGS].join(', ')}.`);
     process.exitCode = 2;
     return;
   }
+  if (flags.includes('--list')) {
+    for (const s of SECTIONS) console.log(`${s.name.padEnd(12)} ${s.summary}`);
+    return;
+  }
+  const quick = flags.includes('--quick');
   const started = performance.now();
   const rows: Row[] = [];
-  for (const [name, run] of Object.entries(sections)) {
-    if (wanted.length && !wanted.includes(name)) continue;
-    console.log(`\n## ${name}`);
+  let failures = 0;
+  for (const section of SECTIONS) {
+    if (wanted.length && !wanted.includes(section.name)) continue;
+    console.log(`\n## ${section.name}${quick ? ' (quick)' : ''}`);
+    const sectionStarted = performance.now();
     try {
-      const result = await run((line) => console.log(line));
-      rows.push(...result);
+      rows.push(...(await section.run({ log: (line) => console.log(line), quick })));
     } catch (error) {
+      failures++;
       console.log(`  section failed: ${error instanceof Error ? error.message : String(error)}`);
-      rows.push({ section: name, subject: '(failed)', figure: '-', ratio: '-', note: String(error).slice(0, 80) });
+      rows.push({ section: section.name, subject: '(failed)', figure: '-', ratio: '-', note: String(error).slice(0, 80) });
     }
+    console.log(`  (${((performance.now() - sectionStarted) / 1000).toFixed(1)} s)`);
   }
   console.log(`\n## summary (${((performance.now() - started) / 1000).toFixed(1)} s, node ${process.version})\n`);
   console.log(table(rows));
+  // A section that could not run is a broken bench: say so in the exit code (CI runs --quick).
+  if (failures || rows.some((row) => row.note === 'failed' || row.figure === '-')) process.exitCode = 1;
 }
 
 await main();

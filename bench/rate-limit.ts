@@ -71,10 +71,10 @@ async function limitedServer(log: (line: string) => void, first: boolean): Promi
   return { url: served.url, close: () => served.close(), throttled: () => api.stats.limited };
 }
 
-function row(name: string, result: PoolResult, throttled: number): Row {
+function row(name: string, result: PoolResult, throttled: number, deadlineMs: number): Row {
   const ratio = result.elapsedMs / IDEAL_MS;
   const note = result.stopped
-    ? `stopped at the ${DEADLINE_MS / 1000} s cap with ${fmt(result.done)}/${fmt(REQUESTS)} done`
+    ? `stopped at the ${deadlineMs / 1000} s cap with ${fmt(result.done)}/${fmt(REQUESTS)} done`
     : result.failed
       ? `${fmt(result.failed)} failed: ${result.errors[0] ?? ''}`
       : 'no failures';
@@ -87,19 +87,20 @@ function row(name: string, result: PoolResult, throttled: number): Row {
   };
 }
 
-export async function rateLimitSection(log: (line: string) => void): Promise<Row[]> {
+/** `deadlineMs` caps each contender's run (`--quick` passes a shorter one). */
+export async function rateLimitSection(log: (line: string) => void, deadlineMs = DEADLINE_MS): Promise<Row[]> {
   const list = await contenders(log);
   log(
-    `  ${fmt(REQUESTS)} GETs, ${WORKERS} in flight; server: ${RATE} req/s, burst ${BURST}, 429 + Retry-After: ${RETRY_AFTER_S}; ideal ${IDEAL_MS / 1000} s; cap ${DEADLINE_MS / 1000} s`,
+    `  ${fmt(REQUESTS)} GETs, ${WORKERS} in flight; server: ${RATE} req/s, burst ${BURST}, 429 + Retry-After: ${RETRY_AFTER_S}; ideal ${IDEAL_MS / 1000} s; cap ${deadlineMs / 1000} s`,
   );
   const servers = await Promise.all(list.map((_, i) => limitedServer(log, i === 0)));
   try {
     const results = await Promise.all(
       list.map(async ([name, get], i) => {
         const server = servers[i]!;
-        const result = await runPool(REQUESTS, WORKERS, (index, signal) => get(`${server.url}/items/${index}`, signal), DEADLINE_MS);
+        const result = await runPool(REQUESTS, WORKERS, (index, signal) => get(`${server.url}/items/${index}`, signal), deadlineMs);
         log(`  done: ${name} in ${(result.elapsedMs / 1000).toFixed(1)} s`);
-        return row(name, result, server.throttled());
+        return row(name, result, server.throttled(), deadlineMs);
       }),
     );
     return results;

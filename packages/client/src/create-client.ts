@@ -2,6 +2,7 @@ import {
   createRedaction,
   DEFAULT_SECRET_NAMES,
   type FetchLike,
+  freshRequest,
   type PaginateOptions,
   type PaginationStrategy,
   type Paginator,
@@ -250,5 +251,7 @@ function rejectedResponse<T>(error: unknown): ResponsePromise<T> {
 
 /** The fetch ky calls for one call: the pipeline, given ky's unknown options and the call's channel. */
 function callFetch(pipeline: SluiceFetch, channel: CallChannel): KyOptions['fetch'] {
-  return ((input: Request, init?: Record<string, unknown>) => pipeline(input, pipelineInit(input, init, channel) as SluiceRequestInit)) as KyOptions['fetch'];
+  // ky builds a new Request for every call and never sends it twice: the pipeline uses it as it is.
+  return ((input: Request, init?: Record<string, unknown>) =>
+    pipeline(freshRequest(input), pipelineInit(input, init, channel) as SluiceRequestInit)) as KyOptions['fetch'];
 }

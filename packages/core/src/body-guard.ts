@@ -1,16 +1,117 @@
 /** Statuses whose responses never carry a body (the Response constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
+const GUARD = Symbol('sluice.bodyGuard');
+
+interface GuardState {
+  readonly mapError: (error: unknown) => unknown;
+  /** The stream-wrapping copy, made only once someone takes `body` (or reads `formData`). */
+  copy: Response | undefined;
+}
+
+type Guarded = Response & { [GUARD]: GuardState };
+type Reader = 'text' | 'arrayBuffer' | 'blob' | 'bytes';
+
+// Read on first use, not at import: the module loads where no Response exists yet too.
+let proto: Response;
+let ownBody: (this: Response) => ReadableStream<Uint8Array> | null;
+let ownBodyUsed: (this: Response) => boolean;
+let GUARDED: Response | undefined;
+
 /**
  * Returns a response whose body errors with `mapError(error)` instead of the raw error
  * when reading it fails (a connection reset in the middle of the body surfaces from
  * undici as `TypeError: terminated`). Chunks, end and cancellation pass through as they
  * are; `url`, `redirected` and `type` are kept. A response without a body is returned as is.
  * Internal: the errors middleware wraps every body it returns.
+ *
+ * It is the same Response object, on a prototype whose body readers (`text`, `json`,
+ * `arrayBuffer`, `blob`, `bytes`) map a failed read: no second Response and no second
+ * stream per request. Only `body` itself (a caller that streams it) and `formData` get a
+ * copy over a wrapping stream, made then.
  */
 export function guardBody(response: Response, mapError: (error: unknown) => unknown): Response {
   const body = response.body;
   if (body === null || NULL_BODY_STATUSES.has(response.status) || response.bodyUsed || body.locked) return response;
+  const state: GuardState = { mapError, copy: undefined };
+  (response as Guarded)[GUARD] = state;
+  Object.setPrototypeOf(response, GUARDED ?? guardedPrototype());
+  return response;
+}
+
+/** Reads through the copy once there is one, else natively, mapping a failed read. */
+function read(response: Guarded, reader: Reader): Promise<unknown> {
+  const state = response[GUARD];
+  if (state.copy) return state.copy[reader]();
+  // A body already used or locked fails as it would unguarded: that is a caller's mistake, not the network's.
+  const usable = !ownBodyUsed.call(response) && ownBody.call(response)?.locked !== true;
+  const pending = (proto[reader] as (this: Response) => Promise<unknown>).call(response);
+  return usable ? pending.catch((error: unknown) => Promise.reject(state.mapError(error))) : pending;
+}
+
+function copyOf(response: Guarded): Response {
+  const state = response[GUARD];
+  state.copy ??= streamCopy(response, ownBody.call(response) as ReadableStream<Uint8Array>, state.mapError);
+  return state.copy;
+}
+
+/** The prototype of guarded responses: Response.prototype with body readers that map failures. */
+function guardedPrototype(): Response {
+  proto = Response.prototype;
+  ownBody = Object.getOwnPropertyDescriptor(proto, 'body')?.get as typeof ownBody;
+  ownBodyUsed = Object.getOwnPropertyDescriptor(proto, 'bodyUsed')?.get as typeof ownBodyUsed;
+  const readers: PropertyDescriptorMap = {
+    body: {
+      get(this: Guarded) {
+        return copyOf(this).body;
+      },
+      enumerable: true,
+      configurable: true,
+    },
+    bodyUsed: {
+      get(this: Guarded) {
+        const copy = this[GUARD].copy;
+        return copy ? copy.bodyUsed : ownBodyUsed.call(this);
+      },
+      enumerable: true,
+      configurable: true,
+    },
+    text: method(function text(this: Guarded) {
+      return read(this, 'text');
+    }),
+    json: method(async function json(this: Guarded) {
+      return JSON.parse((await read(this, 'text')) as string);
+    }),
+    arrayBuffer: method(function arrayBuffer(this: Guarded) {
+      return read(this, 'arrayBuffer');
+    }),
+    blob: method(function blob(this: Guarded) {
+      return read(this, 'blob');
+    }),
+    formData: method(function formData(this: Guarded) {
+      return copyOf(this).formData();
+    }),
+    clone: method(function clone(this: Guarded) {
+      const state = this[GUARD];
+      return state.copy ? state.copy.clone() : guardBody(proto.clone.call(this), state.mapError);
+    }),
+  };
+  // Only where the platform has it (ky looks for it on Response.prototype).
+  if (typeof proto.bytes === 'function') {
+    readers.bytes = method(function bytes(this: Guarded) {
+      return read(this, 'bytes');
+    });
+  }
+  GUARDED = Object.create(proto, readers) as Response;
+  return GUARDED;
+}
+
+function method(value: (this: Guarded) => unknown): PropertyDescriptor {
+  return { value, writable: true, enumerable: true, configurable: true };
+}
+
+/** A new Response over a stream that maps read errors: for a caller that takes `body`. */
+function streamCopy(response: Response, body: ReadableStream<Uint8Array>, mapError: (error: unknown) => unknown): Response {
   const reader = body.getReader();
   const stream = new ReadableStream<Uint8Array>(
     {
@@ -31,9 +132,9 @@ export function guardBody(response: Response, mapError: (error: unknown) => unkn
     },
     { highWaterMark: 0 },
   );
-  const guarded = new Response(stream, { status: response.status, statusText: response.statusText, headers: response.headers });
-  Object.defineProperty(guarded, 'url', { value: response.url });
-  Object.defineProperty(guarded, 'redirected', { value: response.redirected });
-  Object.defineProperty(guarded, 'type', { value: response.type });
-  return guarded;
+  const copy = new Response(stream, { status: response.status, statusText: response.statusText, headers: response.headers });
+  Object.defineProperty(copy, 'url', { value: response.url });
+  Object.defineProperty(copy, 'redirected', { value: response.redirected });
+  Object.defineProperty(copy, 'type', { value: response.type });
+  return copy;
 }

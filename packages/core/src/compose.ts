@@ -1,19 +1,6 @@
-import type {
-  Context,
-  ContextState,
-  EventInput,
-  EventListener,
-  FetchLike,
-  Middleware,
-  MiddlewareList,
-  Next,
-  RequestOptions,
-  SluiceEvent,
-  SluiceFetch,
-  SluiceRequestInit,
-} from './types/index.js';
-import { createRedaction, redactUrlInError } from './redact.js';
-import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
+import type { FetchLike, Middleware, MiddlewareList, Next, RequestOptions, SluiceFetch, SluiceRequestInit } from './types/index.js';
+import { redactUrlInError } from './redact.js';
+import { DEFAULT_REDACTION, RequestContext } from './request-context.js';
 import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
 import { tagResponse } from './response-secrets.js';
 
@@ -38,8 +25,6 @@ export interface ComposeOptions {
 
 const SLUICE_INIT_KEYS = new Set<string>(['skip', 'bodyFactory']);
 const NO_SKIP: ReadonlySet<string> = new Set<string>();
-/** Shared by every request until a middleware installs its own (redactions are never mutated). */
-const DEFAULT_REDACTION = createRedaction();
 
 export type { FetchLike, MiddlewareList, SluiceFetch, SluiceRequestInit };
 
@@ -56,57 +41,105 @@ export function compose(middlewares: readonly Middleware[] | MiddlewareList, opt
   const list: readonly Middleware[] = Array.isArray(middlewares) ? middlewares : (middlewares as MiddlewareList).middlewares;
   assertUniqueNames(list);
   const names = new Set(list.map((m) => m.name));
-  const terminalFetch = options.fetch;
+  const terminalFetch = options.fetch ?? globalFetch;
+  const chain = new Chain(list, terminalFetch);
 
-  return async function sluiceFetch(input, init) {
+  const start = (input: RequestInfo | URL, init: SluiceRequestInit | undefined): Promise<Response> => {
     const requestOptions: RequestOptions = init ?? {};
-    if (requestOptions.skip !== undefined && !Array.isArray(requestOptions.skip)) {
-      throw new TypeError(`The "skip" request option must be an array of middleware names, got ${typeof requestOptions.skip}.`);
-    }
-    const skip = requestOptions.skip === undefined || requestOptions.skip.length === 0 ? NO_SKIP : new Set(requestOptions.skip);
-    for (const name of skip) {
-      if (!names.has(name)) {
-        throw new TypeError(
-          `Cannot skip middleware "${name}": the stack has no middleware of that name (it has: ${[...names].join(', ') || 'none'}).`,
-        );
-      }
-    }
+    const skip = requestOptions.skip === undefined ? NO_SKIP : skipSet(requestOptions.skip, names);
     let request: Request;
     try {
-      request = buildRequest(input, init);
+      request = adopt(input, init) ?? buildRequest(input, init);
     } catch (error) {
       // `new Request` quotes the URL in its message, credentials included: redact it.
-      throw redactUrlInError(error, input instanceof Request ? input.url : String(input), DEFAULT_REDACTION);
+      return Promise.reject(redactUrlInError(error, input instanceof Request ? input.url : String(input), DEFAULT_REDACTION));
     }
     const replayable = !(isStream(init?.body) && !requestOptions.bodyFactory);
     // With no caller signal the request's own signal can never abort: say so with `callerSignal: undefined`.
     const callerGaveSignal = input instanceof Request ? init?.signal !== null : init?.signal !== undefined && init.signal !== null;
-    const context = createContext(request, requestOptions, replayable, callerGaveSignal);
-
-    const dispatch = (index: number, current: Request): Promise<Response> => {
-      let i = index;
-      while (i < list.length && skip.has((list[i] as Middleware).name)) i++;
-      const middleware = list[i];
-      if (!middleware) return terminal(current, context, terminalFetch);
-      const next: Next = (nextRequest) => dispatch(i + 1, nextRequest);
-      try {
-        return middleware.handle(current, context, next);
-      } catch (error) {
-        // A handle that throws synchronously still gives its caller a rejected promise.
-        return Promise.reject(error);
-      }
-    };
-    return dispatch(0, request).then((response) => tagResponse(response, context, request));
+    const context = new RequestContext(request, requestOptions, replayable, callerGaveSignal);
+    return chain.dispatch(0, request, context, skip).then((response) => tagResponse(response, context, request));
+  };
+  return function sluiceFetch(input, init) {
+    try {
+      return start(input, init);
+    } catch (error) {
+      // Bad options reject, like every other failure of a fetch.
+      return Promise.reject(error);
+    }
   };
 }
 
-/** Calls the network once and emits the `attempt` event for it. */
-async function terminal(request: Request, context: Context, injected: FetchLike | undefined): Promise<Response> {
+/** The terminal when none is injected: `globalThis.fetch`, looked up on every call (never captured). */
+function globalFetch(request: Request, init?: RequestInit): Promise<Response> {
+  return globalThis.fetch(request, init);
+}
+
+function skipSet(skip: unknown, names: ReadonlySet<string>): ReadonlySet<string> {
+  if (!Array.isArray(skip)) {
+    throw new TypeError(`The "skip" request option must be an array of middleware names, got ${typeof skip}.`);
+  }
+  if (skip.length === 0) return NO_SKIP;
+  const set = new Set<string>(skip);
+  for (const name of set) {
+    if (!names.has(name)) {
+      throw new TypeError(
+        `Cannot skip middleware "${name}": the stack has no middleware of that name (it has: ${[...names].join(', ') || 'none'}).`,
+      );
+    }
+  }
+  return set;
+}
+
+/**
+ * The middlewares of one pipeline and its terminal, shared by every request: a request
+ * allocates only its context and one `next` function per middleware it passes.
+ */
+class Chain {
+  constructor(
+    private readonly list: readonly Middleware[],
+    private readonly terminalFetch: FetchLike,
+  ) {}
+
+  dispatch(index: number, request: Request, context: RequestContext, skip: ReadonlySet<string>): Promise<Response> {
+    const list = this.list;
+    let i = index;
+    if (skip !== NO_SKIP) while (i < list.length && skip.has((list[i] as Middleware).name)) i++;
+    const middleware = list[i];
+    if (!middleware) return terminal(request, context, this.terminalFetch);
+    const after = i + 1;
+    const next: Next = (nextRequest) => this.dispatch(after, nextRequest, context, skip);
+    try {
+      return middleware.handle(request, context, next);
+    } catch (error) {
+      // A handle that throws synchronously still gives its caller a rejected promise.
+      return Promise.reject(error);
+    }
+  }
+}
+
+/**
+ * Calls the network once. The common case (no admission left to pass, nobody listening)
+ * is a plain call; otherwise {@link observedTerminal}.
+ */
+function terminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
+  const admission = context.state.admission;
+  if ((admission && !admission.passed) || context.listening) return observedTerminal(request, context, fetchImpl);
+  if (pastDeadline(context)) return Promise.reject(unsentTimeout(context)); // never send a request past its own deadline
+  const signal = context.signal;
+  try {
+    return signal === request.signal ? fetchImpl(request) : fetchImpl(request, { signal });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The terminal that passes the gate when nothing closer to the wire did, and emits the `attempt` event. */
+async function observedTerminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
   const admission = context.state.admission;
   if (admission && !admission.passed) await passAdmission(context); // the gate, when nothing closer to the wire passed it
   if (pastDeadline(context)) throw unsentTimeout(context); // never send a request past its own deadline
   const signal = context.signal;
-  const fetchImpl: FetchLike = injected ?? ((r, o) => globalThis.fetch(r, o));
   const started = performance.now();
   try {
     const response = await (signal === request.signal ? fetchImpl(request) : fetchImpl(request, { signal }));
@@ -117,6 +150,69 @@ async function terminal(request: Request, context: Context, injected: FetchLike 
     throw error;
   }
 }
+
+/** Requests made for one pipeline call only (see {@link freshRequest}). */
+const FRESH = new WeakSet<Request>();
+
+/**
+ * Marks a `Request` as made for one pipeline call only, so that the pipeline uses it as it
+ * is instead of copying it (middlewares then set their headers on it). The client marks
+ * the Request ky builds for each call; never mark a Request you send twice.
+ *
+ * @example
+ * ```ts
+ * const pipeline = compose([correlationId()]);
+ * const request = freshRequest(new Request('https://api.example.com/items'));
+ * await pipeline(request); // no copy of `request` is made
+ * ```
+ */
+export function freshRequest(request: Request): Request {
+  if (!(request instanceof Request)) {
+    throw new TypeError(`freshRequest(): expected a Request, got ${request === null ? 'null' : typeof request}.`);
+  }
+  FRESH.add(request);
+  return request;
+}
+
+/**
+ * A fresh Request (see {@link freshRequest}) whose `init` adds nothing a copy would apply:
+ * only Sluice's own options, a `signal: null` that says no caller signal can reach it, or
+ * the very stream it already has as body. `undefined` when a copy is needed.
+ */
+function adopt(input: RequestInfo | URL, init: SluiceRequestInit | undefined): Request | undefined {
+  if (!(input instanceof Request) || !FRESH.has(input)) return undefined;
+  FRESH.delete(input);
+  if (init) {
+    for (const key in init) {
+      const value = (init as Record<string, unknown>)[key];
+      if (value === undefined || !STANDARD_INIT_KEYS.has(key)) continue;
+      if (key === 'signal' && value === null) continue;
+      if (key === 'body' && value === input.body) continue;
+      return undefined;
+    }
+  }
+  return input;
+}
+
+/** The keys `new Request` reads from its init. */
+const STANDARD_INIT_KEYS = new Set<string>([
+  'method',
+  'headers',
+  'body',
+  'referrer',
+  'referrerPolicy',
+  'mode',
+  'credentials',
+  'cache',
+  'redirect',
+  'integrity',
+  'keepalive',
+  'signal',
+  'window',
+  'duplex',
+  'priority',
+  'dispatcher',
+]);
 
 function buildRequest(input: RequestInfo | URL, init: SluiceRequestInit | undefined): Request {
   // Always a fresh Request: middlewares set headers on it (correlation id, Idempotency-Key,
@@ -132,81 +228,6 @@ function buildRequest(input: RequestInfo | URL, init: SluiceRequestInit | undefi
 
 function isStream(body: unknown): body is ReadableStream {
   return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
-}
-
-function createContext(request: Request, options: RequestOptions, replayable: boolean, callerGaveSignal: boolean): Context {
-  const listeners = new Set<EventListener>();
-  let redactedBy: Context['redaction'] | undefined;
-  let redactedUrl = '';
-  let scrubBy: Context['redaction'] | undefined;
-  let scrub: Scrub | undefined;
-  /**
-   * An event's errors and texts without the request's secrets (URL userinfo, secret query
-   * values, secret headers, `state.secrets`). Events without them are passed as they are;
-   * the scrubber is built on first need only, for the redaction in force.
-   */
-  const cleanEvent = (event: EventInput): EventInput => {
-    let out: Record<string, unknown> | undefined;
-    for (const [key, value] of Object.entries(event)) {
-      if (key === 'type' || (typeof value !== 'string' && !(value instanceof Error) && !(key === 'error' && value !== undefined))) continue;
-      if (!scrub || scrubBy !== context.redaction) {
-        const redaction = context.redaction;
-        scrubBy = redaction;
-        scrub = createScrub(redaction, {
-          url: context.url,
-          headers: () => secretHeaders(request.headers, redaction),
-          secrets: () => context.state.secrets,
-        });
-      }
-      const clean = scrubError(value, scrub);
-      if (clean !== value) {
-        out ??= { ...event };
-        out[key] = clean;
-      }
-    }
-    return (out ?? event) as EventInput;
-  };
-  const context: Context = {
-    signal: request.signal,
-    callerSignal: callerGaveSignal ? request.signal : undefined,
-    attempt: 1,
-    correlationId: undefined,
-    options,
-    state: {} as ContextState,
-    replayable,
-    method: request.method,
-    url: request.url,
-    startedAt: Date.now(),
-    redaction: DEFAULT_REDACTION,
-    emit(event: EventInput) {
-      if (listeners.size === 0) return;
-      // The redacted URL is computed once per redaction in force (auth may install a wider one).
-      if (redactedBy !== context.redaction) {
-        redactedBy = context.redaction;
-        redactedUrl = redactedBy.url(context.url);
-      }
-      const full = {
-        ...cleanEvent(event),
-        method: context.method,
-        url: redactedUrl,
-        correlationId: context.correlationId,
-        attempt: context.attempt,
-        timestamp: Date.now(),
-      } as SluiceEvent;
-      for (const listener of listeners) {
-        try {
-          listener(full);
-        } catch {
-          // A throwing listener never breaks the request (observe reports its own errors).
-        }
-      }
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-  return context;
 }
 
 /**

@@ -25,7 +25,14 @@ export interface ResponseSecrets {
   error(error: unknown): unknown;
 }
 
+/**
+ * Where a response keeps its secrets view: a hidden symbol slot on the response itself,
+ * not a WeakMap entry per response (weak tables are work for every garbage collection).
+ * A response that takes no property (frozen, a proxy that refuses) goes in the WeakMap.
+ */
+const SECRETS = Symbol('sluice.responseSecrets');
 const byResponse = new WeakMap<Response, ResponseSecrets>();
+type Tagged = Response & { [SECRETS]?: ResponseSecrets };
 
 /**
  * The secrets of the request that `response` answered, when a Sluice pipeline returned it.
@@ -37,12 +44,17 @@ const byResponse = new WeakMap<Response, ResponseSecrets>();
  * ```
  */
 export function secretsOf(response: Response): ResponseSecrets | undefined {
-  return byResponse.get(response);
+  return (response as Tagged)[SECRETS] ?? byResponse.get(response);
 }
 
 /** Records the request's secrets for `response` (compose does, for every response it returns). */
 export function tagResponse(response: Response, context: Context, request: Request): Response {
-  byResponse.set(response, new RequestSecretsView(context, request));
+  const view = new RequestSecretsView(context, request);
+  try {
+    Object.defineProperty(response, SECRETS, { value: view, configurable: true });
+  } catch {
+    byResponse.set(response, view);
+  }
   return response;
 }
 

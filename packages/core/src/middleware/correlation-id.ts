@@ -73,11 +73,10 @@ export function correlationId(options: CorrelationIdOptions = {}): Middleware {
   if (options.generate !== undefined && typeof options.generate !== 'function') {
     throw new TypeError(`correlationId(): "generate" must be a function returning a string, got ${typeof options.generate}.`);
   }
-  const random = options.generate ?? (() => globalThis.crypto.randomUUID());
-  const generate = (): string => {
-    const part = validateId(random(), 'generate()');
-    return userId && applicationId ? `${userId}/${applicationId}/${part}` : part;
-  };
+  const custom = options.generate;
+  const prefix = userId && applicationId ? `${userId}/${applicationId}/` : '';
+  // A UUID needs no checking; a custom generator's output is checked every time.
+  const generate = (): string => prefix + (custom ? validateId(custom(), 'generate()') : globalThis.crypto.randomUUID());
 
   return {
     name: 'correlationId',

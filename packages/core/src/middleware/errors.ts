@@ -82,17 +82,19 @@ export function errors(options: ErrorsOptions = {}): Middleware {
     name: 'errors',
     async handle(request, context, next) {
       context.redaction = redaction;
-      const scrub = scrubberFor(request, redaction, context);
       let response: Response;
       try {
         response = await next(request);
       } catch (error) {
-        throw mapThrown(error, request, context, scrub);
+        throw mapThrown(error, request, context, scrubberFor(request, redaction, context));
       }
       // A body read that fails later (a reset mid-body) is mapped like a failed request.
-      const guard = (): Response => guardBody(response, (error) => mapThrown(error, request, context, scrub, 'body'));
+      const guard = (): Response =>
+        guardBody(response, (error) => mapThrown(error, request, context, scrubberFor(request, redaction, context), 'body'));
       if (passesThrough(response, request)) return guard();
       if (!throwsFor(context.options.throwHttpErrors ?? options.throwHttpErrors ?? true, response.status)) return guard();
+      // The scrubber is made on the error path only: a request that succeeds never pays for it.
+      const scrub = scrubberFor(request, redaction, context);
       let mapped: SluiceError;
       try {
         mapped = (map ? await custom(map, response, context) : undefined) ?? (await toHttpError(response, context, { scrub }));

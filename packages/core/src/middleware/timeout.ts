@@ -1,4 +1,4 @@
-import type { Context, Middleware, TimeoutOptions, TimeoutValue } from '../types/index.js';
+import type { Context, ContextState, Middleware, Next, TimeoutOptions, TimeoutValue } from '../types/index.js';
 
 export type { TimeoutOptions, TimeoutValue };
 import { TimeoutError } from '../errors.js';
@@ -18,7 +18,13 @@ type Phase = 'attempt' | 'total';
  * only while their layer runs, and never abort once it has settled (timers cleared,
  * forwarding removed). A layer nested inside may follow one the same cheap way.
  */
-const settling = new WeakSet<AbortSignal>();
+const SETTLING = Symbol('sluice.timeout.settling');
+/** A mark on the signal itself rather than a WeakSet entry per request (weak tables cost the GC). */
+type Marked = AbortSignal & { [SETTLING]?: true };
+const isSettling = (signal: AbortSignal): boolean => (signal as Marked)[SETTLING] === true;
+const markSettling = (signal: AbortSignal): void => {
+  (signal as Marked)[SETTLING] = true;
+};
 
 /**
  * Enforces deadlines with an `AbortSignal`, combined with the caller's. A deadline runs
@@ -51,76 +57,161 @@ export function timeout(options: TimeoutOptions): Middleware {
     attempt: options.attempt === undefined ? false : validate(options.attempt, 'timeout()', 'attempt'),
   };
   const name = phases.length === 2 ? 'timeout' : `timeout.${phases[0]}`;
+  // The deadlines of a request without a `timeout` option, worked out once.
+  const standing = activeDeadlines(phases, defaults, undefined);
+  const attemptOnly = phases.length === 1 && phases[0] === 'attempt';
 
   return {
     name,
-    async handle(request, context, next) {
-      const own = phases.map((phase) => [phase, effective(phase, defaults[phase], context)] as const);
-      const active = own.filter((entry): entry is readonly [Phase, number] => entry[1] !== false);
+    handle(request, context, next) {
+      const option = context.options.timeout;
+      const active = option === undefined ? standing : activeDeadlines(phases, defaults, context);
       // An attempt deadline bounds the network attempt, not the wait at the rate-limit gate before it.
-      if (phases.length === 1 && phases[0] === 'attempt') await passAdmission(context);
-      if (active.length === 0) return next(request);
-      return withDeadlines(active, request, context, next);
+      const admission = attemptOnly ? context.state.admission : undefined;
+      if (admission && !admission.passed) return passAdmission(context).then(() => bounded(active, request, context, next));
+      return bounded(active, request, context, next);
     },
   };
 }
 
-async function withDeadlines(
-  deadlines: readonly (readonly [Phase, number])[],
+function bounded(active: readonly Deadline[], request: Request, context: Context, next: Next): Promise<Response> {
+  return active.length === 0 ? next(request) : withDeadlines(active, request, context, next);
+}
+
+type Deadline = readonly [Phase, number];
+
+function activeDeadlines(phases: readonly Phase[], defaults: Record<Phase, TimeoutValue>, context: Context | undefined): Deadline[] {
+  const active: Deadline[] = [];
+  for (const phase of phases) {
+    const ms = context ? effective(phase, defaults[phase], context) : defaults[phase];
+    if (ms !== false) active.push([phase, ms]);
+  }
+  return active;
+}
+
+/**
+ * One layer's deadlines around one call of `next`. The timers reject it directly; a
+ * listener is added only when the outer signal can still abort (a caller's signal, or an
+ * enclosing deadline that this layer follows by hand).
+ */
+class DeadlineRun {
+  readonly controller = new AbortController();
+  signal: AbortSignal;
+  readonly context: Context;
+  readonly #outer: AbortSignal;
+  readonly #timers: Array<ReturnType<typeof setTimeout>> = [];
+  #forward: (() => void) | undefined;
+  #onAbort: (() => void) | undefined;
+  #settled = false;
+  #total = false;
+  #enclosing: ContextState['deadline'];
+  resolve: (response: Response) => void = noop;
+  reject: (reason: unknown) => void = noop;
+
+  constructor(context: Context, outer: AbortSignal, request: Request) {
+    this.context = context;
+    this.#outer = outer;
+    // `AbortSignal.any` is needed only when the outer signal may still abort after this layer
+    // (the caller's own signal can abort while the body is read). A signal that cannot, the
+    // request's own when the caller gave none or an enclosing deadline's, is followed by
+    // hand while this layer runs.
+    const own = this.controller.signal;
+    if (context.callerSignal === undefined && outer === request.signal) {
+      this.signal = own; // nothing can abort the outer signal
+      markSettling(own);
+    } else if (isSettling(outer)) {
+      this.signal = own;
+      this.#forward = () => this.fail(outer.reason);
+      outer.addEventListener('abort', this.#forward, { once: true });
+      markSettling(own);
+    } else {
+      this.signal = AbortSignal.any([outer, own]);
+      this.#onAbort = () => this.fail(this.signal.reason);
+      this.signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  arm(deadlines: readonly Deadline[]): void {
+    const state = this.context.state;
+    for (const [phase, ms] of deadlines) {
+      if (phase === 'total') {
+        // The total deadline, for the gate and the queue to read (the nearest one wins).
+        this.#total = true;
+        this.#enclosing = state.deadline;
+        const at = Date.now() + ms;
+        if (!this.#enclosing || at < this.#enclosing.at) state.deadline = { at, totalMs: ms };
+      }
+      this.#timers.push(setTimeout(expire, ms, this, phase, ms));
+    }
+  }
+
+  follow(pending: Promise<Response>): void {
+    pending.then(
+      (response) => {
+        if (this.#finish()) this.resolve(response);
+        else discard(response); // a late response nobody will read: release its connection
+      },
+      (error: unknown) => {
+        if (this.#finish()) this.reject(error);
+      },
+    );
+  }
+
+  /** Aborts the attempt with `reason` and rejects with it (once). */
+  fail(reason: unknown): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (!this.#finish()) return;
+    this.reject(reason);
+  }
+
+  /** Releases the timers and listeners and restores the outer signal; false when already done. */
+  #finish(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    if (this.#forward) this.#outer.removeEventListener('abort', this.#forward);
+    if (this.#onAbort) this.signal.removeEventListener('abort', this.#onAbort);
+    if (this.#total) {
+      if (this.#enclosing) this.context.state.deadline = this.#enclosing;
+      else delete this.context.state.deadline;
+    }
+    this.context.signal = this.#outer;
+    return true;
+  }
+}
+
+function noop(): void {}
+
+function expire(run: DeadlineRun, phase: Phase, ms: number): void {
+  run.fail(timeoutError(phase, ms, run.context));
+}
+
+function withDeadlines(
+  deadlines: readonly Deadline[],
   request: Request,
   context: Context,
   next: (request: Request) => Promise<Response>,
 ): Promise<Response> {
   const outer = context.signal;
-  outer.throwIfAborted();
-  const controller = new AbortController();
-  const total = deadlines.find(([phase]) => phase === 'total');
-  const enclosing = context.state.deadline;
-  if (total && (!enclosing || Date.now() + total[1] < enclosing.at)) context.state.deadline = { at: Date.now() + total[1], totalMs: total[1] };
-  const timers = deadlines.map(([phase, ms]) =>
-    setTimeout(() => controller.abort(timeoutError(phase, ms, context)), ms),
-  );
-  // `AbortSignal.any` is needed only when the outer signal may still abort after this layer
-  // (the caller's own signal can abort while the body is read). A signal that cannot, the
-  // request's own when the caller gave none or an enclosing deadline's, is followed by
-  // hand while this layer runs.
-  let signal: AbortSignal;
-  let forward: (() => void) | undefined;
-  if (context.callerSignal === undefined && outer === request.signal) {
-    signal = controller.signal; // nothing can abort the outer signal
-    settling.add(signal);
-  } else if (settling.has(outer)) {
-    signal = controller.signal;
-    forward = () => controller.abort(outer.reason);
-    outer.addEventListener('abort', forward, { once: true });
-    settling.add(signal);
-  } else {
-    signal = AbortSignal.any([outer, controller.signal]);
-  }
-  context.signal = signal;
-  let onAbort: (() => void) | undefined;
-  try {
-    const pending = next(request);
-    return await new Promise<Response>((resolve, reject) => {
-      onAbort = () => {
-        reject(signal.reason);
-        // A late response nobody will read: release its connection.
-        pending.then(discard, () => {});
-      };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-      pending.then(resolve, reject);
-    });
-  } finally {
-    for (const timer of timers) clearTimeout(timer);
-    if (total) {
-      if (enclosing) context.state.deadline = enclosing;
-      else delete context.state.deadline;
+  if (outer.aborted) return Promise.reject(outer.reason);
+  const run = new DeadlineRun(context, outer, request);
+  return new Promise<Response>((resolve, reject) => {
+    run.resolve = resolve;
+    run.reject = reject;
+    if (run.signal.aborted) {
+      run.fail(run.signal.reason);
+      return;
     }
-    if (forward) outer.removeEventListener('abort', forward);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-    context.signal = outer;
-  }
+    run.arm(deadlines);
+    context.signal = run.signal;
+    let pending: Promise<Response>;
+    try {
+      pending = next(request);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    run.follow(pending);
+  });
 }
 
 function timeoutError(phase: Phase, ms: number, context: Context): TimeoutError {

@@ -142,7 +142,18 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   // Measurements.
   let firstSend: number | undefined;
   let acceptedCount = 0; // non-throttled responses since `resumedAt` (or since the first send)
-  const recent: number[] = []; // times of the non-throttled responses of the last second
+  // Times of the non-throttled responses of the last second, from index `recentHead` on: a
+  // window that drops its oldest entries by moving the head (Array#shift on a window of
+  // thousands of entries copies it every time), compacted once the head passes half of it.
+  const recent: number[] = [];
+  let recentHead = 0;
+  const dropRecentBefore = (from: number): void => {
+    while (recentHead < recent.length && (recent[recentHead] as number) < from) recentHead++;
+    if (recentHead > 64 && recentHead * 2 > recent.length) {
+      recent.splice(0, recentHead);
+      recentHead = 0;
+    }
+  };
   let herd = false; // the first throttle came from a herd; its successes are still arriving
   // The responses from the first send until sending resumes after a herd (cleared after a
   // second without a throttle), and the herd's rough rate (see `herdRate`).
@@ -254,9 +265,9 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
         const rate = currentRate(now);
         // What the server accepted over the last second of sending (burst included).
         const from = Math.max(resumedAt ?? now, now - 1000);
-        while (recent.length > 0 && (recent[0] as number) < from) recent.shift();
+        dropRecentBefore(from);
         const span = (now - from) / 1000;
-        const served = span >= 0.05 ? recent.length / span : rate;
+        const served = span >= 0.05 ? (recent.length - recentHead) / span : rate;
         const fit = slowStart ? fitted() : undefined;
         if (fit !== undefined) burstEstimate = fit.burst;
         const learned = fit?.rate ?? probed(now, slowStart);
@@ -276,7 +287,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       record(now, true);
       acceptedCount++;
       recent.push(now);
-      while ((recent[0] as number) < now - 1000) recent.shift();
+      dropRecentBefore(now - 1000);
     },
   };
 

@@ -42,6 +42,8 @@ export interface OriginState {
 export class OriginTable {
   readonly #origins = new Map<string, OriginState>();
   readonly #maxOrigins: number;
+  /** The state last moved to (or made at) the most recent end. */
+  #newest: OriginState | undefined;
 
   constructor(maxOrigins: number) {
     this.#maxOrigins = maxOrigins;
@@ -59,12 +61,18 @@ export class OriginTable {
   use(origin: string, now: number, make: () => OriginState): OriginState {
     const found = this.#origins.get(origin);
     if (found) {
-      this.#origins.delete(origin);
-      this.#origins.set(origin, found);
+      // Moving the most recent origin to the end changes nothing: one origin called again and
+      // again (the common case) costs one lookup, not a delete and an insert per call.
+      if (this.#newest !== found) {
+        this.#origins.delete(origin);
+        this.#origins.set(origin, found);
+        this.#newest = found;
+      }
       return found;
     }
     const state = make();
     this.#origins.set(origin, state);
+    this.#newest = state;
     if (this.#origins.size > this.#maxOrigins) this.#evict(now);
     return state;
   }

@@ -1,24 +1,31 @@
-/** Section 1: pipeline overhead against a local node:http server, side by side with bare fetch. */
+/**
+ * Section `loopback`: throughput against a local keep-alive node:http server, side by
+ * side: raw fetch, the bare pipeline (`client.fetch`), the client, and ky alone.
+ */
 import { fmt, optional, type Row, runPool } from './pool.js';
+import type { SectionContext } from './sections.js';
 import { plainServer } from './servers.js';
 
-const REQUESTS = 1_500;
-const WORKERS = 16;
-const ROUNDS = 5;
+const WORKERS = 64;
 
 type Call = (url: string) => Promise<unknown>;
 
-/** Requests per second of `call`, the median of {@link ROUNDS} interleaved rounds. */
-async function measure(contenders: ReadonlyArray<readonly [string, Call]>, url: string): Promise<Map<string, number>> {
+/** Requests per second of `call`, the median of `rounds` interleaved rounds. */
+async function measure(
+  contenders: ReadonlyArray<readonly [string, Call]>,
+  url: string,
+  requests: number,
+  rounds: number,
+): Promise<Map<string, number>> {
   const rates = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
   for (const [, call] of contenders) await runPool(300, WORKERS, () => call(url).then(() => undefined));
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     // Rotate the order every round so that drifting machine load does not favour one contender.
     const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
     for (const [name, call] of order) {
-      const result = await runPool(REQUESTS, WORKERS, () => call(url).then(() => undefined));
+      const result = await runPool(requests, WORKERS, () => call(url).then(() => undefined));
       if (result.failed) throw new Error(`${name}: ${result.failed} requests failed (${result.errors.join('; ')})`);
-      rates.get(name)?.push((REQUESTS / result.elapsedMs) * 1000);
+      rates.get(name)?.push((requests / result.elapsedMs) * 1000);
     }
   }
   const median = new Map<string, number>();
@@ -26,11 +33,13 @@ async function measure(contenders: ReadonlyArray<readonly [string, Call]>, url: 
   return median;
 }
 
-export async function overheadSection(log: (line: string) => void): Promise<Row[]> {
-  const section = 'overhead';
+export async function loopbackSection({ log, quick }: SectionContext): Promise<Row[]> {
+  const section = 'loopback';
+  const requests = quick ? 500 : 4_000;
+  const rounds = quick ? 1 : 5;
   const client = await optional(() => import('sluice'), 'createClient');
   const kyModule = await optional(() => import('ky'), 'default');
-  const contenders: Array<readonly [string, Call]> = [['bare fetch', (url) => fetch(url).then((r) => r.text())]];
+  const contenders: Array<readonly [string, Call]> = [['raw fetch', (url) => fetch(url).then((r) => r.text())]];
   if (client.module) {
     const sluice = client.module.createClient();
     contenders.push(['sluice pipeline (client.fetch)', (url) => sluice.fetch(url).then((r) => r.text())]);
@@ -44,12 +53,14 @@ export async function overheadSection(log: (line: string) => void): Promise<Row[
   }
   const server = await plainServer();
   try {
-    log(`  ${fmt(REQUESTS)} GETs × ${ROUNDS} rounds per contender, ${WORKERS} in flight, median of rounds`);
-    const rates = await measure(contenders, `${server.url}/items`);
-    const bare = rates.get('bare fetch') ?? 1;
+    log(`  ${fmt(requests)} keep-alive GETs × ${rounds} round(s) per contender, ${WORKERS} in flight, median of rounds`);
+    const rates = await measure(contenders, `${server.url}/items`, requests, rounds);
+    const bare = rates.get('raw fetch') ?? 1;
+    const ky = rates.get('ky 2 alone');
     return contenders.map(([name]) => {
       const rate = rates.get(name) ?? 0;
-      return { section, subject: name, figure: `${fmt(rate)} req/s`, ratio: `${fmt(rate / bare, 2)}× bare` };
+      const note = name === 'sluice client (ky + pipeline)' && ky ? `${fmt(rate / ky, 2)}× ky 2 alone` : undefined;
+      return { section, subject: name, figure: `${fmt(rate)} req/s`, ratio: `${fmt(rate / bare, 2)}× raw fetch`, ...(note ? { note } : {}) };
     });
   } finally {
     await server.close();

@@ -1,0 +1,26 @@
+/**
+ * Section `size`: what each bundle costs a browser app (esbuild, browser ESM, minified,
+ * gzip), Sluice's beside the peers'. The Sluice budgets `npm run check` enforces come
+ * from the same list (scripts/size-budget.mjs).
+ */
+import { kB, measureBundle, PEER_BUNDLES, SLUICE_BUNDLES } from '../scripts/size-budget.mjs';
+import type { Row } from './pool.js';
+import type { SectionContext } from './sections.js';
+
+export async function sizeSection({ log }: SectionContext): Promise<Row[]> {
+  const rows: Row[] = [];
+  const ky = await measureBundle(PEER_BUNDLES[0]?.source ?? '');
+  for (const bundle of [...SLUICE_BUNDLES, ...PEER_BUNDLES]) {
+    const { minified, gzipped } = await measureBundle(bundle.source);
+    const budget = 'budget' in bundle && bundle.budget !== undefined ? `budget ${kB(bundle.budget)}; ` : '';
+    log(`  ${bundle.name}: ${kB(gzipped)} min+gzip (${kB(minified)} minified)`);
+    rows.push({
+      section: 'size',
+      subject: bundle.name,
+      figure: `${kB(gzipped)} min+gzip`,
+      ratio: `${(gzipped / ky.gzipped).toFixed(2)}× ky`,
+      note: `${budget}${kB(minified)} minified`,
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,10 @@
+/** Types of size-budget.mjs, for the bench's size section. */
+export interface BundleEntry {
+  name: string;
+  source: string;
+  budget?: number;
+}
+export declare const SLUICE_BUNDLES: readonly (BundleEntry & { budget: number })[];
+export declare const PEER_BUNDLES: readonly BundleEntry[];
+export declare function measureBundle(source: string): Promise<{ minified: number; gzipped: number }>;
+export declare function kB(bytes: number): string;

@@ -1,0 +1,85 @@
+/**
+ * Bundle sizes: what a browser app pays for each entry, bundled by esbuild as browser
+ * ESM, minified, then gzipped. `node scripts/size-budget.mjs` (run by `npm run check`)
+ * fails when a Sluice bundle is over its budget; `npm run bench -- size` prints the same
+ * bundles beside the peers'. The budgets live here and nowhere else.
+ */
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Sluice's bundles and their budgets in bytes of min+gzip. Issue 12's targets are core
+ * standard set ≤ 6.0 kB, compose alone ≤ 1.5 kB, createClient ≤ 16 kB; not reached yet, so
+ * each budget is the figure measured when it was set plus about 4 %, a ratchet: lower it
+ * when a bundle shrinks. Measured 2026-12-01: 19.2, 4.1, 34.3 and 44.7 kB.
+ */
+export const SLUICE_BUNDLES = [
+  {
+    name: 'sluice core standard set',
+    source: "export { compose, errors, correlationId, timeout, retry, concurrency } from '@sluice/core';",
+    budget: 20_000,
+  },
+  { name: 'sluice compose alone', source: "export { compose } from '@sluice/core';", budget: 4_300 },
+  { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 35_500 },
+  {
+    name: 'sluice createClient + tokenAuth + clientCredentials',
+    source: "export { createClient } from 'sluice'; export { tokenAuth, clientCredentials } from '@sluice/auth';",
+    budget: 46_500,
+  },
+];
+
+/** The peers' bundles, for comparison only (the bench's devDependencies). */
+export const PEER_BUNDLES = [
+  { name: 'ky 2 alone', source: "export { default } from 'ky';" },
+  { name: 'wretch + retry', source: "export { default } from 'wretch'; export { retry } from 'wretch/middlewares';" },
+  {
+    name: 'fetch-extras (6 wrappers)',
+    source:
+      "export { pipeline, withTimeout, withRetry, withConcurrency, withHttpError, withBaseUrl, withHeaders } from 'fetch-extras';",
+  },
+  { name: 'ofetch', source: "export { ofetch } from 'ofetch';" },
+];
+
+/**
+ * Bundles one entry's source text; resolves with its minified and gzipped sizes in bytes.
+ *
+ * @param {string} source ESM re-exports of what the app uses
+ * @returns {Promise<{ minified: number, gzipped: number }>}
+ */
+export async function measureBundle(source) {
+  const result = await build({
+    stdin: { contents: source, resolveDir: ROOT, sourcefile: 'entry.js', loader: 'js' },
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['@sluice/source'],
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+  return { minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength };
+}
+
+/** Formats bytes as kB with one decimal. */
+export const kB = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
+
+async function main() {
+  let over = 0;
+  for (const bundle of SLUICE_BUNDLES) {
+    const { gzipped } = await measureBundle(bundle.source);
+    const ok = gzipped <= bundle.budget;
+    if (!ok) over++;
+    console.log(`${ok ? 'ok  ' : 'OVER'} ${bundle.name}: ${kB(gzipped)} min+gzip (budget ${kB(bundle.budget)})`);
+  }
+  if (over) {
+    console.error(`${over} bundle(s) over budget: find what grew with \`npm run bench -- size\`, or raise the budget in scripts/size-budget.mjs and say why.`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -1,17 +1,20 @@
 /**
  * `npm run bench`: figures measured side by side in one run, printed as ratios.
- * Sections: overhead, rate-limit, refresh. Run a subset with `npm run bench -- rate-limit`.
+ * Sections: overhead, rate-limit, refresh, scheduler. Run a subset with `npm run bench -- rate-limit`;
+ * `npm run bench -- scheduler --requests=400` runs the scheduler section at a smaller size.
  * Every server listens on 127.0.0.1; every loop is bounded.
  */
 import { overheadSection } from './overhead.js';
 import type { Row } from './pool.js';
 import { rateLimitSection } from './rate-limit.js';
 import { refreshSection } from './refresh.js';
+import { schedulerSection } from './scheduler.js';
 
 const sections: Record<string, (log: (line: string) => void) => Promise<Row[]>> = {
   overhead: overheadSection,
   'rate-limit': rateLimitSection,
   refresh: refreshSection,
+  scheduler: (log) => schedulerSection(log),
 };
 
 function table(rows: readonly Row[]): string {

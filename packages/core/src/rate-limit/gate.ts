@@ -67,7 +67,7 @@ export interface RateGateOptions {
   /**
    * Most origins remembered. Past it, the least recently used idle origins (no waiter, no
    * closure or exhausted quota in force) are dropped with what was learnt about them.
-   * Default `1000`.
+   * Default `500` (about 3 KB each).
    */
   maxOrigins?: number;
   /** Shares closures and announced quotas with other gates (see {@link SchedulerStateStore}). Default: none. */
@@ -147,7 +147,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
   }
   const releaseWindowMs = nonNegative('releaseWindowMs', options.releaseWindowMs ?? 1000);
   const maxClosedMs = nonNegative('maxClosedMs', options.maxClosedMs ?? 60_000);
-  const maxOrigins = nonNegative('maxOrigins', options.maxOrigins ?? 1000);
+  const maxOrigins = nonNegative('maxOrigins', options.maxOrigins ?? 500);
   const adaptive = options.adaptive ?? {};
   if (adaptive !== false && (adaptive === null || typeof adaptive !== 'object')) {
     throw new TypeError('createRateGate: option "adaptive" must be false or an options object.');
@@ -213,7 +213,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     }
     if (state.reopening) {
       state.reopening = false;
-      const counted = state.ledger?.limit !== undefined; // a known quota paces the release itself
+      const counted = countsQuota(state); // a known quota paces the release itself
       if (!state.rate?.enabled && !counted) state.pace = { interval: releaseWindowMs / state.waiters.length, next: now };
     }
     while (state.waiters.length > 0) {
@@ -266,7 +266,17 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     if (quota && typeof quota.remaining === 'number' && typeof quota.resetAt === 'number') {
       const ledger = state.ledger;
       if (!ledger || quota.resetAt > ledger.resetAt + 1) {
-        state.ledger = { limit: quota.limit, windowMs: quota.windowMs, floor: quota.remaining, outstanding: new Map(), resetAt: quota.resetAt, expectFresh: false };
+        state.ledger = {
+          limit: quota.limit,
+          windowMs: quota.windowMs,
+          floor: quota.remaining,
+          outstanding: new Map(),
+          resetAt: quota.resetAt,
+          expectFresh: false,
+          kind: ledger?.kind ?? 'unknown',
+          exhaustedAt: undefined,
+          earlyProbe: ledger?.earlyProbe,
+        };
       } else {
         ledger.floor = Math.min(ledger.floor, quota.remaining + ledger.outstanding.size);
       }
@@ -303,8 +313,8 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       const state = stateOf(origin);
       const { status, headers } = response;
       const announced = parseAnnouncedQuota(headers, now);
-      if (announced) learnQuota(origin, state, announced, ticket, now);
-      const counted = state.ledger?.limit !== undefined;
+      if (announced) learnQuota(origin, state, announced, ticket, now, status === 429);
+      const counted = countsQuota(state);
       if (status === 429 || status === 503) {
         const delay = serverDelay(headers, now);
         if ((status === 429 || delay !== undefined) && !counted) {
@@ -326,7 +336,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       const state = origins.peek(origin);
       if (!state) return 0;
       const now = clock.now();
-      const held = state.ledger && quotaRemaining(state.ledger) <= 0 ? state.ledger.resetAt - now : 0;
+      const held = state.ledger && holdsQuota(state) && quotaRemaining(state.ledger) <= 0 ? state.ledger.resetAt - now : 0;
       return Math.max(0, state.closedUntil - now, held);
     },
 
@@ -349,9 +359,9 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     },
   };
 
-  function learnQuota(origin: string, state: OriginState, announced: AnnouncedQuota, ticket: SentTicket | undefined, now: number): void {
+  function learnQuota(origin: string, state: OriginState, announced: AnnouncedQuota, ticket: SentTicket | undefined, now: number, refused: boolean): void {
     const wasOpen = !state.ledger || quotaRemaining(state.ledger) > 0;
-    const ledger = quotaLearn(state.ledger, announced, ticket, now, state.sent);
+    const ledger = quotaLearn(state.ledger, announced, ticket, now, state.sent, refused);
     state.ledger = ledger;
     if (!ledger) return;
     if (ledger.resetAt > now + maxClosedMs) ledger.resetAt = now + maxClosedMs;
@@ -419,9 +429,19 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
 /** ms until the announced window of a used-up quota resets (the ledger's precise reading), if it is known. */
 function resetOf(state: OriginState, now: number): number | undefined {
   const ledger = state.ledger;
-  if (!ledger || ledger.limit === undefined) return undefined;
+  if (!ledger || !countsQuota(state)) return undefined;
   const wait = quotaWait(ledger, now);
   return wait > 0 ? wait : undefined;
+}
+
+/** Whether the origin's announced quota holds it (a ledger that is not a refilling bucket). */
+function holdsQuota(state: OriginState): boolean {
+  return state.ledger !== undefined && state.ledger.kind !== 'bucket';
+}
+
+/** Whether the announced quota is counted in full (a known limit): it then paces the origin instead of the adaptive rate. */
+function countsQuota(state: OriginState): boolean {
+  return holdsQuota(state) && state.ledger?.limit !== undefined;
 }
 
 function nonNegative(name: string, value: unknown): number {

@@ -143,12 +143,13 @@ describe('the gate with an announced quota', () => {
 
   it('tells a fixed window from a refilling bucket with one early probe when the server says 0 is left', async () => {
     for (const [answer, kind] of [
-      [new Response(null, { status: 429, headers: { 'ratelimit-limit': '3', 'ratelimit-remaining': '0', 'ratelimit-reset': '1' } }), 'window'],
-      [announce(1), 'bucket'],
+      [new Response(null, { status: 429, headers: { 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' } }), 'window'],
+      [new Response('ok', { headers: { 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': '1' } }), 'bucket'],
     ] as const) {
       const { clock, advance } = manualClock();
       const gate = createRateGate({ clock });
-      gate.observe(API, announce(0)); // the server says: nothing left for about a second
+      // The server says: nothing left for about a second, and states no policy (a stated one is trusted, no probe).
+      gate.observe(API, new Response('ok', { headers: { 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' } }));
       expect(gate.ticket?.(API)).toBeUndefined();
       await advance(100);
       const probe = gate.ticket?.(API);

@@ -98,8 +98,7 @@ export interface RateGate {
   /** ms until `origin` opens (a closure, or an exhausted announced quota); 0 when open. */
   closedFor(origin: string): number;
   /**
-   * A number that changes whenever `origin` closes, is throttled or runs out of its
-   * announced quota. An attempt admitted under an older epoch is stale: it must pass the
+   * A number that changes whenever `origin` closes or runs out of its announced quota. An attempt admitted under an older epoch is stale: it must pass the
    * gate again before it is sent. Optional for a custom gate (then an admission holds).
    */
   epoch?(origin: string): number;
@@ -183,10 +182,10 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     } else if (state.pace) {
       if (now < state.pace.next) return state.pace.next - now;
       state.pace.next += state.pace.interval;
-    } else {
-      state.rate?.take(now); // measures the send rate; free until the first throttle
     }
-    return 0; // the announced quota itself is counted at the last moment, by ticket()
+    // Before the first throttle the adaptive rate only measures sends, and the announced
+    // quota is counted: both at the last moment, by ticket().
+    return 0;
   }
 
   function arm(origin: string, state: OriginState, ms: number): void {
@@ -317,10 +316,8 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       const counted = countsQuota(state);
       if (status === 429 || status === 503) {
         const delay = serverDelay(headers, now);
-        if ((status === 429 || delay !== undefined) && !counted) {
-          state.rate?.throttled(now);
-          state.epoch++;
-        }
+        // A throttle lowers the pace of what is admitted next; only a closure (below) sends back what was admitted already.
+        if ((status === 429 || delay !== undefined) && !counted) state.rate?.throttled(now);
         if (state.ledger && status === 429) state.ledger.floor = 0;
         if (delay !== undefined) close(origin, state, now + Math.min(delay, maxClosedMs, resetOf(state, now) ?? delay), true);
         return;
@@ -355,6 +352,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       if (now < state.closedUntil || quotaWait(state.ledger, now) > 0) return undefined;
       state.sent++;
       quotaTake(state.ledger, now, state.sent);
+      if (state.rate && !state.rate.enabled) state.rate.take(now); // measures the send rate, free until the first throttle
       return { seq: state.sent, at: now };
     },
   };

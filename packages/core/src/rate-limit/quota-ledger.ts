@@ -63,10 +63,11 @@ export function quotaWait(ledger: QuotaLedger | undefined, now: number): number 
   if (!ledger || ledger.kind === 'bucket' || quotaRemaining(ledger) > 0) return 0;
   const opensAt = ledger.resetAt + RESET_MARGIN_MS;
   if (now >= opensAt) return 0;
-  // Once per origin, when the server itself said 0 left and the hold is long, one probe
-  // goes out early: a fixed window refuses it, a bucket that refills (its announced reset
+  // Once per origin, when the server itself said 0 left, stated no policy, and the hold is
+  // long, one probe goes out early: a fixed window refuses it, a bucket that refills (its announced reset
   // rounded up to a second) answers it.
-  if (ledger.kind === 'unknown' && ledger.earlyProbe === undefined && ledger.exhaustedAt !== undefined) {
+  // A server that states its policy (`RateLimit-Policy: q;w`) is taken at its word: no probe.
+  if (ledger.kind === 'unknown' && ledger.windowMs === undefined && ledger.earlyProbe === undefined && ledger.exhaustedAt !== undefined) {
     const probeAt = ledger.exhaustedAt + Math.min(EARLY_PROBE_MS, (opensAt - ledger.exhaustedAt) / 4);
     if (now >= probeAt && opensAt - now > EARLY_PROBE_MS) return 0;
     return Math.min(opensAt, probeAt) - now;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: figures measured side by side in one run, printed as ratios.
- * Sections: overhead, rate-limit, refresh, scheduler. Run a subset with `npm run bench -- rate-limit`;
+ * Sections: overhead, rate-limit, refresh, workers, scheduler. Run a subset with `npm run bench -- rate-limit`;
  * `npm run bench -- scheduler --requests=400` runs the scheduler section at a smaller size.
  * Every server listens on 127.0.0.1; every loop is bounded.
  */
@@ -9,11 +9,13 @@ import type { Row } from './pool.js';
 import { rateLimitSection } from './rate-limit.js';
 import { refreshSection } from './refresh.js';
 import { schedulerSection } from './scheduler.js';
+import { workersSection } from './workers.js';
 
 const sections: Record<string, (log: (line: string) => void) => Promise<Row[]>> = {
   overhead: overheadSection,
   'rate-limit': rateLimitSection,
   refresh: refreshSection,
+  workers: workersSection,
   scheduler: (log) => schedulerSection(log),
 };
 

@@ -1,5 +1,5 @@
-// Smoke test of the BUILT packages on whatever `node` runs this (CI runs it on the
-// system Node, 20): a real local server, the standard client, a retry, a typed error.
+// Smoke test of the BUILT packages on whatever `node` runs this (the release check runs it
+// in a fresh project where the packed tarballs are installed): a real local server, the standard client, a retry, a typed error.
 import { createServer } from 'node:http';
 import { NotFoundError, ServerError } from '@sluice/core';
 import { createClient } from 'sluice';

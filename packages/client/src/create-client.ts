@@ -1,4 +1,5 @@
 import {
+  type CorrelationScope,
   createRedaction,
   DEFAULT_SECRET_NAMES,
   type FetchLike,
@@ -53,12 +54,19 @@ export type ClientCall = <T = unknown>(input: Input, options?: ClientRequestOpti
  * ```
  */
 export interface SluiceClient extends ClientCall {
+  /** Sends a `GET`: `client.get('users/1').json<User>()`. */
   readonly get: ClientCall;
+  /** Sends a `POST`, e.g. with `{ json: body }`. Retried only with an `Idempotency-Key` or when `retry.methods` lists it. */
   readonly post: ClientCall;
+  /** Sends a `PUT`, e.g. with `{ json: body }`. */
   readonly put: ClientCall;
+  /** Sends a `PATCH`, e.g. with `{ json: changes }`. */
   readonly patch: ClientCall;
+  /** Sends a `DELETE`. */
   readonly delete: ClientCall;
+  /** Sends a `HEAD`: status and headers only. */
   readonly head: ClientCall;
+  /** Sends a `QUERY` (a safe request with a body, such as a search), e.g. with `{ json: filter }`. */
   readonly query: ClientCall;
   /** The bare pipeline: a fetch-compatible function (no baseUrl, client headers or ky). */
   readonly fetch: SluiceFetch;
@@ -112,13 +120,16 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
   const correlationHeader = (options.correlationId || undefined)?.header || 'x-correlation-id';
   const correlationIds = new WeakMap<Response, string>();
 
-  const recordingFetch: FetchLike = async (request, init) => {
-    const response = await (terminal ? terminal(request, init) : globalThis.fetch(request, init));
-    const id = request.headers.get(correlationHeader);
+  const pipeline = stack.compose(terminal ? { fetch: terminal } : {});
+  // The response the pipeline returns (its body wrapped by the errors middleware) is the one
+  // ky parses: remember its correlation id for a ResponseParseError.
+  const send = async (input: Request, init: SluiceRequestInit): Promise<Response> => {
+    const scope: CorrelationScope = init.correlationScope ?? { id: undefined };
+    const response = await pipeline(input, { ...init, correlationScope: scope });
+    const id = scope.id ?? init.correlationId ?? input.headers.get(correlationHeader);
     if (id) correlationIds.set(response, id);
     return response;
   };
-  const pipeline = stack.compose({ fetch: recordingFetch });
   const redaction = createRedaction([...DEFAULT_SECRET_NAMES, ...(options.secrets ?? [])]);
   // Whether the client's own ky options may put a signal on a request (a default signal, or hooks).
   const kyDefaultsMaySignal = options.ky?.signal != null || options.ky?.hooks !== undefined;
@@ -131,8 +142,7 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
     retry: 0,
     timeout: false,
     throwHttpErrors: false,
-    fetch: ((input: Request, init?: Record<string, unknown>) =>
-      pipeline(input, fromKy(input, init) as SluiceRequestInit)) as KyOptions['fetch'],
+    fetch: ((input: Request, init?: Record<string, unknown>) => send(input, fromKy(input, init) as SluiceRequestInit)) as KyOptions['fetch'],
     parseJson: (text, { request, response }) => {
       if (text.trim() === '') return undefined;
       try {

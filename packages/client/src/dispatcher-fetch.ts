@@ -11,11 +11,20 @@ export type UndiciFetch<Dispatcher = unknown> = (
     headers: [string, string][];
     body?: ReadableStream<Uint8Array> | null;
     duplex?: 'half';
-    redirect: RequestRedirect;
+    redirect: NonNullable<RequestInit['redirect']>;
     signal: AbortSignal;
     dispatcher: Dispatcher;
   },
-) => Promise<{ status: number; statusText: string; headers: Iterable<[string, string]>; body: unknown }>;
+) => Promise<{
+  /** The response's HTTP status. */
+  status: number;
+  /** The response's status text. */
+  statusText: string;
+  /** The response headers as name-value pairs. */
+  headers: Iterable<[string, string]>;
+  /** The response body stream (undici's), or `null`. */
+  body: unknown;
+}>;
 
 /**
  * A terminal fetch that sends every request through an undici dispatcher: an `Agent` with

@@ -24,9 +24,36 @@ import type { Options as KyOptions, SearchParamsOption } from 'ky';
  * ```
  */
 export type MiddlewarePlacement =
-  | { middleware: Middleware; before: string; after?: never; replace?: never }
-  | { middleware: Middleware; after: string; before?: never; replace?: never }
-  | { middleware: Middleware; replace: string; before?: never; after?: never };
+  | {
+      /** The middleware to add. */
+      middleware: Middleware;
+      /** The name of the middleware it goes just outside of (e.g. `'retry'`). */
+      before: string;
+      /** One anchor only. */
+      after?: never;
+      /** One anchor only. */
+      replace?: never;
+    }
+  | {
+      /** The middleware to add. */
+      middleware: Middleware;
+      /** The name of the middleware it goes just inside of (e.g. `'correlationId'`). */
+      after: string;
+      /** One anchor only. */
+      before?: never;
+      /** One anchor only. */
+      replace?: never;
+    }
+  | {
+      /** The middleware to add. */
+      middleware: Middleware;
+      /** The name of the standard middleware it takes the place of. */
+      replace: string;
+      /** One anchor only. */
+      before?: never;
+      /** One anchor only. */
+      after?: never;
+    };
 
 /**
  * Per-phase deadlines in ms; `false` turns one phase off.
@@ -70,7 +97,7 @@ export interface ClientOptions {
    * They go to EVERY origin the client calls (absolute URLs, pagination links to other
    * hosts): never put credentials here; use `auth` (`bearer()`, `apiKey()`...), which is scoped.
    */
-  headers?: HeadersInit;
+  headers?: NonNullable<RequestInit['headers']>;
   /**
    * Client search parameters (dict, tuples with repeated keys, `URLSearchParams` or string).
    * A key given per request replaces all of the client's values for that key; the other

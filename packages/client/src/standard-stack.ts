@@ -92,8 +92,8 @@ function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | fal
 
 function checkMs(value: number | false, what: string): number | false {
   if (value === false) return false;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`createClient: "${what}" must be a positive, finite number of ms or false; got ${String(value)}.`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 2_147_483_647) {
+    throw new TypeError(`createClient: "${what}" must be a positive, finite number of ms or false; got ${String(value)} (at most 2147483647, the longest timer).`);
   }
   return value;
 }

@@ -13,7 +13,7 @@ import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admissi
  * const response = await pipeline('https://api.example.com/users', { skip: ['correlationId'] });
  * ```
  */
-export type SluiceFetch = (input: RequestInfo | URL, init?: SluiceRequestInit) => Promise<Response>;
+export type SluiceFetch = (input: Request | string | URL, init?: SluiceRequestInit) => Promise<Response>;
 
 /**
  * `RequestInit` plus Sluice's typed per-request options.

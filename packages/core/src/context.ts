@@ -50,7 +50,12 @@ export type Next = (request: Request) => Promise<Response>;
  * ```
  */
 export interface Middleware {
+  /** The middleware's name, unique within a stack: the anchor of `before`/`after`/`replace`/`remove` and of `skip`. */
   readonly name: string;
+  /**
+   * Handles one request: change it, call `next` (zero, one or more times, each with a fresh
+   * request) and return or change the response. Whatever it acquires it releases in `finally`.
+   */
   handle(request: Request, context: Context, next: Next): Promise<Response>;
 }
 
@@ -70,7 +75,7 @@ export interface RequestOptions {
    * Builds a fresh body for every replay of a request whose body is a stream. Without
    * it, a streamed body is sent once and never replayed.
    */
-  bodyFactory?: () => BodyInit | Promise<BodyInit>;
+  bodyFactory?: () => NonNullable<RequestInit['body']> | Promise<NonNullable<RequestInit['body']>>;
   /** The correlation id for this request; wins over the correlationId middleware's own choice. */
   correlationId?: string;
   /**
@@ -87,7 +92,14 @@ export interface RequestOptions {
    * Overrides the timeout middlewares for this request. A number is the `total`
    * deadline; `false` turns both phases off; an object sets each phase.
    */
-  timeout?: TimeoutValue | { attempt?: TimeoutValue; total?: TimeoutValue };
+  timeout?:
+    | TimeoutValue
+    | {
+        /** The deadline of one network attempt. */
+        attempt?: TimeoutValue;
+        /** The deadline across all attempts and waits. */
+        total?: TimeoutValue;
+      };
 }
 
 /**
@@ -101,6 +113,7 @@ export interface RequestOptions {
  * ```
  */
 export interface CorrelationScope {
+  /** The scope's correlation id: `undefined` until the first request of the scope gets one. */
   id: string | undefined;
 }
 
@@ -131,7 +144,12 @@ export interface ContextState {
   /** Where the request is held right now, if it is: in the concurrency queue or at the rate-limit gate. */
   waitingAt?: 'queue' | 'gate';
   /** The total deadline of the request (`at` in epoch ms, of `totalMs`), when a total timeout is set. */
-  deadline?: { at: number; totalMs: number };
+  deadline?: {
+    /** When the total deadline passes, in epoch milliseconds. */
+    at: number;
+    /** The total timeout it came from, in milliseconds. */
+    totalMs: number;
+  };
 }
 
 /**
@@ -185,13 +203,35 @@ export interface SluiceEvents {
   /** A logical request starts. */
   request: Record<never, never>;
   /** A logical request ends with a response. */
-  response: { status: number; durationMs: number };
+  response: {
+    /** The response's HTTP status. */
+    status: number;
+    /** Milliseconds from the start of the logical request. */
+    durationMs: number;
+  };
   /** A logical request ends with an error. */
-  error: { error: unknown; durationMs: number };
+  error: {
+    /** The error the logical request ended with (already mapped by the errors middleware when it runs). */
+    error: unknown;
+    /** Milliseconds from the start of the logical request. */
+    durationMs: number;
+  };
   /** One network attempt ends (with a status, or an error). */
-  attempt: { status?: number; error?: unknown; durationMs: number };
+  attempt: {
+    /** The attempt's HTTP status, when it got a response. */
+    status?: number;
+    /** The attempt's error, when it got none. */
+    error?: unknown;
+    /** Milliseconds the attempt took. */
+    durationMs: number;
+  };
   /** The retry middleware will send the request again after `delayMs` (`attempt` is the attempt that failed). */
-  retry: { reason: string; delayMs: number };
+  retry: {
+    /** Why the request is sent again, e.g. `'status 503'`. */
+    reason: string;
+    /** How long the retry middleware waits before the next attempt, in milliseconds. */
+    delayMs: number;
+  };
 }
 
 /**
@@ -224,7 +264,11 @@ export interface EventBase {
  * ```
  */
 export type SluiceEvent = {
-  [K in keyof SluiceEvents]: { type: K } & SluiceEvents[K] & EventBase;
+  [K in keyof SluiceEvents]: {
+    /** The event type: a key of {@link SluiceEvents}. */
+    type: K;
+  } & SluiceEvents[K] &
+    EventBase;
 }[keyof SluiceEvents];
 
 /**
@@ -237,7 +281,10 @@ export type SluiceEvent = {
  * ```
  */
 export type EventInput = {
-  [K in keyof SluiceEvents]: { type: K } & SluiceEvents[K];
+  [K in keyof SluiceEvents]: {
+    /** The event type: a key of {@link SluiceEvents}. */
+    type: K;
+  } & SluiceEvents[K];
 }[keyof SluiceEvents];
 
 /**

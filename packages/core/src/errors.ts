@@ -16,7 +16,9 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * ```
  */
 export interface SluiceErrorOptions {
+  /** The error that caused this one, kept as the standard `Error.cause`. */
   cause?: unknown;
+  /** The correlation id of the logical request, when known. */
   correlationId?: string | undefined;
 }
 
@@ -30,10 +32,12 @@ export interface SluiceErrorOptions {
  * ```
  */
 export class SluiceError extends Error {
+  /** The class name, `'SluiceError'`; each subclass sets its own. */
   override name = 'SluiceError';
   /** The correlation id of the logical request that failed, when known. */
   correlationId: string | undefined;
 
+  /** Builds an error with a secret-free `message`; `options.cause` becomes `Error.cause`. */
   constructor(message: string, options: SluiceErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.correlationId = options.correlationId;
@@ -63,8 +67,11 @@ export class SluiceError extends Error {
  * ```
  */
 export interface HttpErrorInit extends SluiceErrorOptions {
+  /** The HTTP status code, e.g. `404`. */
   status: number;
+  /** The status text the server sent, e.g. `'Not Found'` (may be empty over HTTP/2). */
   statusText: string;
+  /** The request method, e.g. `'GET'`. */
   method: string;
   /** The request URL, redacted. */
   url: string;
@@ -72,6 +79,7 @@ export interface HttpErrorInit extends SluiceErrorOptions {
   headers: Record<string, string>;
   /** A preview of the body: parsed JSON, or text, capped at 8 KiB. */
   body?: unknown;
+  /** How many attempts were made, retries included. */
   attempts: number;
   /** An explanation appended to the message, such as why retries stopped. */
   note?: string | undefined;
@@ -86,15 +94,24 @@ export interface HttpErrorInit extends SluiceErrorOptions {
  * ```
  */
 export class HttpError extends SluiceError {
+  /** The class name, `'HttpError'`. */
   override name = 'HttpError';
+  /** The HTTP status code of the response. */
   readonly status: number;
+  /** The status text of the response (may be empty over HTTP/2). */
   readonly statusText: string;
+  /** The request method. */
   readonly method: string;
+  /** The request URL, with secret query parameters redacted. */
   readonly url: string;
+  /** The response headers, with secret values redacted. */
   readonly headers: Record<string, string>;
+  /** A preview of the response body (JSON when the content-type says so, else text), read from at most 8 KiB and redacted; `undefined` when there was none. */
   readonly body: unknown;
+  /** How many attempts were made before this response, retries included. */
   attempts: number;
 
+  /** Builds the error and its message, `"<METHOD> <url> failed with <status> <statusText>"`, from redacted values. */
   constructor(init: HttpErrorInit) {
     const reason = init.statusText ? `${init.status} ${init.statusText}` : String(init.status);
     super(`${init.method} ${init.url} failed with ${reason}${init.note ? ` (${init.note})` : ''}`, init);
@@ -107,6 +124,7 @@ export class HttpError extends SluiceError {
     this.attempts = init.attempts;
   }
 
+  /** The redacted fields as a plain object for logs. */
   override toJSON(): Record<string, unknown> {
     return {
       ...super.toJSON(),
@@ -131,6 +149,7 @@ export class HttpError extends SluiceError {
  * ```
  */
 export class BadRequestError extends HttpError {
+  /** The class name, `'BadRequestError'`. */
   override name = 'BadRequestError';
 }
 /**
@@ -143,6 +162,7 @@ export class BadRequestError extends HttpError {
  * ```
  */
 export class UnauthorizedError extends HttpError {
+  /** The class name, `'UnauthorizedError'`. */
   override name = 'UnauthorizedError';
 }
 /**
@@ -155,6 +175,7 @@ export class UnauthorizedError extends HttpError {
  * ```
  */
 export class ForbiddenError extends HttpError {
+  /** The class name, `'ForbiddenError'`. */
   override name = 'ForbiddenError';
 }
 /**
@@ -167,6 +188,7 @@ export class ForbiddenError extends HttpError {
  * ```
  */
 export class NotFoundError extends HttpError {
+  /** The class name, `'NotFoundError'`. */
   override name = 'NotFoundError';
 }
 /**
@@ -179,6 +201,7 @@ export class NotFoundError extends HttpError {
  * ```
  */
 export class ConflictError extends HttpError {
+  /** The class name, `'ConflictError'`. */
   override name = 'ConflictError';
 }
 
@@ -191,15 +214,18 @@ export class ConflictError extends HttpError {
  * ```
  */
 export class RateLimitError extends HttpError {
+  /** The class name, `'RateLimitError'`. */
   override name = 'RateLimitError';
   /** The server's requested delay in milliseconds, when known. */
   readonly retryAfter: number | undefined;
 
+  /** Builds the error; `init.retryAfter` is the delay the server asked for, in milliseconds. */
   constructor(init: HttpErrorInit & { retryAfter?: number | undefined }) {
     super(init);
     this.retryAfter = init.retryAfter;
   }
 
+  /** The redacted fields, `retryAfter` included, as a plain object for logs. */
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), retryAfter: this.retryAfter };
   }
@@ -215,6 +241,7 @@ export class RateLimitError extends HttpError {
  * ```
  */
 export class ServerError extends HttpError {
+  /** The class name, `'ServerError'`. */
   override name = 'ServerError';
 }
 
@@ -227,16 +254,21 @@ export class ServerError extends HttpError {
  * ```
  */
 export class TimeoutError extends SluiceError {
+  /** The class name, `'TimeoutError'`. */
   override name = 'TimeoutError';
+  /** Which deadline passed: one network `attempt`, or the `total` across attempts and waits. */
   readonly phase: 'attempt' | 'total';
+  /** The deadline that passed, in milliseconds. */
   readonly timeoutMs: number;
 
+  /** Builds the error; `options.message` replaces the default "The <phase> timeout of <ms> ms elapsed". */
   constructor(phase: 'attempt' | 'total', timeoutMs: number, options: SluiceErrorOptions & { message?: string } = {}) {
     super(options.message ?? `The ${phase} timeout of ${timeoutMs} ms elapsed`, options);
     this.phase = phase;
     this.timeoutMs = timeoutMs;
   }
 
+  /** The fields, `phase` and `timeoutMs` included, as a plain object for logs. */
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), phase: this.phase, timeoutMs: this.timeoutMs };
   }
@@ -251,7 +283,9 @@ export class TimeoutError extends SluiceError {
  * ```
  */
 export class NetworkError extends SluiceError {
+  /** The class name, `'NetworkError'`. */
   override name = 'NetworkError';
+  /** How many attempts were made, retries included. */
   attempts = 1;
 }
 
@@ -264,6 +298,7 @@ export class NetworkError extends SluiceError {
  * ```
  */
 export class ResponseParseError extends SluiceError {
+  /** The class name, `'ResponseParseError'`. */
   override name = 'ResponseParseError';
 }
 
@@ -277,16 +312,21 @@ export class ResponseParseError extends SluiceError {
  * ```
  */
 export class AuthError extends SluiceError {
+  /** The class name, `'AuthError'`. */
   override name = 'AuthError';
+  /** The token endpoint's HTTP status; `undefined` when the call failed on the network. */
   readonly status: number | undefined;
+  /** The token endpoint's response text, with secrets redacted. */
   readonly body: string | undefined;
 
+  /** Builds the error; `options.status` and `options.body` describe the token endpoint's answer (already redacted). */
   constructor(message: string, options: SluiceErrorOptions & { status?: number; body?: string } = {}) {
     super(message, options);
     this.status = options.status;
     this.body = options.body;
   }
 
+  /** The fields, `status` and `body` included, as a plain object for logs. */
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), status: this.status, body: this.body };
   }
@@ -301,6 +341,7 @@ export class AuthError extends SluiceError {
  * ```
  */
 export class NotReplayableError extends SluiceError {
+  /** The class name, `'NotReplayableError'`. */
   override name = 'NotReplayableError';
 }
 
@@ -313,6 +354,7 @@ export class NotReplayableError extends SluiceError {
  * ```
  */
 export class QueueFullError extends SluiceError {
+  /** The class name, `'QueueFullError'`. */
   override name = 'QueueFullError';
 }
 
@@ -325,5 +367,6 @@ export class QueueFullError extends SluiceError {
  * ```
  */
 export class PaginationError extends SluiceError {
+  /** The class name, `'PaginationError'`. */
   override name = 'PaginationError';
 }

@@ -13,6 +13,7 @@ import type { Middleware } from './context.js';
  * ```
  */
 export class Stack {
+  /** The middlewares, outermost first (frozen). */
   readonly middlewares: readonly Middleware[];
 
   constructor(middlewares: readonly Middleware[] = []) {

@@ -369,7 +369,7 @@ describe('retry: maxElapsed and backoff', () => {
     const time = fakeTime();
     sequence('get', status(500));
     const fetch = compose([retry(testOptions(time, { backoff: () => Number.NaN }))]);
-    await expect(fetch(URL_)).rejects.toThrow('retry: "backoff" must return a finite number of ms ≥ 0, got NaN for retry 1.');
+    await expect(fetch(URL_)).rejects.toThrow('retry: "backoff" must return a finite number of ms ≥ 0, got NaN for retry 1 (at most 2147483647, the longest timer).');
   });
 });
 

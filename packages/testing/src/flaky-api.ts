@@ -25,6 +25,7 @@ export type FaultKind = '503' | 'reset' | 'timeout' | 'slow-body';
  * ```
  */
 export interface FlakyFailure {
+  /** The fault to inject: `'503'`, `'reset'`, `'timeout'` or `'slow-body'`. */
   kind: FaultKind;
   /** Probability in `[0, 1]`; the rates of all failures add up to at most 1. */
   rate: number;

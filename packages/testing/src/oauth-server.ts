@@ -35,6 +35,7 @@ export type OAuthClientAuthMethod = 'client_secret_basic' | 'client_secret_post'
  * ```
  */
 export interface OAuthClient {
+  /** The client's id, as sent in `client_id`, Basic auth or an assertion's `iss`. */
   clientId: string;
   /** Enables `client_secret_basic` and `client_secret_post`. */
   clientSecret?: string;
@@ -63,6 +64,7 @@ export interface OAuthServerOptions {
   tokenPath?: string;
   /** Lifetime of access tokens, in seconds. Default 3600. */
   ttlSeconds?: number;
+  /** The clients the server knows (at least one). */
   clients: readonly OAuthClient[];
   /** Refresh tokens valid from the start, each mapped to its client id. */
   refreshTokens?: Readonly<Record<string, string>>;
@@ -124,7 +126,19 @@ export interface OAuthGuardOptions {
  * });
  * ```
  */
-export type OAuthVerification = { ok: true; claims: JWTPayload } | { ok: false; response: Response };
+export type OAuthVerification =
+  | {
+      /** The token is valid. */
+      ok: true;
+      /** The token's verified JWT claims. */
+      claims: JWTPayload;
+    }
+  | {
+      /** The token is missing, invalid, expired, revoked or lacks a scope. */
+      ok: false;
+      /** The 401 or 403 (with `WWW-Authenticate`) to answer. */
+      response: Response;
+    };
 
 /**
  * A simulated OAuth2 authorization server (see {@link oauthServer}).
@@ -136,13 +150,21 @@ export type OAuthVerification = { ok: true; claims: JWTPayload } | { ok: false; 
  * ```
  */
 export interface OAuthServer extends HandlerSet {
+  /** The issuer URL, without a trailing slash: the `iss` and `aud` of its tokens. */
   readonly issuer: string;
+  /** The token endpoint's URL. */
   readonly tokenUrl: string;
+  /** The URL of the server's JWKS (`/.well-known/jwks.json` under the issuer). */
   readonly jwksUrl: string;
   /** Live counters. */
   readonly stats: Readonly<OAuthServerStats>;
   /** Wraps an msw resolver so it answers only requests with a valid access token. */
-  guard<Info extends { request: Request }>(
+  guard<
+    Info extends {
+      /** The request msw passes to the resolver. */
+      request: Request;
+    },
+  >(
     resolver: (info: Info) => Response | Promise<Response>,
     options?: OAuthGuardOptions,
   ): (info: Info) => Promise<Response>;

@@ -11,6 +11,7 @@ import type { HandlerSet } from './handler-set.js';
  * ```
  */
 export interface RecordedRequest {
+  /** The request method, e.g. `'GET'`. */
   method: string;
   /** The URL with secret query parameters redacted. */
   url: string;

@@ -11,9 +11,22 @@ import { addSecrets } from './secrets.js';
  * const options: ApiKeyOptions = { header: 'X-Octopus-ApiKey', value: 'API-XXXX', origins: ['https://octopus.example.com'] };
  * ```
  */
-export type ApiKeyOptions = AuthMiddlewareOptions & { value: SecretSource } & (
-    | { header: string; query?: undefined }
-    | { query: string; header?: undefined }
+export type ApiKeyOptions = AuthMiddlewareOptions & {
+  /** The key: a string, or a function that returns it (read on every request). */
+  value: SecretSource;
+} & (
+    | {
+        /** The header that carries the key, e.g. `'X-Octopus-ApiKey'`. */
+        header: string;
+        /** Not with `header`: the key goes in one place. */
+        query?: undefined;
+      }
+    | {
+        /** The query parameter that carries the key, e.g. `'api_key'`. */
+        query: string;
+        /** Not with `query`: the key goes in one place. */
+        header?: undefined;
+      }
   );
 
 /**

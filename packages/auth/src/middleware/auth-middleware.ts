@@ -33,6 +33,7 @@ declare module '@sluice/core' {
  * ```
  */
 export interface AuthEnv {
+  /** The terminal fetch: the auth's own, else the client's, else `globalThis.fetch`. */
   fetch: FetchLike;
 }
 
@@ -45,7 +46,21 @@ export interface AuthEnv {
  * const verdict: RecoverVerdict = { action: 'fail', note: 'the session cannot be renewed' };
  * ```
  */
-export type RecoverVerdict = { action: 'replay' } | { action: 'pass' } | { action: 'fail'; note: string };
+export type RecoverVerdict =
+  | {
+      /** Send the request once more, with fresh credentials. */
+      action: 'replay';
+    }
+  | {
+      /** Return the 401 to the caller as it is. */
+      action: 'pass';
+    }
+  | {
+      /** Fail with an `UnauthorizedError` whose message carries `note`. */
+      action: 'fail';
+      /** Why no replay is possible, for the error message. */
+      note: string;
+    };
 
 /**
  * One way of attaching credentials. `attach` edits the outgoing headers and URL and
@@ -63,7 +78,12 @@ export type RecoverVerdict = { action: 'replay' } | { action: 'pass' } | { actio
 export interface AuthScheme {
   /** Header and query-parameter names whose values are secret; added to the request's redaction. */
   readonly secretNames?: readonly string[] | undefined;
+  /**
+   * Puts the credentials on the outgoing request (edit `target.headers` or `target.url`) and
+   * returns what it attached, which `recover` gets back on a 401. May return a promise.
+   */
   attach(target: { headers: Headers; url: URL }, context: Context, env: AuthEnv): unknown;
+  /** Decides what a 401 from an origin that got credentials leads to; without it, the 401 is returned as it is. */
   recover?(response: Response, attached: unknown, context: Context, env: AuthEnv): Promise<RecoverVerdict>;
   /** What the replay after `recover` is, for error texts. Default `'a token refresh'`. */
   readonly recoveredBy?: string | undefined;
@@ -79,6 +99,7 @@ export interface AuthScheme {
  * ```
  */
 export interface AuthBinding extends AuthScopeOptions {
+  /** The terminal fetch for token calls, used when the auth was given none of its own. */
   fetch?: FetchLike | undefined;
 }
 
@@ -99,10 +120,11 @@ export interface AuthBinding extends AuthScopeOptions {
  * ```
  */
 export interface AuthMiddleware extends Middleware {
+  /** Always `'auth'`: one auth middleware per stack, and per-request `auth` replaces it. */
   readonly name: 'auth';
   /** The origins that get credentials. */
   readonly origins: readonly string[];
-  /** How credentials are attached; `undefined` for {@link noAuth}. */
+  /** How credentials are attached; `undefined` for {@link @sluice/auth!noAuth}. */
   readonly scheme: AuthScheme | undefined;
   /** The fetch used for token calls, when one was given. */
   readonly fetch: FetchLike | undefined;
@@ -270,11 +292,14 @@ async function exchange(
     const outgoing = await rebuild(source, { url, headers, redirect, method, dropBody });
     const response = await next(outgoing);
     const location = response.headers.get('location');
-    if (!manual || !REDIRECT_STATUSES.has(response.status) || location === null) return { response, attached, credentialed };
+    if (!manual || !REDIRECT_STATUSES.has(response.status) || location === null) {
+      return { response: hops > 0 ? markRedirected(response) : response, attached, credentialed };
+    }
 
     discard(response);
     if (hops + 1 > MAX_REDIRECTS) {
-      throw new TypeError(`fetch failed: more than ${MAX_REDIRECTS} redirects for ${context.method} ${context.redaction.url(context.url)}`);
+      // The same words as undici's, so that retry knows it as a failure no attempt can fix.
+      throw new TypeError(`fetch failed: redirect count exceeded (more than ${MAX_REDIRECTS} redirects for ${context.method} ${context.redaction.url(context.url)})`);
     }
     const target = new URL(location, url);
     const toGet = (response.status === 303 && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST');
@@ -287,6 +312,12 @@ async function exchange(
     url = target;
     credentialed = target.origin === home && scope.has(target.origin);
   }
+}
+
+/** `response.redirected` is true after Sluice followed a redirect itself, as it is after fetch's own following. */
+function markRedirected(response: Response): Response {
+  if (!response.redirected) Object.defineProperty(response, 'redirected', { value: true });
+  return response;
 }
 
 /**

@@ -40,7 +40,10 @@ export interface TokenAuthOptions extends AuthMiddlewareOptions {
  */
 export interface TokenAuthMiddleware extends AuthMiddleware {
   /** How many times the provider was asked for a token (`getToken` or `refresh`). */
-  stats(): { tokenCalls: number };
+  stats(): {
+    /** Calls to the provider's `getToken` and `refresh` so far. */
+    tokenCalls: number;
+  };
 }
 
 let privateKeys = 0;
@@ -77,7 +80,7 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
     throw new TypeError(`tokenAuth(provider, options): options must be an object, got ${options === null ? 'null' : typeof options}.`);
   }
   const skewMs = nonNegative(options.skewMs, 30_000, 'skewMs');
-  const timeoutMs = nonNegative(options.tokenTimeoutMs, 30_000, 'tokenTimeoutMs');
+  const timeoutMs = timerMs(options.tokenTimeoutMs, 30_000, 'tokenTimeoutMs');
   if (options.store !== undefined && (typeof options.store.get !== 'function' || typeof options.store.set !== 'function' || typeof options.store.delete !== 'function')) {
     throw new TypeError('tokenAuth: "store" must have get, set and delete functions.');
   }
@@ -135,6 +138,18 @@ function nonNegative(value: number | undefined, fallback: number, what: string):
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new TypeError(`tokenAuth: "${what}" must be a finite number >= 0, got ${String(value)}.`);
+  }
+  return value;
+}
+
+/** setTimeout's longest delay: a longer one would fire after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A timer length: more than 0 (a 0 ms token call can never succeed) and at most 2³¹−1 ms. */
+function timerMs(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new TypeError(`tokenAuth: "${what}" must be a number of ms above 0 and at most ${MAX_TIMER_MS} (the longest timer), got ${String(value)}.`);
   }
   return value;
 }

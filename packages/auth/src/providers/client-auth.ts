@@ -33,8 +33,14 @@ export type PrivateKeyInput = string | JWK | CryptoKey;
  * ```
  */
 export interface ClientAuthOptions {
+  /** The OAuth2 client id. */
   clientId: string;
+  /** The client secret, for `client_secret_basic` and `client_secret_post`. Redacted from every error. */
   clientSecret?: string | undefined;
+  /**
+   * How the client authenticates to the token endpoint. Default: `private_key_jwt` with a
+   * `privateKey`, else `client_secret_basic` with a `clientSecret`, else `none`.
+   */
   authMethod?: ClientAuthMethod | undefined;
   /** For `private_key_jwt`. */
   privateKey?: PrivateKeyInput | undefined;

@@ -18,6 +18,7 @@ import { callTokenEndpoint } from './token-endpoint.js';
  * ```
  */
 export interface ClientCredentialsOptions extends ClientAuthOptions {
+  /** The token endpoint, e.g. `'https://auth.example.com/oauth/token'`. */
   tokenUrl: string | URL;
   /** Space-joined when an array. */
   scope?: string | readonly string[] | undefined;

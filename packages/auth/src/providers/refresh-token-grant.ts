@@ -19,9 +19,11 @@ import { callTokenEndpoint } from './token-endpoint.js';
  * ```
  */
 export interface RefreshTokenGrantOptions extends ClientAuthOptions {
+  /** The token endpoint, e.g. `'https://auth.example.com/oauth/token'`. */
   tokenUrl: string | URL;
   /** The refresh token to start with. */
   refreshToken: string;
+  /** The scope to ask for on each refresh; space-joined when an array. Default: none sent. */
   scope?: string | readonly string[] | undefined;
   /** Called with every new refresh token the server rotates in; persist it here. */
   onRefreshToken?: ((refreshToken: string) => void | Promise<void>) | undefined;
@@ -31,7 +33,9 @@ export interface RefreshTokenGrantOptions extends ClientAuthOptions {
    * initial refresh token (never the token itself).
    */
   subject?: string | undefined;
+  /** The fetch for token calls. Default: the terminal fetch the auth middleware passes. */
   fetch?: FetchLike | undefined;
+  /** Epoch-ms clock for `expires_in` and assertions. Default `Date.now()`. */
   clock?: (() => number) | undefined;
 }
 

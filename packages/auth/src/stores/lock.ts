@@ -9,6 +9,7 @@
  * ```
  */
 export interface TokenLock {
+  /** Runs `task` once no other task holds `name`, and settles as it does; the lock is released either way. */
   run<T>(name: string, task: () => Promise<T>): Promise<T>;
 }
 

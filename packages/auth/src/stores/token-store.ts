@@ -12,8 +12,11 @@ import type { Token } from '../token/token.js';
  * ```
  */
 export interface TokenStore {
+  /** The token kept under `key`, or `undefined` when there is none. Expired tokens may be returned: `tokenAuth` checks `expiresAt`. */
   get(key: string): Token | undefined | Promise<Token | undefined>;
+  /** Keeps `token` under `key`, replacing the one there. */
   set(key: string, token: Token): void | Promise<void>;
+  /** Forgets the token under `key`; deleting a missing key is not an error. */
   delete(key: string): void | Promise<void>;
 }
 

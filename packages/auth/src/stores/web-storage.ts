@@ -11,8 +11,11 @@ import type { TokenStore } from './token-store.js';
  * ```
  */
 export interface StorageLike {
+  /** The value under `key`, or `null` when there is none (as `Storage.getItem`). */
   getItem(key: string): string | null;
+  /** Stores `value` under `key` (as `Storage.setItem`; may throw when the quota is full). */
   setItem(key: string, value: string): void;
+  /** Removes the value under `key` (as `Storage.removeItem`). */
   removeItem(key: string): void;
 }
 

@@ -105,7 +105,9 @@ export class TokenManager {
       const first = latest === undefined && stale === undefined;
       const pending = first || !provider.refresh ? provider.getToken(context) : provider.refresh(latest ?? stale, context);
       const raw = await untilAborted(Promise.resolve(pending), controller.signal);
-      const token = normalizeToken(raw);
+      const normalized = normalizeToken(raw);
+      // When it was obtained: with its expiry, its lifetime, which bounds the refresh skew.
+      const token = normalized.issuedAt === undefined ? { ...normalized, issuedAt: this.options.clock() } : normalized;
       await store.set(key, token);
       return token;
     } catch (error) {

@@ -15,6 +15,11 @@ export interface Token {
   accessToken: string;
   /** Epoch milliseconds when the token stops working. Filled from a JWT's `exp` when absent. */
   expiresAt?: number | undefined;
+  /**
+   * Epoch milliseconds when the token was obtained. `tokenAuth` fills it when absent; with
+   * `expiresAt` it gives the token's lifetime, which bounds the refresh skew (see {@link isExpiring}).
+   */
+  issuedAt?: number | undefined;
   /** A refresh token that came with it, if any. */
   refreshToken?: string | undefined;
   /** The scheme for the `Authorization` header. Default `Bearer`. */
@@ -58,7 +63,12 @@ export interface TokenRequestContext {
  * ```
  */
 export interface TokenProvider {
+  /** Gives a token when none is stored yet. A thrown error fails the waiting requests as an `AuthError` (a Sluice error passes as it is). */
   getToken(context: TokenRequestContext): Token | Promise<Token>;
+  /**
+   * Gives a new token once `current` expired or was rejected with a 401 (`current` carries its
+   * `refreshToken`). Optional: without it, `getToken` is asked again.
+   */
   refresh?(current: Token | undefined, context: TokenRequestContext): Token | Promise<Token>;
   /**
    * The token store key: tokens under the same key are shared. OAuth2 providers build it
@@ -94,23 +104,40 @@ function jwtExpiry(accessToken: string): number | undefined {
   if (accessToken.split('.').length !== 3) return undefined;
   try {
     const { exp } = decodeJwt(accessToken);
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+    // exp * 1000 can overflow to ±Infinity for an absurd exp: such a token has no usable expiry.
+    const ms = typeof exp === 'number' ? exp * 1000 : Number.NaN;
+    return Number.isFinite(ms) ? ms : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** The share of a token's lifetime that the refresh skew may take at most. */
+const MAX_SKEW_SHARE = 0.5;
+
 /**
- * Whether `token` is due for a refresh: `now >= expiresAt - skewMs`. A token with no
- * known expiry never is.
+ * Whether `token` is due for a refresh: `now >= expiresAt - skew`. The skew is `skewMs`,
+ * shrunk for a short-lived token to half its lifetime (`expiresAt - issuedAt`, when
+ * `issuedAt` is known): a 5 s token is used for its first 2.5 s instead of being
+ * refreshed on every request under the 30 s default, and a token that lives at least
+ * twice `skewMs` keeps the full skew. A token with no known expiry never is.
  *
  * @example
  * ```ts
  * isExpiring({ accessToken: 'x', expiresAt: Date.now() + 10_000 }, 30_000); // true
+ * isExpiring({ accessToken: 'x', issuedAt: Date.now(), expiresAt: Date.now() + 5_000 }, 30_000); // false
  * ```
  */
 export function isExpiring(token: Token, skewMs: number, now: number = Date.now()): boolean {
-  return token.expiresAt !== undefined && now >= token.expiresAt - skewMs;
+  if (token.expiresAt === undefined) return false;
+  return now >= token.expiresAt - effectiveSkew(token, skewMs);
+}
+
+/** `skewMs`, at most half the token's lifetime when that is known. */
+function effectiveSkew(token: Token, skewMs: number): number {
+  const { issuedAt, expiresAt } = token;
+  if (issuedAt === undefined || expiresAt === undefined || !Number.isFinite(issuedAt) || issuedAt >= expiresAt) return skewMs;
+  return Math.min(skewMs, (expiresAt - issuedAt) * MAX_SKEW_SHARE);
 }
 
 /**

@@ -113,7 +113,13 @@ export function correlationId(options: CorrelationIdOptions = {}): Middleware {
  * console.log(operation.correlationId);
  * ```
  */
-export function withOperation(fetch: SluiceFetch, id?: string): SluiceFetch & { readonly correlationId: string | undefined } {
+export function withOperation(
+  fetch: SluiceFetch,
+  id?: string,
+): SluiceFetch & {
+  /** The operation's shared correlation id: `undefined` until the first request gets one. */
+  readonly correlationId: string | undefined;
+} {
   if (typeof fetch !== 'function') throw new TypeError(`withOperation(): "fetch" must be a function, got ${typeof fetch}.`);
   const scope: CorrelationScope = { id: id === undefined ? undefined : validateId(id, 'id') };
   const scoped = (input: RequestInfo | URL, init?: SluiceRequestInit): Promise<Response> =>

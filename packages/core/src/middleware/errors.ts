@@ -16,6 +16,8 @@ import { createRedaction, DEFAULT_SECRET_NAMES, REDACTED, type Redaction } from 
 import { BODY_SECRET_KEYS, createScrub, type Scrub, scrubError, secretHeaders } from '../scrub.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { discard } from '../discard.js';
+import { guardBody } from '../body-guard.js';
+import { deterministicFailure } from '../retry/deterministic.js';
 
 /**
  * Options of {@link errors}.
@@ -96,8 +98,10 @@ export function errors(options: ErrorsOptions = {}): Middleware {
       } catch (error) {
         throw mapThrown(error, request, context, scrub);
       }
-      if (passesThrough(response, request)) return response;
-      if (!(context.options.throwHttpErrors ?? options.throwHttpErrors ?? true)) return response;
+      // A body read that fails later (a reset mid-body) is mapped like a failed request.
+      const guard = (): Response => guardBody(response, (error) => mapThrown(error, request, context, scrub, 'body'));
+      if (passesThrough(response, request)) return guard();
+      if (!(context.options.throwHttpErrors ?? options.throwHttpErrors ?? true)) return guard();
       let mapped: SluiceError;
       try {
         mapped = (map ? await custom(map, response, context) : undefined) ?? (await toHttpError(response, context, { scrub }));
@@ -240,7 +244,7 @@ function passesThrough(response: Response, request: Request): boolean {
 }
 
 /** Maps anything thrown below (or built here) exactly once. */
-function mapThrown(error: unknown, request: Request, context: Context, scrub: Scrub): unknown {
+function mapThrown(error: unknown, request: Request, context: Context, scrub: Scrub, phase?: 'body'): unknown {
   const callerSignal = context.callerSignal;
   if (callerSignal?.aborted) return callerSignal.reason;
   const note = context.state.retryStopped;
@@ -256,12 +260,15 @@ function mapThrown(error: unknown, request: Request, context: Context, scrub: Sc
   const where = `${request.method} ${context.redaction.url(request.url)}`;
   const suffix = note ? ` (${note})` : '';
   const options = { cause: scrubError(error, scrub, 0), correlationId: context.correlationId };
-  if (isNetworkFailure(error)) {
-    const failure = new NetworkError(`${where} failed: network error (${describe(error, scrub)})${suffix}`, options);
+  const failed = phase === 'body' ? 'failed while reading the response body' : 'failed';
+  const why = deterministicFailure(error);
+  if (why !== undefined || isNetworkFailure(error)) {
+    const what = why === undefined ? 'network error' : `${why}, so it was not retried`;
+    const failure = new NetworkError(`${where} ${failed}: ${what} (${describe(error, scrub)})${suffix}`, options);
     failure.attempts = context.attempt;
     return failure;
   }
-  return new SluiceError(`${where} failed with an unexpected error (${describe(error, scrub)})${suffix}`, options);
+  return new SluiceError(`${where} ${failed} with an unexpected error (${describe(error, scrub)})${suffix}`, options);
 }
 
 function rewriteMessage(error: Error, message: string): void {
@@ -347,7 +354,7 @@ async function readPreview(
   }
   const text = new TextDecoder().decode(bytes, { stream: !done });
   if (text === '') return undefined;
-  if (done && /\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
+  if (done && isJsonMediaType(response.headers.get('content-type'))) {
     try {
       return redactJson(JSON.parse(text), new Set([...redaction.names, ...BODY_SECRET_KEYS]), scrub, 0);
     } catch {
@@ -355,6 +362,12 @@ async function readPreview(
     }
   }
   return done ? scrub(text) : `${scrub(text)}… [truncated at ${PREVIEW_BYTES} bytes]`;
+}
+
+/** `application/json` or a `+json` structured syntax suffix (RFC 6839); parameters ignored. */
+function isJsonMediaType(contentType: string | null): boolean {
+  const type = (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || (type.endsWith('+json') && type.includes('/'));
 }
 
 function redactJson(value: unknown, names: ReadonlySet<string>, scrub: Scrub, depth: number): unknown {

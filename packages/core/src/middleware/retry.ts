@@ -1,12 +1,14 @@
 import type { Context, Middleware } from '../context.js';
 import { NetworkError, RateLimitError, TimeoutError } from '../errors.js';
 import { sleep } from '../sleep.js';
+import { MAX_TIMER_MS } from '../timer-limit.js';
 import { canReplay, cloneForReplay } from '../replay.js';
 import { type BackoffFunction, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, exponentialBackoff } from '../retry/backoff.js';
 import { createRetryBudget, isRetryBudget, type RetryBudget, type RetryBudgetOptions, type RetryCostKind } from '../retry/budget.js';
 import { createRateGate, type RateGate } from '../rate-limit/gate.js';
 import { createAdmission, type GateAdmission } from '../rate-limit/admission.js';
 import { serverDelay } from '../retry/retry-after.js';
+import { deterministicFailure } from '../retry/deterministic.js';
 import { isNetworkFailure, toHttpError } from './errors.js';
 import { discard } from '../discard.js';
 
@@ -242,8 +244,8 @@ async function run(s: Settings, request: Request, context: Context, next: (reque
         delay = fromServer;
       } else {
         delay = s.backoff(attempt, context);
-        if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
-          throw new TypeError(`retry: "backoff" must return a finite number of ms ≥ 0, got ${String(delay)} for retry ${attempt}.`);
+        if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0 || delay > MAX_TIMER_MS) {
+          throw new TypeError(`retry: "backoff" must return a finite number of ms ≥ 0, got ${String(delay)} for retry ${attempt} (at most ${MAX_TIMER_MS}, the longest timer).`);
         }
         const gateWait = s.gate ? s.gate.closedFor(origin) : 0;
         if (Math.max(delay, gateWait) >= remaining) {
@@ -311,6 +313,8 @@ function classify(error: unknown, context: Context): { kind: RetryCostKind; reas
   if (error instanceof TimeoutError) {
     return error.phase === 'attempt' ? { kind: 'timeout', reason: `attempt timeout (${error.timeoutMs} ms)` } : undefined;
   }
+  // A failure that fails the same way every time (blocked port, bad scheme, redirect loop) is not retried.
+  if (deterministicFailure(error) !== undefined) return undefined;
   if (error instanceof NetworkError || isNetworkFailure(error)) {
     return { kind: 'network', reason: `network error: ${(error as Error).message}` };
   }
@@ -357,8 +361,10 @@ function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, w
   if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`${where}: "limit" must be an integer ≥ 0, got ${String(limit)}.`);
   for (const key of ['baseDelay', 'maxDelay', 'maxElapsed', 'maxRetryAfter'] as const) {
     const value = o[key];
-    if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value) || value < 0)) {
-      throw new TypeError(`${where}: "${key}" must be a number of ms ≥ 0, got ${String(value)}.`);
+    if (value === undefined || (key === 'maxElapsed' && value === Number.POSITIVE_INFINITY)) continue;
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || value > MAX_TIMER_MS) {
+      const infinity = key === 'maxElapsed' ? '; Infinity for no bound' : '';
+      throw new TypeError(`${where}: "${key}" must be a number of ms ≥ 0, got ${String(value)} (at most ${MAX_TIMER_MS}, the longest timer${infinity}).`);
     }
   }
   for (const key of ['backoff', 'random', 'retryOn', 'clock', 'sleep'] as const) {

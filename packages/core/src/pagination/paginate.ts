@@ -41,7 +41,12 @@ export type PaginateFetch = (input: string, init?: SluiceRequestInit) => Promise
  * const source: PaginateSource = compose([correlationId()]);
  * ```
  */
-export type PaginateSource = PaginateFetch | { readonly fetch: PaginateFetch };
+export type PaginateSource =
+  | PaginateFetch
+  | {
+      /** The fetch-compatible function pages go through, e.g. a Sluice client's `fetch`. */
+      readonly fetch: PaginateFetch;
+    };
 
 /**
  * Events {@link paginate} reports through `onEvent`: one `page` per page, and a `warning`
@@ -56,6 +61,7 @@ export type PaginateSource = PaginateFetch | { readonly fetch: PaginateFetch };
  */
 export type PaginationEvent =
   | {
+      /** A page was fetched. */
       type: 'page';
       /** 0-based page index. */
       index: number;
@@ -65,14 +71,19 @@ export type PaginationEvent =
       itemCount: number;
       /** Items so far, this page included. */
       totalItems: number;
+      /** The correlation id shared by the iteration's requests, when known. */
       correlationId: string | undefined;
     }
   | {
+      /** A limit cut the collection short. */
       type: 'warning';
+      /** Which limit: `maxItems` or `maxPages`. */
       code: 'maxItems' | 'maxPages';
       /** A log-ready sentence, e.g. "Reached the limit of 1000 items; skipping the rest." */
       message: string;
+      /** The value of that limit. */
       limit: number;
+      /** The correlation id shared by the iteration's requests, when known. */
       correlationId: string | undefined;
     };
 
@@ -240,7 +251,7 @@ export function paginate<Item>(
       const body = await readBody(response, index, redaction.url(url), id);
       let items = [...strategy.items(body, response)];
       const next = strategy.next({ url, response, body, items, index });
-      let nextPage: URL | undefined = next === undefined ? undefined : new URL(next, url);
+      let nextPage: URL | undefined = next === undefined ? undefined : nextUrl(next, url, strategy.name, index, id);
 
       if (maxItems !== undefined && total + items.length >= maxItems) {
         const more = total + items.length > maxItems || nextPage !== undefined;
@@ -280,6 +291,20 @@ export function paginate<Item>(
       return collected;
     },
   };
+}
+
+/** The next page's URL, or a `PaginationError` when the strategy's value (a server's `Link`, a body field) is not a URL. */
+function nextUrl(next: string | URL, base: URL, strategy: string, index: number, correlationId: string | undefined): URL {
+  try {
+    return new URL(next, base);
+  } catch (error) {
+    // The query is left out of the message: a server's link may carry a signed token.
+    const shown = String(next).split('?', 1)[0]?.slice(0, 200);
+    throw new PaginationError(
+      `The ${strategy} strategy gave a next page after page ${index + 1} that is not a valid URL ("${shown}"); stopping.`,
+      { cause: error, correlationId },
+    );
+  }
 }
 
 function toFetch(source: PaginateSource): PaginateFetch {

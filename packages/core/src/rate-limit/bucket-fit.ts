@@ -12,7 +12,9 @@
  * ```
  */
 export interface Outcome {
+  /** When the response arrived, in milliseconds on the caller's clock. */
   at: number;
+  /** `true` when the server accepted the request; `false` for a refusal such as a 429. */
   accepted: boolean;
 }
 

@@ -42,8 +42,11 @@ import type { SchedulerStateStore, SchedulerStateUpdate } from './store.js';
  * ```
  */
 export interface RateGateClock {
+  /** The current time in epoch milliseconds. */
   now(): number;
+  /** Calls `callback` after `ms` milliseconds; returns a handle for {@link RateGateClock.clearTimeout}. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer that `setTimeout` returned. */
   clearTimeout(handle: unknown): void;
 }
 

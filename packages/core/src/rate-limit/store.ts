@@ -16,14 +16,19 @@
 export interface SchedulerStateUpdate {
   /** The publishing gate's id, so that a gate ignores its own updates. */
   source: string;
+  /** The origin the state is about, e.g. `'https://api.example.com'`. */
   origin: string;
   /** The origin is closed until then (a 429 / 503 with a server delay). */
   closedUntil?: number;
   /** The announced quota as the publisher last counted it. */
   quota?: {
+    /** The quota's size per window, when announced. */
     limit?: number;
+    /** The window's length in milliseconds, when announced. */
     windowMs?: number;
+    /** Requests left in the current window. */
     remaining: number;
+    /** When the current window ends, in epoch milliseconds. */
     resetAt: number;
   };
 }

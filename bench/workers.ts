@@ -1,0 +1,98 @@
+/**
+ * Section `workers`: 4 Node processes (each its own client and Redis connection) calling
+ * one API for one OAuth client, with and without `@sluice/redis`. Figures: token calls,
+ * 429s, failures, and the slowest worker's time against the ideal (the time its pacing
+ * alone takes). Needs `redis-server` on the PATH (apt-get install redis-server).
+ */
+import { type ApiServer, type ApiServerOptions, startApiServer } from '../packages/redis/test/fixtures/api-server.js';
+import { forkWorker } from '../packages/redis/test/fixtures/fork.js';
+import type { WorkerConfig } from '../packages/redis/test/fixtures/worker.js';
+import { type RedisServer, startRedis } from '../packages/redis/test/redis-server.js';
+import { fmt, type Row } from './pool.js';
+
+const WORKERS = 4;
+
+interface Scenario {
+  name: string;
+  server: ApiServerOptions;
+  worker: Omit<WorkerConfig, 'id' | 'apiUrl' | 'tokenUrl' | 'prefix' | 'redisUrl'>;
+  /** The time the slowest worker needs at best, in ms. */
+  idealMs: number;
+  describe: string;
+}
+
+const TOKENS: Scenario = {
+  name: 'token expiring mid-run',
+  server: { expiresIn: 1 },
+  worker: { requests: 200, lanes: 2, intervalMs: 10, skewMs: 200 },
+  idealMs: (200 / 2) * 10,
+  describe: `${WORKERS} workers × 200 GETs (2 lanes, 10 ms apart); tokens live 1 s`,
+};
+
+interface Outcome {
+  ok: number;
+  failed: number;
+  tokenCalls: number;
+  throttled: number;
+  slowestMs: number;
+  error: string | undefined;
+  /** `redis:degraded` events across the workers (a call over the 50 ms bound counts). */
+  degraded: number;
+}
+
+async function runOnce(scenario: Scenario, redis: RedisServer | undefined, prefix: string): Promise<Outcome> {
+  const api: ApiServer = await startApiServer(scenario.server);
+  try {
+    const pool = Array.from({ length: WORKERS }, (_, i) =>
+      forkWorker({
+        id: `b${i + 1}`,
+        apiUrl: api.url,
+        tokenUrl: api.tokenUrl,
+        prefix,
+        ...(redis ? { redisUrl: redis.url } : {}),
+        ...scenario.worker,
+      }),
+    );
+    await Promise.all(pool.map((worker) => worker.ready));
+    pool.forEach((worker) => {
+      worker.go();
+    });
+    const results = await Promise.all(pool.map((worker) => worker.result));
+    return {
+      ok: results.reduce((sum, result) => sum + result.ok, 0),
+      failed: results.reduce((sum, result) => sum + result.failed, 0),
+      tokenCalls: api.stats.tokenCalls,
+      throttled: api.stats.throttled,
+      slowestMs: Math.max(...results.map((result) => result.elapsedMs)),
+      error: results.flatMap((result) => result.errors)[0],
+      degraded: pool.reduce((sum, worker) => sum + worker.events.filter((event) => event.type === 'redis:degraded').length, 0),
+    };
+  } finally {
+    await api.close();
+  }
+}
+
+function row(scenario: Scenario, subject: string, outcome: Outcome): Row {
+  return {
+    section: 'workers',
+    subject: `${scenario.name}: ${subject}`,
+    figure: `${fmt(outcome.tokenCalls)} token calls, ${fmt(outcome.throttled)} × 429, ${fmt(outcome.failed)} failed`,
+    ratio: `${(outcome.slowestMs / scenario.idealMs).toFixed(2)}x ideal`,
+    note: outcome.error ?? `slowest ${fmt(outcome.slowestMs)} ms, ideal ${fmt(scenario.idealMs)} ms${outcome.degraded ? `, ${outcome.degraded} × Redis degraded` : ''}`,
+  };
+}
+
+export async function workersSection(log: (line: string) => void): Promise<Row[]> {
+  const redis = await startRedis();
+  const rows: Row[] = [];
+  try {
+    for (const scenario of [TOKENS]) {
+      log(`  ${scenario.describe}`);
+      rows.push(row(scenario, 'no Redis', await runOnce(scenario, undefined, 'bench-alone:')));
+      rows.push(row(scenario, '@sluice/redis', await runOnce(scenario, redis, `bench-${scenario.name.length}:`)));
+    }
+  } finally {
+    await redis.stop();
+  }
+  return rows;
+}

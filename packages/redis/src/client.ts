@@ -1,0 +1,57 @@
+/**
+ * The part of a node-redis client (`createClient()` from `redis`, v6) that Sluice uses.
+ * Pass your own connected client; Sluice never connects or closes it. Only the lock opens
+ * a connection of its own ({@link RedisClientLike.duplicate}) to listen on pub/sub.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import type { RedisClientLike } from '@sluice/redis';
+ *
+ * const redis = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
+ * const client: RedisClientLike = redis;
+ * ```
+ */
+export interface RedisClientLike {
+  /** Runs one raw command (`['GET', key]`). `abortSignal` drops it while it is still queued. */
+  sendCommand(args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  /** A new client with the same options, not yet connected (the lock's subscriber). */
+  duplicate(): RedisSubscriberLike;
+  /** `false` while the client is disconnected: Sluice then skips Redis at once. */
+  readonly isReady?: boolean;
+}
+
+/**
+ * The subscriber connection the lock opens with {@link RedisClientLike.duplicate}.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import type { RedisSubscriberLike } from '@sluice/redis';
+ *
+ * const subscriber: RedisSubscriberLike = createClient().duplicate();
+ * ```
+ */
+export interface RedisSubscriberLike {
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  destroy(): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Lets the process exit while this connection is open (the rate gate's subscription). */
+  unref?(): void;
+}
+
+/** Checks the `redis` argument of the public functions. */
+export function checkClient(redis: unknown, where: string): asserts redis is RedisClientLike {
+  const candidate = redis as Partial<RedisClientLike> | null | undefined;
+  if (!candidate || typeof candidate.sendCommand !== 'function' || typeof candidate.duplicate !== 'function') {
+    throw new TypeError(`${where}: "redis" must be a node-redis client (createClient() from 'redis', connected), got ${describe(redis)}.`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return 'an object without sendCommand() and duplicate()';
+}

@@ -1,0 +1,94 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisEvent, redisRateGate, redisSchedulerStore } from '../src/index.js';
+import { until } from './fixtures/fork.js';
+import { connect, type RedisServer, startRedis } from './redis-server.js';
+
+const ORIGIN = 'https://api.example.com';
+let server: RedisServer;
+const clients: Awaited<ReturnType<typeof connect>>[] = [];
+
+beforeAll(async () => {
+  server = await startRedis();
+});
+afterAll(async () => {
+  await server.stop();
+});
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  await server.start();
+});
+
+async function client() {
+  const made = await connect(server.url);
+  clients.push(made);
+  return made;
+}
+
+const numsub = async (channel: string) => ((await (await client()).sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number])[1];
+const tooMany = (retryAfter: string) => new Response(null, { status: 429, headers: { 'retry-after': retryAfter } });
+
+describe('redisRateGate / redisSchedulerStore', () => {
+  it('a 429 with Retry-After in one process holds the origin in another, and in one that starts later', async () => {
+    const a = redisRateGate(await client(), { prefix: 'close:' });
+    const b = redisRateGate(await client(), { prefix: 'close:' });
+    await until(async () => (await numsub('close:rate')) === 2, 'both gates to subscribe');
+    expect(b.closedFor(ORIGIN)).toBe(0);
+    a.observe(ORIGIN, tooMany('5'));
+    expect(a.closedFor(ORIGIN)).toBeGreaterThan(0);
+    await until(() => b.closedFor(ORIGIN) > 0, 'the closure to reach the other gate');
+    expect(b.closedFor(ORIGIN)).toBeLessThanOrEqual(5_000);
+    expect(b.closedFor('https://other.example.com')).toBe(0);
+    const late = redisRateGate(await client(), { prefix: 'close:' });
+    await until(() => late.closedFor(ORIGIN) > 0, 'the late gate to read the closure in force');
+  });
+
+  it('shares an announced quota used up until its reset', async () => {
+    const a = redisRateGate(await client(), { prefix: 'quota:' });
+    const b = redisRateGate(await client(), { prefix: 'quota:' });
+    await until(async () => (await numsub('quota:rate')) === 2, 'both gates to subscribe');
+    a.observe(ORIGIN, new Response('{}', { status: 200, headers: { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '3' } }));
+    await until(() => b.closedFor(ORIGIN) > 0, 'the exhausted quota to reach the other gate');
+    expect(b.closedFor(ORIGIN)).toBeLessThanOrEqual(3_000);
+  });
+
+  it('prefixes keep applications apart', async () => {
+    const a = redisRateGate(await client(), { prefix: 'app-a:' });
+    const b = redisRateGate(await client(), { prefix: 'app-b:' });
+    await until(async () => (await numsub('app-a:rate')) === 1 && (await numsub('app-b:rate')) === 1, 'both gates to subscribe');
+    a.observe(ORIGIN, tooMany('5'));
+    const probe = redisRateGate(await client(), { prefix: 'app-a:' });
+    await until(() => probe.closedFor(ORIGIN) > 0, 'the same-prefix gate to learn it');
+    expect(b.closedFor(ORIGIN)).toBe(0);
+  });
+
+  it('ignores an unreadable update on the channel and reports it once', async () => {
+    const events: RedisEvent[] = [];
+    const gate = redisRateGate(await client(), { prefix: 'junk:', onEvent: (event) => events.push(event) });
+    await until(async () => (await numsub('junk:rate')) === 1, 'the gate to subscribe');
+    const raw = await client();
+    await raw.publish('junk:rate', 'not json');
+    await raw.publish('junk:rate', JSON.stringify({ source: 'x', origin: ORIGIN, closedUntil: 'soon' }));
+    await until(() => events.length > 0, 'the garbage event');
+    expect(events.map((event) => event.type)).toEqual(['redis:degraded']);
+    expect(events[0]).toMatchObject({ reason: 'garbage', operation: 'rate.message' });
+    expect(gate.closedFor(ORIGIN)).toBe(0);
+  });
+
+  it('with Redis down, a gate still closes on its own 429 and requests are not failed', async () => {
+    const events: RedisEvent[] = [];
+    const gate = redisRateGate(await client(), { prefix: 'down:', onEvent: (event) => events.push(event) });
+    await server.kill();
+    gate.observe(ORIGIN, tooMany('2'));
+    expect(gate.closedFor(ORIGIN)).toBeGreaterThan(0);
+    await until(() => events.length === 1, 'the degraded event');
+    expect(events[0]).toMatchObject({ type: 'redis:degraded', operation: 'rate.publish' });
+    await gate.acquire('https://other.example.com', AbortSignal.timeout(1_000));
+  });
+
+  it('rejects bad input with a clear TypeError', async () => {
+    const redis = await client();
+    expect(() => redisRateGate(42 as never)).toThrow(/redisRateGate\(redis\): "redis" must be a node-redis client.*got number/);
+    expect(() => redisSchedulerStore(redis, { retryMs: -5 })).toThrow(/"retryMs" must be a finite number > 0, got -5/);
+    expect(() => redisRateGate(redis, { gate: 'fast' as never })).toThrow(/"gate" must be an options object/);
+  });
+});

@@ -9,6 +9,9 @@ import type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
 
 export type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
 
+/** How soon a gate looks again when a quota's room was handed out and waiters remain. */
+const RECHECK_MS = 10;
+
 const defaultClock: RateGateClock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -106,10 +109,17 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       const counted = countsQuota(state); // a known quota paces the release itself
       if (!state.rate?.enabled && !counted) state.pace = { interval: releaseWindowMs / state.waiters.length, next: now };
     }
+    // With a counted quota, release no more waiters than it has room for: the others would
+    // only come back from the last look (and a shared store would count them twice).
+    let room = state.ledger && holdsQuota(state) && quotaRemaining(state.ledger) > 0 ? quotaRemaining(state.ledger) : Number.POSITIVE_INFINITY;
     while (state.waiters.length > 0) {
       const wait = turn(state, now);
       if (wait > 0) {
         arm(origin, state, wait);
+        return;
+      }
+      if (room-- <= 0) {
+        arm(origin, state, RECHECK_MS); // answers re-pump sooner; this is the fallback
         return;
       }
       const waiter = state.waiters.shift() as GateWaiter;

@@ -1,6 +1,6 @@
 import { defineConfig, type UserConfig } from 'tsdown';
 
-/** The build every published package shares: ESM + .d.ts for Node ≥ 20 and browsers. */
+/** The build every published package shares: ESM + .d.ts for Node ≥ 22.12 and browsers (see docs/packaging.md). */
 export function packageBuild(entry: string[]): UserConfig {
   return defineConfig({
     entry,

@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: figures measured side by side in one run, printed as ratios.
- * Sections: overhead, rate-limit, refresh, workers, scheduler. Run a subset with `npm run bench -- rate-limit`;
+ * Sections: overhead, rate-limit, refresh, workers, features, scheduler. Run a subset with `npm run bench -- rate-limit`;
  * `npm run bench -- scheduler --requests=400` runs the scheduler section at a smaller size.
  * Every server listens on 127.0.0.1; every loop is bounded.
  */
+import { featuresSection } from './features.js';
 import { overheadSection } from './overhead.js';
 import type { Row } from './pool.js';
 import { rateLimitSection } from './rate-limit.js';
@@ -16,6 +17,7 @@ const sections: Record<string, (log: (line: string) => void) => Promise<Row[]>> 
   'rate-limit': rateLimitSection,
   refresh: refreshSection,
   workers: workersSection,
+  features: featuresSection,
   scheduler: (log) => schedulerSection(log),
 };
 

@@ -1,8 +1,8 @@
 /**
  * Section `workers`: 4 Node processes (each its own client and Redis connection) calling
- * one API for one OAuth client, with and without `@sluice/redis`. Figures: token calls,
- * 429s, failures, and the slowest worker's time against the ideal (the time its pacing
- * alone takes). Needs `redis-server` on the PATH (apt-get install redis-server).
+ * one API for one OAuth client, with and without `@sluice/redis` (token store and lock,
+ * and the shared rate gate). Figures: token calls, 429s, failures, and the slowest
+ * worker's time against the ideal (its own pacing, or the server's rate for all). Needs `redis-server` on the PATH (apt-get install redis-server).
  */
 import { type ApiServer, type ApiServerOptions, startApiServer } from '../packages/redis/test/fixtures/api-server.js';
 import { forkWorker } from '../packages/redis/test/fixtures/fork.js';
@@ -29,6 +29,22 @@ const TOKENS: Scenario = {
   describe: `${WORKERS} workers × 200 GETs (2 lanes, 10 ms apart); tokens live 1 s`,
 };
 
+const BUCKET: Scenario = {
+  name: '100 req/s bucket, burst 10, Retry-After 1',
+  server: { limit: { rate: 100, burst: 10, retryAfter: 1 } },
+  worker: { requests: 500, lanes: 4, intervalMs: 0, skewMs: 0, retryLimit: 10 },
+  idealMs: ((2000 - 10) / 100) * 1000,
+  describe: `${WORKERS} workers × 500 GETs (4 lanes each) against a token bucket of 100/s for all, burst 10, 429 with Retry-After: 1`,
+};
+
+const QUOTA: Scenario = {
+  name: 'announced quota 100 per 1 s window',
+  server: { window: { limit: 100, windowMs: 1000 } },
+  worker: { requests: 500, lanes: 4, intervalMs: 0, skewMs: 0, retryLimit: 10 },
+  idealMs: (2000 / 100 - 1) * 1000,
+  describe: `${WORKERS} workers × 500 GETs (4 lanes each) against a fixed window of 100 per second that announces X-RateLimit-Limit/-Remaining/-Reset`,
+};
+
 interface Outcome {
   ok: number;
   failed: number;
@@ -49,7 +65,7 @@ async function runOnce(scenario: Scenario, redis: RedisServer | undefined, prefi
         apiUrl: api.url,
         tokenUrl: api.tokenUrl,
         prefix,
-        ...(redis ? { redisUrl: redis.url } : {}),
+        ...(redis ? { redisUrl: redis.url, shareRate: true } : {}),
         ...scenario.worker,
       }),
     );
@@ -86,10 +102,10 @@ export async function workersSection(log: (line: string) => void): Promise<Row[]
   const redis = await startRedis();
   const rows: Row[] = [];
   try {
-    for (const scenario of [TOKENS]) {
+    for (const scenario of [TOKENS, BUCKET, QUOTA]) {
       log(`  ${scenario.describe}`);
       rows.push(row(scenario, 'no Redis', await runOnce(scenario, undefined, 'bench-alone:')));
-      rows.push(row(scenario, '@sluice/redis', await runOnce(scenario, redis, `bench-${scenario.name.length}:`)));
+      rows.push(row(scenario, '@sluice/redis', await runOnce(scenario, redis, `bench-${rows.length}:`)));
     }
   } finally {
     await redis.stop();

@@ -3,8 +3,9 @@
 //  1. `npm pack` every published package into a temporary folder (each prepack builds it and
 //     strips the workspace-only `@sluice/source` condition), and inspect each tarball.
 //  2. Install the tarballs into a fresh temporary project (ky, jose, msw come from the registry,
-//     offline from the npm cache when they are there), with --engine-strict.
-//  3. Check that the declared Node minimum satisfies every installed dependency's `engines`.
+//     offline from the npm cache when they are there), with --engine-strict when this Node is
+//     one every package admits.
+//  3. Check each package's `engines.node` against the `engines` of everything it installs.
 //  4. In that project: import AND require each package (one copy of `@sluice/core`, errors that
 //     pass `instanceof` across packages), run scripts/smoke.mjs against a real local server, and
 //     type-check with strict `tsc` (lib ES2023 and no DOM, types node, module nodenext,
@@ -16,7 +17,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const requireFromRoot = createRequire(join(root, 'package.json'));
@@ -28,7 +29,7 @@ const PACKAGES = [
   { dir: 'packages/auth', entries: { '': 'tokenAuth' } },
   { dir: 'packages/client', entries: { '': 'createClient' } },
   { dir: 'packages/testing', entries: { '': 'rateLimitedApi', '/node': 'serve' } },
-  { dir: 'packages/redis', entries: { '': null } },
+  { dir: 'packages/redis', entries: { '': 'redisTokenStore' } },
   { dir: 'packages/otel', entries: { '': null } },
   { dir: 'packages/cache', entries: { '': null } },
 ];
@@ -59,6 +60,9 @@ const manifest = (dir) => JSON.parse(readFileSync(join(root, dir, 'package.json'
 async function main() {
 try {
   step('npm pack');
+  const before = new Map(PACKAGES.map((p) => [p.dir, readFileSync(join(root, p.dir, 'package.json'), 'utf8')]));
+  // An interrupted earlier pack (prepack ran, postpack never did) must not leak into this one.
+  run(process.execPath, [join(root, 'scripts/pack-manifest.mjs'), 'strip'], { cwd: join(root, PACKAGES[0].dir) });
   const packOutput = run('npm', ['pack', '--json', '--pack-destination', tarballs, ...PACKAGES.flatMap((p) => ['-w', p.dir])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -66,10 +70,17 @@ try {
   const packed = JSON.parse(packOutput.slice(packOutput.lastIndexOf('\n[\n') + 1));
   for (const pkg of PACKAGES) pkg.name = manifest(pkg.dir).name;
   for (const info of packed) checkTarball(info);
+  for (const [dir, text] of before) {
+    if (readFileSync(join(root, dir, 'package.json'), 'utf8') !== text) fail(`${dir}/package.json differs after npm pack`);
+  }
 
   step('install the tarballs into a fresh project');
   writeApp(packed);
-  run('npm', ['install', '--engine-strict', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, stdio: 'inherit' });
+  // --engine-strict whenever this Node is one every package admits (CI's Node 24 is).
+  const admitted = PACKAGES.every((p) => semver.satisfies(process.version, manifest(p.dir).engines?.node ?? '*'));
+  if (!admitted) console.log(`Node ${process.version} is below some package's engines: installing without --engine-strict`);
+  const strict = admitted ? ['--engine-strict'] : [];
+  run('npm', ['install', ...strict, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, stdio: 'inherit' });
   checkEngines(packed);
 
   step(`import and require on Node ${process.version}`);
@@ -118,48 +129,54 @@ function writeApp(packed) {
   writeFileSync(join(app, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 }
 
-/**
- * The declared minimum must satisfy the `engines.node` of every package installed with ours:
- * our dependencies, transitively, and our peers themselves. A peer's own dependencies are the
- * peer's business (msw's are reported, see docs/packaging.md), not a failure here.
- */
-function checkEngines(packed) {
-  const ours = manifestMinimum(packed);
-  const minimum = semver.minVersion(ours).version;
-  const seen = new Set();
-  // kind: 'dep' (checked, and so are its dependencies), 'peer' (checked; its own are not), 'under-peer'.
-  const queue = packed.map((info) => ({ name: info.name, from: app, kind: 'dep' }));
-  const minima = new Set();
-  const notes = [];
-  while (queue.length > 0) {
-    const { name, from, kind } = queue.shift();
-    let file;
-    try {
-      file = createRequire(join(from, 'package.json')).resolve(`${name}/package.json`);
-    } catch {
-      continue; // an optional peer that is not installed, or a package that does not export package.json
-    }
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const pkg = JSON.parse(readFileSync(file, 'utf8'));
-    const ourPackage = name === 'sluice' || name.startsWith('@sluice/');
-    if (ourPackage) minima.add(pkg.engines?.node);
-    const range = pkg.engines?.node;
-    if (range && !semver.satisfies(minimum, range)) {
-      if (kind === 'under-peer') notes.push(`${name}@${pkg.version} (under a peer) needs Node ${range}`);
-      else fail(`${name}@${pkg.version} needs Node ${range}, but we declare ${ours}`);
-    }
-    const below = kind === 'dep' ? 'dep' : 'under-peer';
-    for (const dep of Object.keys(pkg.dependencies ?? {})) queue.push({ name: dep, from: resolve(file, '..'), kind: below });
-    for (const dep of Object.keys(pkg.peerDependencies ?? {})) queue.push({ name: dep, from: resolve(file, '..'), kind: kind === 'dep' ? 'peer' : 'under-peer' });
+/** Node's lookup of a package folder: `node_modules/<name>` in `from` and each folder above it (exports do not matter). */
+function findPackageJson(name, from) {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, 'node_modules', name, 'package.json');
+    if (existsSync(file)) return file;
+    if (dirname(dir) === dir) return undefined;
   }
-  if (minima.size !== 1) fail(`the packages declare different Node minima: ${[...minima].join(', ')}`);
-  console.log(`engines: Node ${minimum} (${[...minima].join(', ')}) satisfies the engines of the ${seen.size} installed packages it must`);
-  for (const note of notes) console.log(`  note: ${note}`);
 }
 
-function manifestMinimum(packed) {
-  return manifest(PACKAGES.find((p) => p.name === packed[0].name).dir).engines.node;
+/** The Node versions a range admits that matter: the lowest of each of its parts, and each later major's x.0.0. */
+function probeVersions(range) {
+  const parsed = new semver.Range(range);
+  const lows = parsed.set.map((comparators) => semver.minVersion(comparators.map((c) => c.value).join(' ')).version);
+  const majors = Array.from({ length: 10 }, (_, i) => `${semver.major(lows[0]) + i}.0.0`);
+  return [...new Set([...lows, ...majors])].filter((version) => semver.satisfies(version, parsed)).sort(semver.compare);
+}
+
+/**
+ * Each package's `engines.node` must be true of everything `npm install` brings with it: its
+ * dependencies and its peers, transitively. Every Node version the range admits (probed at
+ * the lowest of each part and at each major) must satisfy each of those packages' engines.
+ */
+function checkEngines(packed) {
+  for (const info of packed) {
+    const range = manifest(PACKAGES.find((p) => p.name === info.name).dir).engines?.node;
+    if (!range) {
+      fail(`${info.name}: no engines.node`);
+      continue;
+    }
+    const probes = probeVersions(range);
+    const seen = new Set();
+    const queue = [{ name: info.name, from: app }];
+    const refused = [];
+    while (queue.length > 0) {
+      const { name, from } = queue.shift();
+      const file = findPackageJson(name, from);
+      if (!file) continue; // an optional peer that is not installed
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const pkg = JSON.parse(readFileSync(file, 'utf8'));
+      const needs = pkg.engines?.node;
+      const unmet = needs ? probes.filter((version) => !semver.satisfies(version, needs)) : [];
+      if (unmet.length > 0) refused.push(`${name}@${pkg.version} needs Node ${needs} (not ${unmet.join(', ')})`);
+      for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) queue.push({ name: dep, from: resolve(file, '..') });
+    }
+    if (refused.length > 0) fail(`${info.name} declares Node ${range}, but ${refused.join('; ')}`);
+    else console.log(`engines ${info.name}: Node ${range} (probed ${probes.join(', ')}) satisfies all ${seen.size} packages it installs`);
+  }
 }
 
 function loadScript(mode) {
@@ -273,7 +290,7 @@ server.listen(0, '127.0.0.1', async () => {
 const TYPES_ESM = `import { compose, HttpError, NotFoundError, retry, type Middleware, type SluiceFetch } from '@sluice/core';
 import { tokenAuth, type TokenProvider } from '@sluice/auth';
 import { createClient, type SluiceClient } from 'sluice';
-import * as redis from '@sluice/redis';
+import { redisTokenStore, type RedisClientLike } from '@sluice/redis';
 import * as otel from '@sluice/otel';
 import * as cache from '@sluice/cache';
 
@@ -282,11 +299,15 @@ const pipeline: SluiceFetch = compose([tag, retry({ limit: 1 })], { fetch: globa
 const provider: TokenProvider = { getToken: async () => ({ accessToken: 'abc' }) };
 const client: SluiceClient = createClient({ baseUrl: 'https://api.example.com', auth: tokenAuth(provider) });
 export const getUser = (): Promise<{ id: number }> => client.get('users/1').json<{ id: number }>();
+// Per-request options that middlewares add to RequestOptions by declaration merging.
+export const once = (): Promise<Response> => pipeline('https://api.example.com/x', { retry: false, timeout: { attempt: 1_000 }, skip: ['tag'] });
+export const noRetry = (): Promise<unknown> => client.get('users/1', { retry: { limit: 0 }, auth: false }).json();
 export function status(error: unknown): number | undefined {
   if (error instanceof NotFoundError) return 404;
   return error instanceof HttpError ? error.status : undefined;
 }
-export { pipeline, redis, otel, cache };
+export const sharedStore = (client: RedisClientLike) => redisTokenStore(client);
+export { pipeline, otel, cache };
 `;
 
 const TYPES_CJS = `import core = require('@sluice/core');

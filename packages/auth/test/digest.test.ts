@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { basic, digest, noAuth } from '@sluice/auth';
 import { type Context, compose, errors, type Middleware, UnauthorizedError } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://digest.test';
 const OTHER = 'https://other.test';
@@ -83,10 +83,7 @@ function parseParams(text: string): Record<string, string> {
   return out;
 }
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 const ncOf = (s: Seen | undefined) => (s?.authorization ? parseParams(s.authorization.slice(7)).nc : undefined);
 

@@ -3,21 +3,18 @@ import { AuthError, compose } from '@sluice/core';
 import { oauthServer } from '@sluice/testing';
 import { decodeJwt, exportJWK, exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
-const server = setupServer();
+const server = useServer({ beforeAll, afterEach, afterAll });
 const tokenBodies: URLSearchParams[] = [];
 const tokenHeaders: Headers[] = [];
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   tokenBodies.length = 0;
   tokenHeaders.length = 0;
   vi.useRealTimers();
 });
-afterAll(() => server.close());
 
 type OAuth = ReturnType<typeof oauthServer>;
 

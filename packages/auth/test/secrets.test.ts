@@ -14,19 +14,16 @@ import {
 } from '@sluice/auth';
 import { AuthError, compose, type Middleware, observe, type SluiceEvent } from '@sluice/core';
 import { HttpResponse, http, passthrough } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
 const TOKEN_URL = 'https://auth.test/oauth/token';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+const server = useServer({ beforeAll, afterEach, afterAll });
 afterEach(() => {
-  server.resetHandlers();
   vi.restoreAllMocks();
   vi.useRealTimers();
 });
-afterAll(() => server.close());
 
 /** A middleware placed inside auth that records what auth put in `context.state.secrets`. */
 function secretsSpy() {

@@ -1,19 +1,16 @@
 import { apiKey, basic, bearer, noAuth, refreshable, tokenAuth, staticToken } from '@sluice/auth';
 import { compose, errors, HttpError, type Middleware } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
 const OTHER = 'https://third-party.test';
 const seen: { url: string; authorization: string | null; apiKey: string | null }[] = [];
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+const server = useServer({ beforeAll, afterEach, afterAll });
 afterEach(() => {
-  server.resetHandlers();
   seen.length = 0;
 });
-afterAll(() => server.close());
 
 function record(base: string) {
   return http.all(`${base}/*`, ({ request }) => {
@@ -116,7 +113,7 @@ describe('per-request auth', () => {
     ]);
   });
 
-  it('noAuth() sends nothing but honours a per-request auth (the Atlan seed passes auth per call)', async () => {
+  it('noAuth() sends nothing but honours a per-request auth (as in Atlan\'s application SDK, auth comes per call)', async () => {
     server.use(record(API), record(OTHER));
     const pipeline = compose([noAuth()]);
     await pipeline(`${API}/a`);

@@ -3,17 +3,14 @@ import { AuthError, compose, errors, type Middleware, UnauthorizedError } from '
 import { oauthServer } from '@sluice/testing';
 import { SignJWT } from 'jose';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+const server = useServer({ beforeAll, afterEach, afterAll });
 afterEach(() => {
-  server.resetHandlers();
   vi.useRealTimers();
 });
-afterAll(() => server.close());
 
 function setup(serverOptions: Partial<Parameters<typeof oauthServer>[0]> = {}, authOptions: Parameters<typeof tokenAuth>[1] = {}) {
   const oauth = oauthServer({ clients: [{ clientId: 'svc', clientSecret: 'secret', scopes: ['read', 'admin'] }], ...serverOptions });
@@ -85,7 +82,7 @@ describe('tokenAuth: caching and expiry', () => {
 
   it('checks its options', () => {
     expect(() => tokenAuth({} as TokenProvider)).toThrow(/provider must have a getToken\(\) function/);
-    expect(() => tokenAuth(staticToken('x'), { skewMs: -1 })).toThrow(/"skewMs" must be a finite number >= 0/);
+    expect(() => tokenAuth(staticToken('x'), { skewMs: -1 })).toThrow(/"skewMs" must be a finite number ≥ 0/);
     expect(() => tokenAuth(staticToken('x'), { key: '' })).toThrow(/"key" must be a non-empty string/);
     const noDelete = { get: async () => undefined, set: async () => {} };
     expect(() => tokenAuth(staticToken('x'), { store: noDelete as never })).toThrow(/"store" must have get, set and delete/);

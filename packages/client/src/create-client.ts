@@ -1,5 +1,4 @@
 import {
-  type CorrelationScope,
   createRedaction,
   DEFAULT_SECRET_NAMES,
   type FetchLike,
@@ -7,15 +6,18 @@ import {
   type PaginationStrategy,
   type Paginator,
   paginate,
+  type Redaction,
   redactUrlInError,
   ResponseParseError,
+  secretsOf,
   type SluiceFetch,
   type SluiceRequestInit,
   Stack,
 } from '@sluice/core';
 import ky, { type Input, type KyInstance, type Options as KyOptions, type ResponsePromise, replaceOption } from 'ky';
 import type { ClientOptions } from './options.js';
-import { type ClientRequestOptions, forKy, fromKy } from './request-options.js';
+import { type CallChannel, type ClientRequestOptions, EMPTY_CHANNEL, pipelineInit, splitCall } from './request-options.js';
+import { withSchemaErrors } from './schema.js';
 import { standardStack } from './standard-stack.js';
 import { dropQueryKeys, mergeSearchParams } from './search-params.js';
 import { resolveInput } from './urls.js';
@@ -117,19 +119,7 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
   const baseUrl = checkOptions(options);
   const stack = options.stack ?? standardStack(options);
   const terminal = options.fetch as FetchLike | undefined;
-  const correlationHeader = (options.correlationId || undefined)?.header || 'x-correlation-id';
-  const correlationIds = new WeakMap<Response, string>();
-
   const pipeline = stack.compose(terminal ? { fetch: terminal } : {});
-  // The response the pipeline returns (its body wrapped by the errors middleware) is the one
-  // ky parses: remember its correlation id for a ResponseParseError.
-  const send = async (input: Request, init: SluiceRequestInit): Promise<Response> => {
-    const scope: CorrelationScope = init.correlationScope ?? { id: undefined };
-    const response = await pipeline(input, { ...init, correlationScope: scope });
-    const id = scope.id ?? init.correlationId ?? input.headers.get(correlationHeader);
-    if (id) correlationIds.set(response, id);
-    return response;
-  };
   const redaction = createRedaction([...DEFAULT_SECRET_NAMES, ...(options.secrets ?? [])]);
   // Whether the client's own ky options may put a signal on a request (a default signal, or hooks).
   const kyDefaultsMaySignal = options.ky?.signal != null || options.ky?.hooks !== undefined;
@@ -142,26 +132,27 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
     retry: 0,
     timeout: false,
     throwHttpErrors: false,
-    fetch: ((input: Request, init?: Record<string, unknown>) => send(input, fromKy(input, init) as SluiceRequestInit)) as KyOptions['fetch'],
+    fetch: callFetch(pipeline, EMPTY_CHANNEL),
     parseJson: (text, { request, response }) => {
       if (text.trim() === '') return undefined;
       try {
         return JSON.parse(text);
       } catch (error) {
-        const type = response.headers.get('content-type') ?? 'no content-type';
-        throw new ResponseParseError(
-          `Cannot parse the body of ${request.method} ${redaction.url(response.url || request.url)} (${response.status}, ${type}) as JSON: ${(error as Error).message}`,
-          { cause: error, correlationId: correlationIds.get(response) },
-        );
+        throw parseError(error, request, response, redaction);
       }
     },
   });
 
+  const schemaScope = { redaction };
   const resolve = (input: Input): Input => resolveInput(baseUrl, input);
   // ky appends per-request params to the client's; Sluice lets the request's keys win.
   const clientParams = options.searchParams ?? options.ky?.searchParams;
   const prepare = (input: Input, callOptions: ClientRequestOptions | undefined): [Input, KyOptions] => {
-    const kyOptions = forKy(callOptions, kyDefaultsMaySignal || input instanceof Request) as KyOptions;
+    refuseLineBreaks(callOptions?.headers);
+    const split = splitCall(callOptions, kyDefaultsMaySignal || input instanceof Request);
+    const kyOptions = split.kyOptions as KyOptions;
+    // The call's own fetch carries its channel to the pipeline.
+    kyOptions.fetch = callFetch(pipeline, split.channel);
     let target = resolve(input);
     const requestParams = kyOptions.searchParams;
     if (clientParams != null && requestParams != null) {
@@ -176,12 +167,18 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
   const call =
     (method: ClientMethod | undefined): ClientCall =>
     <T>(input: Input, callOptions?: ClientRequestOptions) => {
-      const [target, kyOptions] = prepare(input, callOptions);
       try {
-        return (method ? kyInstance[method]<T>(target, kyOptions) : kyInstance<T>(target, kyOptions)) as ResponsePromise<T>;
+        const [target, kyOptions] = prepare(input, callOptions);
+        try {
+          const promise = (method ? kyInstance[method]<T>(target, kyOptions) : kyInstance<T>(target, kyOptions)) as ResponsePromise<T>;
+          return withSchemaErrors(promise, schemaScope);
+        } catch (error) {
+          // `new Request` quotes the URL in its message, a password included: redact it.
+          throw redactUrlInError(error, target instanceof Request ? target.url : String(target), redaction);
+        }
       } catch (error) {
-        // `new Request` quotes the URL in its message, a password included: redact it.
-        throw redactUrlInError(error, target instanceof Request ? target.url : String(target), redaction);
+        // A request that cannot be built rejects the promise the caller holds; it never throws.
+        return rejectedResponse<T>(error);
       }
     };
 
@@ -212,4 +209,46 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
   for (const method of METHODS) properties[method] = { value: call(method), enumerable: true };
   Object.defineProperties(client, properties);
   return client;
+}
+
+/** A `.json()` that failed, quoted without any secret of the request (the body may echo one). */
+function parseError(error: unknown, request: Request, response: Response, redaction: Redaction): ResponseParseError {
+  const secrets = secretsOf(response);
+  const type = response.headers.get('content-type') ?? 'no content-type';
+  const url = (secrets ?? redaction).url(response.url || request.url);
+  const message = `Cannot parse the body of ${request.method} ${url} (${response.status}, ${type}) as JSON: ${(error as Error).message}`;
+  return new ResponseParseError(secrets ? secrets.text(message) : message, {
+    cause: secrets ? secrets.error(error) : error,
+    correlationId: secrets?.correlationId,
+  });
+}
+
+/**
+ * Refuses a header value with a CR, LF or NUL before ky builds the request: the standard
+ * `TypeError` would quote the value, a credential perhaps.
+ */
+function refuseLineBreaks(headers: HeadersInit | Record<string, string | undefined> | undefined): void {
+  if (headers == null || headers instanceof Headers) return;
+  const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
+  for (const [name, value] of pairs as Iterable<[string, unknown]>) {
+    if (typeof value === 'string' && /[\r\n\0]/.test(value)) {
+      throw new TypeError(`The "${name}" header value contains a CR or LF character; refused (the value is not shown).`);
+    }
+  }
+}
+
+/** A ky response promise that rejects with `error`, body shortcuts included. */
+function rejectedResponse<T>(error: unknown): ResponsePromise<T> {
+  const promise = Promise.reject(error) as ResponsePromise<T>;
+  promise.catch(() => undefined); // the caller's own handlers see the rejection; no unhandled one
+  const fail = () => Promise.reject(error);
+  for (const name of ['json', 'text', 'arrayBuffer', 'blob', 'formData', 'bytes'] as const) {
+    Object.defineProperty(promise, name, { value: fail });
+  }
+  return promise;
+}
+
+/** The fetch ky calls for one call: the pipeline, given ky's unknown options and the call's channel. */
+function callFetch(pipeline: SluiceFetch, channel: CallChannel): KyOptions['fetch'] {
+  return ((input: Request, init?: Record<string, unknown>) => pipeline(input, pipelineInit(input, init, channel) as SluiceRequestInit)) as KyOptions['fetch'];
 }

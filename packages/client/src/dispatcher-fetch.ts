@@ -30,7 +30,7 @@ export type UndiciFetch<Dispatcher = unknown> = (
  * A terminal fetch that sends every request through an undici dispatcher: an `Agent` with
  * `connect: { cert, key, ca }` for mutual TLS or a private CA (Sequoia's MUTUAL, Atlan's
  * `verify`), `connect: { rejectUnauthorized: false }` to skip verification, or a
- * `ProxyAgent` for an HTTP(S) proxy (the blog seed's `proxies`). Pass undici's own
+ * `ProxyAgent` for an HTTP(S) proxy (the `proxies` of the API-client patterns blog post). Pass undici's own
  * `fetch`, so that Sluice itself does not depend on undici. Node only.
  *
  * @example

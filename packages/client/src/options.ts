@@ -10,6 +10,7 @@ import type {
   RetryOptions,
   SluiceEvent,
   Stack,
+  ThrowHttpErrors,
 } from '@sluice/core';
 import type { AuthMiddleware } from '@sluice/auth';
 import type { Options as KyOptions, SearchParamsOption } from 'ky';
@@ -116,13 +117,13 @@ export interface ClientOptions {
   /** Extra middlewares: bare ones go at the inner end, placed ones next to their anchor. */
   middleware?: ReadonlyArray<Middleware | MiddlewarePlacement>;
   /** When `false`, a non-2xx response is returned as is instead of throwing an `HttpError`. Default `true`. */
-  throwHttpErrors?: boolean;
+  throwHttpErrors?: ThrowHttpErrors;
   /** Maps a failed response to your own error class (see the errors middleware). */
   mapError?: ErrorsOptions['map'];
   /** Secret header and query names, redacted in errors and events. */
   secrets?: readonly string[];
-  /** Retry options; `false` leaves retry out. */
-  retry?: Partial<RetryOptions> | false;
+  /** Retry options; a number is ky's form, the retry limit (`0`: no retries); `false` leaves retry out. */
+  retry?: number | Partial<RetryOptions> | false;
   /** The shared rate-limit gate (passed to retry). Pass one gate to several clients to share it. */
   gate?: RateGate | false;
   /** The retry budget (passed to retry). */

@@ -16,62 +16,65 @@ export type ClientRequestOptions = Omit<
   KyOptions,
   'retry' | 'timeout' | 'totalTimeout' | 'throwHttpErrors' | 'fetch' | 'prefix' | 'baseUrl' | 'parseJson'
 > &
-  RequestOptions;
+  Omit<RequestOptions, 'retry'> & {
+    /** Retry settings for this call: a number is ky's form, the retry limit (`0`: no retries); `false` sends once. */
+    retry?: number | RequestOptions['retry'];
+  };
 
-/** The ky option key under which the client forwards Sluice's colliding options to its fetch. */
-export const FORWARDED = 'sluiceForwarded';
-
-/** Keys that ky would swallow itself: moved under {@link FORWARDED} before calling ky. */
+/** Sluice's options that ky would consume itself if it saw them. */
 const COLLIDING = ['retry', 'timeout', 'throwHttpErrors'] as const;
 
-/** What travels under {@link FORWARDED}. */
-export interface Forwarded {
-  overrides: Partial<Record<(typeof COLLIDING)[number], unknown>>;
+/**
+ * What one call hands its pipeline beside what ky builds: Sluice's options that ky would
+ * swallow (`retry`, `timeout`, `throwHttpErrors`) and two facts about the call. It
+ * travels in the closure of the call's own `fetch` (a ky option), never through ky.
+ */
+export interface CallChannel {
+  readonly overrides: Readonly<Partial<Record<(typeof COLLIDING)[number], unknown>>>;
   /** The caller's body was a one-shot stream: the pipeline must not replay it. */
-  streamBody: boolean;
+  readonly streamBody: boolean;
   /**
    * No signal can reach ky's request (none given, no hooks): the signal ky adds then never
    * aborts, so the pipeline is told the request has no caller signal.
    */
-  noSignal: boolean;
+  readonly noSignal: boolean;
 }
 
+/** The channel of a call that brought nothing (ky used directly through `client.ky`). */
+export const EMPTY_CHANNEL: CallChannel = { overrides: {}, streamBody: false, noSignal: false };
+
 /**
- * Moves the options ky would consume (`retry`, `timeout`, `throwHttpErrors`) out of its
- * way, so they reach the pipeline. A ky-style numeric `retry` becomes `{ limit }`.
+ * Splits one call's options into ky's (without the colliding keys) and the call's
+ * {@link CallChannel}. A ky-style numeric `retry` becomes `{ limit }` (`0`: no retries).
  */
-export function forKy(options: ClientRequestOptions | undefined, mayHaveSignal = true): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...(options ?? {}) };
-  const forwarded: Forwarded = {
-    overrides: {},
-    streamBody: false,
-    noSignal: !mayHaveSignal && (out.signal === undefined || out.signal === null) && out.hooks === undefined,
-  };
+export function splitCall(options: ClientRequestOptions | undefined, mayHaveSignal = true): { kyOptions: Record<string, unknown>; channel: CallChannel } {
+  const kyOptions: Record<string, unknown> = { ...(options ?? {}) };
+  const overrides: Partial<Record<(typeof COLLIDING)[number], unknown>> = {};
   for (const key of COLLIDING) {
-    if (key in out) {
-      const value = out[key];
-      delete out[key];
-      forwarded.overrides[key] = key === 'retry' && typeof value === 'number' ? { limit: value } : value;
+    if (key in kyOptions) {
+      const value = kyOptions[key];
+      delete kyOptions[key];
+      overrides[key] = key === 'retry' && typeof value === 'number' ? { limit: value } : value;
     }
   }
-  forwarded.streamBody = typeof ReadableStream !== 'undefined' && out.body instanceof ReadableStream;
-  out[FORWARDED] = forwarded;
-  return out;
+  const channel: CallChannel = {
+    overrides,
+    streamBody: typeof ReadableStream !== 'undefined' && kyOptions.body instanceof ReadableStream,
+    noSignal: !mayHaveSignal && (kyOptions.signal === undefined || kyOptions.signal === null) && kyOptions.hooks === undefined,
+  };
+  return { kyOptions, channel };
 }
 
 /**
- * Turns what ky hands its fetch back into a pipeline `init`: the forwarded overrides are
- * put back, and a one-shot stream body is passed as `init.body` so the pipeline marks
- * the request non-replayable.
+ * The pipeline `init` for what ky hands its fetch: ky's unknown options (Sluice's `skip`,
+ * `auth`, `correlationId`, `bodyFactory`...) as ky forwards them, plus the call's channel.
+ * A one-shot stream body is passed as `init.body`, so the pipeline marks the request
+ * non-replayable.
  */
-export function fromKy(request: Request, init: Record<string, unknown> | undefined): Record<string, unknown> {
-  const { [FORWARDED]: raw, ...rest } = init ?? {};
-  const forwarded = raw as Forwarded | undefined;
-  const out: Record<string, unknown> = { ...rest, ...(forwarded?.overrides ?? {}) };
+export function pipelineInit(request: Request, init: Record<string, unknown> | undefined, channel: CallChannel): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(init ?? {}), ...channel.overrides };
   // ky always adds a signal of its own; with its timeouts off it never aborts: drop it.
-  if (forwarded?.noSignal && out.signal === undefined) out.signal = null;
-  if (forwarded?.streamBody && request.body && !('bodyFactory' in out && out.bodyFactory)) {
-    out.body = request.body;
-  }
+  if (channel.noSignal && out.signal === undefined) out.signal = null;
+  if (channel.streamBody && request.body && !('bodyFactory' in out && out.bodyFactory)) out.body = request.body;
   return out;
 }

@@ -1,4 +1,6 @@
 import {
+  checkKeys,
+  checkNumber,
   concurrency,
   correlationId,
   errors,
@@ -6,6 +8,8 @@ import {
   type Middleware,
   observe,
   retry,
+  type OptionKeys,
+  type RetryOptions,
   Stack,
   timeout,
 } from '@sluice/core';
@@ -47,20 +51,14 @@ export function standardStack(options: ClientOptions = {}): Stack {
   if (options.onEvent) list.push(observe({ onEvent: options.onEvent }));
   if (phases.total !== false) list.push(timeout({ total: phases.total }));
   if (options.retry !== false) {
-    list.push(
-      retry({
-        ...(options.retry ?? {}),
-        ...(options.gate === undefined ? {} : { gate: options.gate }),
-        ...(options.retryBudget === undefined ? {} : { retryBudget: options.retryBudget }),
-      }),
-    );
+    list.push(retry(retryOptions(options)));
   }
   const limit = options.concurrency;
   if (limit !== undefined && limit !== false) {
     list.push(concurrency(typeof limit === 'number' ? { limit } : limit));
   }
   // An auth slot unless `auth: false`: with no client credentials, `noAuth()` sends none
-  // but still applies a per-request `auth` (the Atlan seed passes auth per call).
+  // but still applies a per-request `auth` (Atlan's application SDK passes auth per call).
   if (options.auth !== false) list.push(bindAuth(options.auth || noAuth(), options));
   if (phases.attempt !== false) list.push(timeout({ attempt: phases.attempt }));
   return placeExtras(new Stack(list), options.middleware ?? []);
@@ -84,6 +82,7 @@ function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | fal
   if (typeof value !== 'object' || value === null) {
     throw new TypeError(`createClient: "timeout" must be a number of ms, false, or { attempt, total }; got ${String(value)}.`);
   }
+  checkKeys('createClient: "timeout"', value, { attempt: true, total: true } satisfies OptionKeys<TimeoutPhases>);
   return {
     attempt: value.attempt === undefined ? DEFAULT_TIMEOUT.attempt : checkMs(value.attempt, 'timeout.attempt'),
     total: value.total === undefined ? DEFAULT_TIMEOUT.total : checkMs(value.total, 'timeout.total'),
@@ -91,11 +90,7 @@ function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | fal
 }
 
 function checkMs(value: number | false, what: string): number | false {
-  if (value === false) return false;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 2_147_483_647) {
-    throw new TypeError(`createClient: "${what}" must be a positive, finite number of ms or false; got ${String(value)} (at most 2147483647, the longest timer).`);
-  }
-  return value;
+  return value === false ? false : checkNumber('createClient', what, value, { unit: 'ms', above: true, max: 2_147_483_647, maxReason: 'the longest timer' });
 }
 
 function placeExtras(base: Stack, extras: ReadonlyArray<Middleware | MiddlewarePlacement>): Stack {
@@ -123,4 +118,21 @@ function placeExtras(base: Stack, extras: ReadonlyArray<Middleware | MiddlewareP
     }
   });
   return stack;
+}
+
+/**
+ * The client's `retry` as retry's options, with the client's `gate` and `retryBudget`:
+ * ky's number form is the retry limit (`0` = no retries, `1` = one). A value that is
+ * neither goes to retry() as it is, which refuses it naming the option.
+ */
+function retryOptions(options: ClientOptions): Partial<RetryOptions> {
+  const value = options.retry;
+  const shared = {
+    ...(options.gate === undefined ? {} : { gate: options.gate }),
+    ...(options.retryBudget === undefined ? {} : { retryBudget: options.retryBudget }),
+  };
+  if (value === undefined) return shared;
+  if (typeof value === 'number') return { limit: value, ...shared };
+  if (value === null || typeof value !== 'object') return value as never;
+  return { ...value, ...shared };
 }

@@ -1,10 +1,13 @@
+import { checkKeys, checkNumber, type OptionKeys } from '@sluice/core';
 import type { ClientOptions } from './options.js';
 import { maskUserinfo } from './urls.js';
 
-const KNOWN = new Set<string>([
-  'baseUrl', 'headers', 'searchParams', 'timeout', 'correlationId', 'fetch', 'middleware', 'throwHttpErrors',
-  'mapError', 'secrets', 'retry', 'gate', 'retryBudget', 'concurrency', 'auth', 'onEvent', 'stack', 'ky',
-]);
+/** Every key of {@link ClientOptions}: the compiler keeps this list complete. */
+const CLIENT_KEYS: OptionKeys<ClientOptions> = {
+  baseUrl: true, headers: true, searchParams: true, timeout: true, correlationId: true, fetch: true, middleware: true,
+  throwHttpErrors: true, mapError: true, secrets: true, retry: true, gate: true, retryBudget: true, concurrency: true,
+  auth: true, onEvent: true, stack: true, ky: true,
+};
 
 /**
  * Checks client options and throws a `TypeError` naming what is wrong. Returns the
@@ -19,11 +22,12 @@ export function checkOptions(options: ClientOptions): string | undefined {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`createClient: options must be an object; got ${String(options)}.`);
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) {
-      const hint = key === 'prefix' || key === 'prefixUrl' ? ' (use "baseUrl")' : '';
-      throw new TypeError(`createClient: unknown option "${key}"${hint}. Known options: ${[...KNOWN].join(', ')}.`);
-    }
+  for (const key of ['prefix', 'prefixUrl']) {
+    if (key in options) throw new TypeError(`createClient: unknown option "${key}" (use "baseUrl"). Known options: ${Object.keys(CLIENT_KEYS).join(', ')}.`);
+  }
+  checkKeys('createClient', options, CLIENT_KEYS);
+  if (options.ky !== undefined && (options.ky === null || typeof options.ky !== 'object')) {
+    throw new TypeError(`createClient: "ky" must be an object of ky options, got ${options.ky === null ? 'null' : typeof options.ky}.`);
   }
   let baseUrl: string | undefined;
   if (options.baseUrl !== undefined) {
@@ -69,9 +73,7 @@ export function checkOptions(options: ClientOptions): string | undefined {
     }
   }
   if (options.concurrency !== undefined && options.concurrency !== false && typeof options.concurrency === 'number') {
-    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
-      throw new TypeError(`createClient: "concurrency" must be a positive integer; got ${options.concurrency}.`);
-    }
+    checkNumber('createClient', 'concurrency', options.concurrency, { integer: true, min: 1 });
   }
   if (options.middleware !== undefined && !Array.isArray(options.middleware)) {
     throw new TypeError('createClient: "middleware" must be an array of middlewares or { middleware, before | after | replace }.');

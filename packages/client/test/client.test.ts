@@ -1,15 +1,12 @@
 import { ResponseParseError, type SluiceEvent } from '@sluice/core';
 import type { SearchParamsOption } from 'ky';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/index.js';
 import { BASE, type Echo, echoHandler } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
-const server = setupServer(echoHandler);
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll }, echoHandler);
 
 describe('URLs', () => {
   const client = createClient({ baseUrl: BASE });
@@ -115,9 +112,9 @@ describe('searchParams', () => {
     expect(((await response.json()) as Echo).query).toEqual([['k', 'via-request']]);
   });
 
-  it('rejects a malformed per-request tuple list with a TypeError', () => {
+  it('rejects a malformed per-request tuple list with a TypeError', async () => {
     const client = createClient({ baseUrl: BASE, searchParams: { k: 'client' } });
-    expect(() => client.get('s', { searchParams: [['k', 'a', 'b']] })).toThrow(/searchParams: a list must hold \[key, value\] pairs/);
+    await expect(client.get('s', { searchParams: [['k', 'a', 'b']] })).rejects.toThrow(/searchParams: a list must hold \[key, value\] pairs/);
   });
 });
 

@@ -1,15 +1,12 @@
 import { pageNumber } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '@sluice/auth';
 import { createClient } from '../src/index.js';
 import { BASE, type Echo, echoHandler } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
-const server = setupServer(echoHandler);
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll }, echoHandler);
 
 describe('auth', () => {
   it("attaches credentials only on the baseUrl's origin and honours auth: false per request", async () => {

@@ -1,17 +1,14 @@
 import { type Middleware, NotReplayableError, ServerError, TimeoutError } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../src/index.js';
 import { BASE, deferred, type Echo, echoHandler, hangUntilAborted, noSleep, } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
-const server = setupServer(echoHandler);
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+const server = useServer({ beforeAll, afterEach, afterAll }, echoHandler);
 afterEach(() => {
-  server.resetHandlers();
   vi.useRealTimers();
 });
-afterAll(() => server.close());
 
 /** Answers 503 `failures` times, then 200; counts the calls. */
 function flaky(failures: number, method: 'get' | 'put' | 'post' = 'get') {

@@ -2,17 +2,14 @@ import { inspect } from 'node:util';
 import { apiKey, bearer } from '@sluice/auth';
 import { HttpError, type SluiceEvent } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/index.js';
+import { useServer } from '@sluice/testing/node';
 
 const BASE = 'https://secrets.test/v1';
 const TOKEN = 'tok-9f8e7d6c5b4a';
 const KEY = 'key-0a1b2c3d4e5f';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 /** Every way an error or event can be shown, joined. */
 function everything(error: unknown, events: SluiceEvent[]): string {

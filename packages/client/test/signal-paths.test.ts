@@ -1,14 +1,11 @@
 import type { Middleware } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/index.js';
 import { BASE, type Echo, echoHandler, hangUntilAborted, noSleep, } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
-const server = setupServer(echoHandler);
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll }, echoHandler);
 
 
 /** Records whether the pipeline saw a caller signal. */

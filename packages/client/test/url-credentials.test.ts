@@ -1,13 +1,10 @@
 import { inspect } from 'node:util';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/index.js';
 import { BASE, type Echo, echoHandler } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
-const server = setupServer(echoHandler);
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+useServer({ beforeAll, afterEach, afterAll }, echoHandler);
 
 const SECRET = 'pa55-w0rd-S3cret';
 
@@ -24,6 +21,17 @@ function thrown(run: () => unknown): unknown {
     return error;
   }
   throw new Error('expected a throw');
+}
+
+/** What the promise `run` returns rejects with; a synchronous throw fails the test. */
+async function rejection(run: () => unknown): Promise<unknown> {
+  const promise = run();
+  return Promise.resolve(promise).then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
 }
 
 describe('a password in the URL never leaks', () => {
@@ -51,10 +59,10 @@ describe('a password in the URL never leaks', () => {
   it.each([
     ['an absolute string', `https://user:${SECRET}@api.test/x?token=tok-value-1`],
     ['a URL object', new URL(`https://user:${SECRET}@api.test/x?token=tok-value-1`)],
-  ])('a request to %s with credentials fails with a redacted TypeError', (_, input) => {
+  ])('a request to %s with credentials fails with a redacted TypeError', async (_, input) => {
     const client = createClient({ baseUrl: BASE, searchParams: { a: '1' } });
     for (const run of [() => client.get(input), () => client(input, { searchParams: { b: '2' } })]) {
-      const error = thrown(run);
+      const error = await rejection(run);
       expect(error).toBeInstanceOf(TypeError);
       expect((error as Error).message).toContain('credentials');
       expect((error as Error).message).toContain('https://%5BREDACTED%5D@api.test/x?token=%5BREDACTED%5D');
@@ -70,7 +78,7 @@ describe('a password in the URL never leaks', () => {
   ])('a per-request absolute URL with %s fails with the whole userinfo redacted', async (_, input, secret) => {
     const client = createClient({ baseUrl: BASE, searchParams: { a: '1' } });
     for (const run of [() => client.get(input), () => client(input, { searchParams: { b: '2' } })]) {
-      const error = thrown(run);
+      const error = await rejection(run);
       expect(error).toBeInstanceOf(TypeError);
       expect((error as Error).message).toMatch(/credentials: https:\/\/%5BREDACTED%5D@api\.test\/x/);
       expect(shown(error)).not.toContain(secret);
@@ -101,7 +109,7 @@ describe('a password in the URL never leaks', () => {
 
   it('redacts a secret named in the client options and keeps unrelated errors as they are', async () => {
     const client = createClient({ baseUrl: BASE, secrets: ['sig'] });
-    const error = thrown(() => client.get(`https://u:${SECRET}@api.test/x?sig=sig-value-9`));
+    const error = await rejection(() => client.get(`https://u:${SECRET}@api.test/x?sig=sig-value-9`));
     expect(shown(error)).not.toContain('sig-value-9');
     // A good request still goes through.
     expect((await client.get('ok').json<Echo>()).path).toBe('/v1/ok');

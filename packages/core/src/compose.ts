@@ -1,42 +1,24 @@
-import type { Context, ContextState, EventInput, EventListener, Middleware, Next, RequestOptions, SluiceEvent } from './context.js';
+import type {
+  Context,
+  ContextState,
+  EventInput,
+  EventListener,
+  FetchLike,
+  Middleware,
+  MiddlewareList,
+  Next,
+  RequestOptions,
+  SluiceEvent,
+  SluiceFetch,
+  SluiceRequestInit,
+} from './types/index.js';
 import { createRedaction, redactUrlInError } from './redact.js';
 import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
-import type { Stack } from './stack.js';
 import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
+import { tagResponse } from './response-secrets.js';
 
-/**
- * A fetch-compatible function whose `init` also takes Sluice's per-request options.
- *
- * @example
- * ```ts
- * const pipeline: SluiceFetch = compose([correlationId()]);
- * const response = await pipeline('https://api.example.com/users', { skip: ['correlationId'] });
- * ```
- */
-export type SluiceFetch = (input: Request | string | URL, init?: SluiceRequestInit) => Promise<Response>;
 
-/**
- * `RequestInit` plus Sluice's typed per-request options.
- *
- * @example
- * ```ts
- * const init: SluiceRequestInit = { method: 'POST', body: JSON.stringify({ name: 'x' }), timeout: { attempt: 5_000 } };
- * const response = await compose([timeout({ attempt: 30_000 })])('https://api.example.com/items', init);
- * ```
- */
-export type SluiceRequestInit = RequestInit & RequestOptions;
 
-/**
- * The terminal fetch a pipeline ends in.
- *
- * @example
- * ```ts
- * const recorded: Request[] = [];
- * const terminal: FetchLike = async (request) => { recorded.push(request.clone()); return fetch(request); };
- * const pipeline = compose([correlationId()], { fetch: terminal });
- * ```
- */
-export type FetchLike = (input: Request, init?: RequestInit) => Promise<Response>;
 
 /**
  * Options of {@link compose}.
@@ -59,6 +41,8 @@ const NO_SKIP: ReadonlySet<string> = new Set<string>();
 /** Shared by every request until a middleware installs its own (redactions are never mutated). */
 const DEFAULT_REDACTION = createRedaction();
 
+export type { FetchLike, MiddlewareList, SluiceFetch, SluiceRequestInit };
+
 /**
  * Turns middlewares (outermost first) into one fetch-compatible function.
  *
@@ -68,8 +52,8 @@ const DEFAULT_REDACTION = createRedaction();
  * const users = await (await pipeline('https://api.example.com/users')).json();
  * ```
  */
-export function compose(middlewares: readonly Middleware[] | Stack, options: ComposeOptions = {}): SluiceFetch {
-  const list: readonly Middleware[] = Array.isArray(middlewares) ? middlewares : (middlewares as Stack).middlewares;
+export function compose(middlewares: readonly Middleware[] | MiddlewareList, options: ComposeOptions = {}): SluiceFetch {
+  const list: readonly Middleware[] = Array.isArray(middlewares) ? middlewares : (middlewares as MiddlewareList).middlewares;
   assertUniqueNames(list);
   const names = new Set(list.map((m) => m.name));
   const terminalFetch = options.fetch;
@@ -112,7 +96,7 @@ export function compose(middlewares: readonly Middleware[] | Stack, options: Com
         return Promise.reject(error);
       }
     };
-    return dispatch(0, request);
+    return dispatch(0, request).then((response) => tagResponse(response, context, request));
   };
 }
 

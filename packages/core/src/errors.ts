@@ -303,6 +303,50 @@ export class ResponseParseError extends SluiceError {
 }
 
 /**
+ * One failure of a response body against a schema: the message, and the path to the
+ * failing value (`[]` for the root).
+ *
+ * @example
+ * ```ts
+ * const issue: ValidationIssue = { message: 'Expected number', path: ['items', 0, 'id'] };
+ * ```
+ */
+export interface ValidationIssue {
+  /** What the schema said, e.g. `Invalid input: expected number, received string`. */
+  message: string;
+  /** Where: object keys and array indexes from the root of the body. */
+  path: ReadonlyArray<string | number>;
+}
+
+/**
+ * A response body did not match the schema the caller gave (Standard Schema: zod,
+ * valibot, arktype...). `path` is the path of the first failure, `issues` all of them.
+ *
+ * @example
+ * ```ts
+ * try { await client.get('users/1').json(userSchema); }
+ * catch (error) { if (error instanceof ResponseValidationError) console.log(error.path, error.issues); }
+ * ```
+ */
+export class ResponseValidationError extends SluiceError {
+  override name = 'ResponseValidationError';
+  /** The path of the first failing value, e.g. `['items', 0, 'id']`; `[]` for the root. */
+  readonly path: ReadonlyArray<string | number>;
+  /** Every failure the schema reported. */
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(message: string, options: SluiceErrorOptions & { issues: readonly ValidationIssue[] }) {
+    super(message, options);
+    this.issues = options.issues;
+    this.path = options.issues[0]?.path ?? [];
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), path: this.path, issues: this.issues };
+  }
+}
+
+/**
  * A token endpoint failed. `status` is its HTTP status (absent for a network failure);
  * `body` is its redacted response text.
  *
@@ -369,4 +413,32 @@ export class QueueFullError extends SluiceError {
 export class PaginationError extends SluiceError {
   /** The class name, `'PaginationError'`. */
   override name = 'PaginationError';
+}
+
+/**
+ * The circuit breaker is open for this request's origin (or its half-open probe is in
+ * flight): the request failed at once, without reaching the network. `retryAfter` is the
+ * time in ms until the circuit half-opens and lets a probe through (0 while a probe runs).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof CircuitOpenError) console.log(`${error.key} is down; try in ${error.retryAfter} ms`);
+ * ```
+ */
+export class CircuitOpenError extends SluiceError {
+  override name = 'CircuitOpenError';
+  /** The circuit's key (by default the origin). */
+  readonly key: string;
+  /** Milliseconds until the circuit half-opens; 0 when a half-open probe is already in flight. */
+  readonly retryAfter: number;
+
+  constructor(message: string, options: SluiceErrorOptions & { key: string; retryAfter: number }) {
+    super(message, options);
+    this.key = options.key;
+    this.retryAfter = options.retryAfter;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), key: this.key, retryAfter: this.retryAfter };
+  }
 }

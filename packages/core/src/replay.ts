@@ -1,4 +1,4 @@
-import type { Context } from './context.js';
+import type { Context } from './types/index.js';
 import { NotReplayableError } from './errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import { assertUniqueNames, compose, type ComposeOptions, type SluiceFetch } from './compose.js';
-import type { Middleware } from './context.js';
+import type { Middleware } from './types/index.js';
 
 /**
  * An immutable, ordered list of middlewares (outermost first). Every edit returns a new

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AdaptiveRate, createAdaptiveRate } from '@sluice/core';
+import { type AdaptiveRate, createAdaptiveRate } from '../src/rate-limit/adaptive-rate.js';
 import { tokenBucket } from './helpers.js';
 
 /** Sends `count` requests at `perSecond`, each accepted, from `start`; returns the end time. */
@@ -201,11 +201,11 @@ describe('createAdaptiveRate', () => {
   });
 
   it('rejects bad options with a TypeError naming the option', () => {
-    expect(() => createAdaptiveRate({ beta: 1.5 })).toThrow(/"beta" must be a finite number in \(0, 1\]; got 1.5/);
-    expect(() => createAdaptiveRate({ scale: 0 })).toThrow(/"scale" must be a finite number > 0; got 0/);
+    expect(() => createAdaptiveRate({ beta: 1.5 })).toThrow(/"beta" must be a finite number in \(0, 1\], got 1.5/);
+    expect(() => createAdaptiveRate({ scale: 0 })).toThrow(/"scale" must be a finite number > 0, got 0/);
     expect(() => createAdaptiveRate({ minRate: Number.NaN })).toThrow(/"minRate"/);
-    expect(() => createAdaptiveRate({ burstSeconds: -1 })).toThrow(/"burstSeconds" must be a finite number >= 0/);
+    expect(() => createAdaptiveRate({ burstSeconds: -1 })).toThrow(/"burstSeconds" must be a finite number ≥ 0/);
     expect(() => createAdaptiveRate({ coalesceMs: -5 })).toThrow(/"coalesceMs"/);
-    expect(() => createAdaptiveRate({ probeFloor: 1.2 })).toThrow(/"probeFloor" must be a finite number in \(0, 1\]; got 1.2/);
+    expect(() => createAdaptiveRate({ probeFloor: 1.2 })).toThrow(/"probeFloor" must be a finite number in \(0, 1\], got 1.2/);
   });
 });

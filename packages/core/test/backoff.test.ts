@@ -39,7 +39,7 @@ describe('exponentialBackoff', () => {
   });
 
   it('rejects bad options with a TypeError naming the option', () => {
-    expect(() => exponentialBackoff({ base: -1 })).toThrow(/"base" must be a finite number of milliseconds ≥ 0, got -1/);
+    expect(() => exponentialBackoff({ base: -1 })).toThrow(/"base" must be a finite number of ms ≥ 0, got -1/);
     expect(() => exponentialBackoff({ cap: Number.POSITIVE_INFINITY })).toThrow(/"cap" must be a finite number/);
     expect(() => exponentialBackoff({ random: 0.5 as unknown as () => number })).toThrow(/"random" must be a function/);
   });

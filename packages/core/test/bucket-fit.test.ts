@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitBucketRate, herdBurst, herdRate, type Outcome } from '@sluice/core';
+import { fitBucketRate, herdBurst, herdRate, type SendOutcome } from '../src/rate-limit/bucket-fit.js';
 import { tokenBucket } from './helpers.js';
 
 /** Feeds `sends` to `server` until the first refusal: the accepted times and the refused one. */
@@ -55,7 +55,7 @@ describe('fitBucketRate', () => {
 describe('herdRate', () => {
   it('reads the refill rate from the successes among the refusals', () => {
     const server = tokenBucket(200, 20);
-    const herd: Outcome[] = [];
+    const herd: SendOutcome[] = [];
     for (let i = 0; i < 60; i++) {
       const at = i * 1.25; // 60 arrivals over 75 ms
       herd.push({ at, accepted: server(at) });
@@ -77,7 +77,7 @@ describe('herdRate', () => {
 describe('herdBurst', () => {
   it('is what the herd accepted less what the bucket refilled meanwhile', () => {
     const server = tokenBucket(200, 20);
-    const herd: Outcome[] = [];
+    const herd: SendOutcome[] = [];
     for (let i = 0; i < 60; i++) herd.push({ at: i * 1.25, accepted: server(i * 1.25) });
     const accepted = herd.filter((outcome) => outcome.accepted).length;
     expect(accepted).toBeGreaterThan(30); // refills during the herd

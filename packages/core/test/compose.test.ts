@@ -1,7 +1,7 @@
 import { compose, type Context, type Middleware, type SluiceEvent } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 declare module '@sluice/core' {
   interface RequestOptions {
@@ -29,18 +29,16 @@ function recorder(name: string, log: string[]): Middleware {
 // Composed before msw is installed: the terminal must still see msw's fetch.
 const earlyPipeline = compose([]);
 
-const server = setupServer(
+useServer(
+  { beforeAll, afterEach, afterAll },
   http.get(`${BASE}/ok`, ({ request }) =>
     HttpResponse.json({ seen: request.headers.get('x-seen'), url: request.url }, { status: 200 }),
   ),
   http.get(`${BASE}/fail`, () => HttpResponse.error()),
 );
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   vi.unstubAllGlobals();
 });
-afterAll(() => server.close());
 
 describe('compose', () => {
   it('runs middlewares outermost first and unwinds in reverse', async () => {

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { compose, concurrency, type Middleware, QueueFullError } from '@sluice/core';
 import fc from 'fast-check';
 import { HttpResponse, http, passthrough } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
 const OTHER = 'https://other.test';
@@ -51,7 +51,8 @@ function hold(id: string) {
   return entry;
 }
 
-const server = setupServer(
+useServer(
+  { beforeAll, afterEach, afterAll },
   http.get(`${API}/hold/:id`, async ({ params }) => {
     await holds.get(String(params.id))?.promise;
     return HttpResponse.json({ id: params.id });
@@ -72,13 +73,9 @@ const server = setupServer(
     return HttpResponse.text('ok');
   }),
 );
-
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   holds.clear();
 });
-afterAll(() => server.close());
 
 describe('concurrency: options', () => {
   it.each([
@@ -86,7 +83,7 @@ describe('concurrency: options', () => {
     [{ limit: -2 }, '"limit" must be a positive integer, got -2'],
     [{ limit: 1.5 }, '"limit" must be a positive integer, got 1.5'],
     [{ limit: Number.NaN }, '"limit" must be a positive integer, got NaN'],
-    [{ limit: 1, maxQueue: -1 }, '"maxQueue" must be a non-negative integer, got -1'],
+    [{ limit: 1, maxQueue: -1 }, '"maxQueue" must be an integer ≥ 0, got -1'],
     [{ limit: 1, key: 'origin' }, '"key" must be a function (request) => string, got string'],
     [{ limit: 1, release: 'eventually' }, `"release" must be 'headers' or 'body', got "eventually"`],
   ])('rejects %o', (options, message) => {

@@ -10,25 +10,23 @@ import {
   withOperation,
 } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const BASE = 'https://cid.test';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const seen: Array<string | null> = [];
 
-const server = setupServer(
+useServer(
+  { beforeAll, afterEach, afterAll },
   http.all(`${BASE}/*`, ({ request }) => {
     seen.push(request.headers.get('x-correlation-id') ?? request.headers.get('x-request-id'));
     return HttpResponse.text('ok');
   }),
 );
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   seen.length = 0;
 });
-afterAll(() => server.close());
 
 /** Calls next three times, like a retry that replays. */
 const thrice: Middleware = {

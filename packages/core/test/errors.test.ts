@@ -19,16 +19,13 @@ import {
   UnauthorizedError,
 } from '@sluice/core';
 import { HttpResponse, http, passthrough } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, contextFor, failure } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 /** Stands in for correlationId and retry: sets the id and the attempt number. */
 function stub(attempt = 1, correlationId = 'corr-1'): Middleware {
@@ -351,7 +348,7 @@ describe('errors(): options', () => {
 
   it('rejects bad options at creation with a TypeError naming the option', () => {
     expect(() => errors({ throwHttpErrors: 'no' as unknown as boolean })).toThrow(
-      new TypeError('errors(): "throwHttpErrors" must be a boolean, got string.'),
+      new TypeError('errors(): "throwHttpErrors" must be a boolean or a function of the status, got string.'),
     );
     expect(() => errors({ map: 42 as unknown as () => undefined })).toThrow(new TypeError('errors(): "map" must be a function, got number.'));
     expect(() => errors({ secrets: ['x-key', ''] })).toThrow(/"secrets" must be an array of non-empty/);

@@ -1,7 +1,7 @@
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compose, createRateGate, type RateGateClock, retry, TimeoutError } from '@sluice/core';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
 const OTHER = 'https://other.test';
@@ -180,7 +180,7 @@ describe('createRateGate', () => {
   });
 
   it('rejects bad options and arguments with a TypeError', async () => {
-    expect(() => createRateGate({ releaseWindowMs: -1 })).toThrow(/"releaseWindowMs" must be a finite number >= 0; got -1/);
+    expect(() => createRateGate({ releaseWindowMs: -1 })).toThrow(/"releaseWindowMs" must be a finite number ≥ 0, got -1/);
     expect(() => createRateGate({ maxClosedMs: Number.NaN })).toThrow(/"maxClosedMs"/);
     expect(() => createRateGate({ adaptive: { beta: 2 } })).toThrow(/"beta"/);
     expect(() => createRateGate({ clock: {} as RateGateClock })).toThrow(/"clock" must have now\(\), setTimeout\(\) and clearTimeout\(\)/);
@@ -189,10 +189,7 @@ describe('createRateGate', () => {
 });
 
 describe('the gate through retry()', () => {
-  const server = setupServer();
-  beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-  afterEach(() => server.resetHandlers());
-  afterAll(() => server.close());
+  const server = useServer({ beforeAll, afterEach, afterAll });
 
   it('with 20 concurrent requests and one 429 with Retry-After 1 s, no other request reaches the server inside that second', async () => {
     const time = manualClock();

@@ -8,24 +8,22 @@ import {
   timingOf,
 } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const BASE = 'https://observe.test';
 let calls = 0;
 
-const server = setupServer(
+useServer(
+  { beforeAll, afterEach, afterAll },
   http.get(`${BASE}/ok`, () => HttpResponse.json({ ok: true })),
   http.get(`${BASE}/flaky`, () => (++calls < 3 ? HttpResponse.error() : HttpResponse.text('finally', { status: 202 }))),
   http.get(`${BASE}/down`, () => HttpResponse.error()),
 );
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   calls = 0;
   vi.restoreAllMocks();
 });
-afterAll(() => server.close());
 
 /** A tiny retry: replays on network errors, advancing context.attempt. */
 const retryThrice: Middleware = {

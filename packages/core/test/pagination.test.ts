@@ -1,19 +1,15 @@
 import { compose, correlationId, cursor, linkHeader, type Middleware, nextUrl, offset, type PaginationEvent, PaginationError, type PaginationStrategy, pageNumber, paginate, ResponseParseError, skipTake } from '@sluice/core';
 import { paginatedCollection, recorder } from '@sluice/testing';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const BASE = 'https://api.test';
-const server = setupServer();
+const server = useServer({ beforeAll, afterEach, afterAll });
 const traffic = recorder();
-
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   traffic.clear();
 });
-afterAll(() => server.close());
 
 const items = Array.from({ length: 23 }, (_, i) => ({ id: i + 1 }));
 const ids = (list: readonly { id: number }[]) => list.map((item) => item.id);
@@ -265,7 +261,7 @@ describe('paginate', () => {
     expect(() => paginate(fetch, 'relative/path', pageNumber())).toThrow('paginate(): cannot resolve the URL "relative/path"; pass an absolute URL or a "baseUrl".');
     expect(() => offset({ pageSize: -1 })).toThrow('offset(): "pageSize" must be a positive integer, got -1.');
     expect(() => skipTake({ items: '' })).toThrow(/skipTake\(\): "items" must be a property name/);
-    expect(() => pageNumber({ firstPage: -1 })).toThrow('pageNumber(): "firstPage" must be a non-negative integer, got -1.');
+    expect(() => pageNumber({ firstPage: -1 })).toThrow('pageNumber(): "firstPage" must be an integer ≥ 0, got -1.');
     expect(() => cursor({ param: '' })).toThrow('cursor(): "param" must be a non-empty string, got .');
     expect(() => linkHeader({ rel: '' })).toThrow('linkHeader(): "rel" must be a non-empty string, got .');
     expect(() => nextUrl({ firstParams: null as never })).toThrow(/nextUrl\(\): "firstParams" must be an object/);

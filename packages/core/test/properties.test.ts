@@ -1,4 +1,4 @@
-import { compose, type Middleware, parseLinkHeader, parseRetryAfter, quotaExhausted, Stack, serverDelay } from '@sluice/core';
+import { compose, type Middleware, parseAnnouncedQuota, parseLinkHeader, parseRetryAfter, quotaExhausted, Stack, serverDelay } from '@sluice/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -27,6 +27,25 @@ describe('header parsers never throw and give non-negative finite delays (fast-c
       fc.property(rateHeaders, now, (dict, at) => {
         const headers = new Headers(dict);
         return isDelay(serverDelay(headers, at)) && isDelay(quotaExhausted(headers, at));
+      }),
+    );
+  });
+
+  it('parseAnnouncedQuota: counts are whole numbers from 0 to 1e9, times from 0 to a year, over every RateLimit family', () => {
+    const QUOTA_HEADERS = ['ratelimit', 'ratelimit-policy', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ratelimit-reset-after', 'date'];
+    const quotaHeaders = fc.dictionary(fc.constantFrom(...QUOTA_HEADERS), headerText.map((text) => text.replace(/[\r\n\0]/g, '').trim()), { maxKeys: 6 });
+    const YEAR = 366 * 24 * 3600 * 1000;
+    fc.assert(
+      fc.property(quotaHeaders, now, (dict, at) => {
+        const quota = parseAnnouncedQuota(new Headers(dict), at);
+        if (quota === undefined) return;
+        for (const count of [quota.limit, quota.remaining]) {
+          if (count !== undefined) expect(Number.isInteger(count) && count >= 0 && count <= 1e9).toBe(true);
+        }
+        for (const ms of [quota.resetMs, quota.windowMs]) {
+          if (ms !== undefined) expect(Number.isFinite(ms) && ms >= 0 && ms <= YEAR).toBe(true);
+        }
+        expect(typeof quota.resetPrecise).toBe('boolean');
       }),
     );
   });

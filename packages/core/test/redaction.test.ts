@@ -16,9 +16,9 @@ import {
   UnauthorizedError,
 } from '@sluice/core';
 import { HttpResponse, http, passthrough } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, contextFor, failure } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
 const SECRETS = {
@@ -34,10 +34,7 @@ const SECRETS = {
   password: 'pa55w0rd-xyz',
 };
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 /** Every way an error can be turned into text. */
 function renderings(error: unknown): Record<string, string> {

@@ -1,23 +1,21 @@
 import { canReplay, cloneForReplay, compose, type Middleware, NotReplayableError, SluiceError } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const BASE = 'https://replay.test';
 const received: string[] = [];
 
-const server = setupServer(
+useServer(
+  { beforeAll, afterEach, afterAll },
   http.all(`${BASE}/echo`, async ({ request }) => {
     received.push(await request.text());
     return HttpResponse.text('ok');
   }),
 );
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   received.length = 0;
 });
-afterAll(() => server.close());
 
 /** Calls next `times` times, each with a fresh replay clone; records what canReplay said. */
 function replayer(times: number, seen: { replayable?: boolean } = {}): Middleware {

@@ -1,5 +1,4 @@
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Context, FetchLike, Middleware, RateGate, RetryOptions, SluiceEvent } from '@sluice/core';
 import {
@@ -11,17 +10,14 @@ import {
   timeout,
   DEFAULT_RETRY_METHODS,
   DEFAULT_RETRY_STATUSES, RateLimitError, retry, TimeoutError } from '@sluice/core';
+import { useServer } from '@sluice/testing/node';
 
 const URL_ = 'https://api.test/items';
 const EPOCH = Date.UTC(2025, 0, 15, 12, 0, 0);
-const server = setupServer();
-
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+const server = useServer({ beforeAll, afterEach, afterAll });
 afterEach(() => {
-  server.resetHandlers();
   vi.useRealTimers();
 });
-afterAll(() => server.close());
 
 /** An injected clock and sleep: sleeping advances the clock, no wall time passes. */
 function fakeTime(start = EPOCH) {

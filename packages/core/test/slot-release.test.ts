@@ -1,22 +1,20 @@
 import { compose, concurrency, errors, type Middleware, retry, SluiceError } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { failure } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
 // Every path of errors() and retry() that does not hand the response back must cancel its
 // body, or a concurrency slot held until the body ends (release: 'body') is never freed.
 
 const API = 'https://slots.test';
 
-const server = setupServer(
+useServer(
+  { beforeAll, afterEach, afterAll },
   http.get(`${API}/invalid`, () => HttpResponse.json({ detail: 'unprocessable' }, { status: 422 })),
   http.get(`${API}/busy`, () => HttpResponse.json({ detail: 'try later' }, { status: 503 })),
   http.get(`${API}/ok`, () => HttpResponse.text('fine')),
 );
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 class MyError extends SluiceError {}
 

@@ -13,9 +13,9 @@ import {
   UnauthorizedError,
 } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from './helpers.js';
+import { useServer } from '@sluice/testing/node';
 
 // Values a middleware attaches to `context.state.secrets` (auth adds the credentials it
 // sets) never appear in an error or in an event; nor do secret query values and
@@ -25,10 +25,7 @@ const API = 'https://secrets.test';
 const TOKEN = 'tok-8f3a91c2d4e5';
 const KEY = 'qk-71b2c3d4e5f6';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 /** Stands in for auth: sets a credential the errors middleware cannot know by name, and registers its value. */
 function attach(value: string): Middleware {

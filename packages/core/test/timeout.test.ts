@@ -241,7 +241,7 @@ describe('timeout options', () => {
     'refuses %s at creation',
     (value) => {
       expect(() => timeout({ total: value })).toThrow(TypeError);
-      expect(() => timeout({ attempt: value })).toThrow(/timeout\(\): "attempt" must be a positive, finite number of milliseconds/);
+      expect(() => timeout({ attempt: value })).toThrow(/timeout\(\): "attempt" must be a finite number of ms > 0, got .* \(at most 2147483647, the longest timer\)/);
     },
   );
 
@@ -253,9 +253,9 @@ describe('timeout options', () => {
   it('rejects a bad per-request timeout with a TypeError', async () => {
     const pipeline = compose([timeout({ total: 1000 })], { fetch: async () => new Response('ok') });
     await expect(pipeline(URL_, { timeout: -5 })).rejects.toThrow(
-      /The "timeout" request option must be a positive, finite number of milliseconds up to 2147483647, or false to disable it; got -5/,
+      /timeout \(per-request option\): "timeout" must be a finite number of ms > 0, got -5 \(at most 2147483647, the longest timer\)/,
     );
-    await expect(pipeline(URL_, { timeout: { total: Number.NaN } })).rejects.toThrow(/"timeout.total" request option/);
+    await expect(pipeline(URL_, { timeout: { total: Number.NaN } })).rejects.toThrow(/timeout \(per-request option\): "timeout.total" must be/);
     await expect(pipeline(URL_, { timeout: 'soon' as never })).rejects.toThrow(/must be a number, false or \{ attempt, total \}/);
   });
 });

@@ -3,7 +3,7 @@
  * It prints a trace of correlation ids, attempts and durations while it walks through a
  * plain call, a retried 503, a burst against an API that announces its quota and one that
  * does not (held by the rate-limit gate right before the wire), a token that
- * expires mid-run and is refreshed once, a typed error, and then one seed client (the
+ * expires mid-run and is refreshed once, a typed error, and then one reference client (the
  * Sequoia-style SDK in ./sequoia) end to end.
  */
 import { clientCredentials, tokenAuth } from '@sluice/auth';
@@ -14,7 +14,7 @@ import { HttpResponse, http, type PathParams } from 'msw';
 import { createClient } from 'sluice';
 import { announcingApi, silentApi } from './burst-apis.js';
 import { serveLate } from './serve-late.js';
-import { runSeedWalkthrough } from './sequoia/walkthrough.js';
+import { runSequoiaWalkthrough } from './sequoia/walkthrough.js';
 
 // ── The simulated API ────────────────────────────────────────────────────────────────
 let reportCalls = 0;
@@ -125,8 +125,8 @@ try {
   await Promise.all([api.close(), announcingSearch.close(), silentSearch.close()]);
 }
 
-section('6. A seed client end to end: the Sequoia-style SDK rebuilt on Sluice (registry, CLIENT_GRANT, criteria, paging)');
-const summary = await runSeedWalkthrough((line) => console.log(`${clock()}  ${line}`));
+section('6. A reference client end to end: Sequoia\'s client SDK rebuilt on Sluice (registry, CLIENT_GRANT, criteria, paging)');
+const summary = await runSequoiaWalkthrough((line) => console.log(`${clock()}  ${line}`));
 console.log(
   `${clock()}  walked ${summary.contents.length} contents and ${summary.assets.length} linked assets in ${summary.requests} requests, ${summary.tokenCalls} token call`,
 );

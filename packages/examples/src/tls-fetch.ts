@@ -1,7 +1,7 @@
 /**
  * A terminal fetch with its own TLS settings, Node only (an undici `Agent`): the one helper
- * behind the Sequoia seed's MUTUAL auth (../sequoia/mutual.ts) and the Atlan seed's
- * `verify` (../atlan/verify.ts).
+ * behind the MUTUAL auth of Sequoia's client SDK (../sequoia/mutual.ts) and the
+ * `verify` of Atlan's application SDK (../atlan/verify.ts).
  */
 import type { FetchLike } from '@sluice/core';
 import { dispatcherFetch } from 'sluice';

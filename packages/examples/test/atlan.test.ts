@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetworkError, type SluiceEvent, TimeoutError, UnauthorizedError } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { atlanRetry, BaseClient, ClientStateError } from '../src/atlan/base-client.js';
 import { cookieJar } from '../src/atlan/cookie-jar.js';
 import { DataApiClient } from '../src/atlan/data-api-client.js';
 import { verifyFetch } from '../src/atlan/verify.js';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://atlan.test';
 
@@ -48,13 +48,10 @@ const echo = http.all(`${API}/echo`, async ({ request }) => {
   return HttpResponse.json(body);
 });
 
-const server = setupServer(echo);
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+const server = useServer({ beforeAll, afterEach, afterAll }, echo);
 afterEach(() => {
-  server.resetHandlers();
   vi.useRealTimers();
 });
-afterAll(() => server.close());
 
 async function loaded(options: ConstructorParameters<typeof BaseClient>[0] = {}): Promise<BaseClient> {
   const client = new BaseClient({ httpHeaders: { 'user-agent': 'MyApp/1.0', 'x-team': 'data' }, ...options });
@@ -225,7 +222,7 @@ describe('retry config', () => {
   });
 });
 
-describe('digest auth, cookies, redirects (the seed\'s remaining features)', () => {
+describe('digest auth, cookies, redirects (the SDK\'s remaining features)', () => {
   /** An MD5 qop=auth Digest server written with node:crypto. */
   function digestHandler(password: string) {
     const realm = 'atlan';

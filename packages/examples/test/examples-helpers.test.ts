@@ -1,16 +1,13 @@
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BaseClient } from '../src/atlan/base-client.js';
 import { appendCookies } from '../src/atlan/cookie-jar.js';
 import { DataApiClient } from '../src/atlan/data-api-client.js';
 import { tlsFetch } from '../src/tls-fetch.js';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://data.test';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 describe('Atlan BaseClient and DataApiClient', () => {
   it('rejects a bad verify when the client is created, not at load()', () => {

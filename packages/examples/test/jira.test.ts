@@ -1,20 +1,17 @@
 import { ForbiddenError, type SluiceEvent } from '@sluice/core';
 import { paginatedCollection, rateLimitedApi, recorder } from '@sluice/testing';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JiraClient, type JiraWebhook } from '../src/jira/jira-client.js';
+import { useServer } from '@sluice/testing/node';
 
 const CLOUD = 'https://acme.atlassian.net';
 const OAUTH = 'https://api.atlassian.com/ex/jira/cloud-1';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+const server = useServer({ beforeAll, afterEach, afterAll });
 afterEach(() => {
-  server.resetHandlers();
   vi.useRealTimers();
 });
-afterAll(() => server.close());
 
 describe('auth chosen by host', () => {
   it('uses basic auth on a site URL and bearer on api.atlassian.com, with the matching webhook URL', async () => {

@@ -1,17 +1,14 @@
 import { UnauthorizedError } from '@sluice/core';
 import { paginatedCollection, recorder } from '@sluice/testing';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OctopusClient, type OctopusLogger } from '../src/octopus/octopus-client.js';
+import { useServer } from '@sluice/testing/node';
 
 const SERVER = 'https://octopus.test';
 const KEY = 'API-SUPERSECRET123';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 function memoryLogger(): OctopusLogger & { errors: string[]; warnings: string[] } {
   const errors: string[] = [];

@@ -1,21 +1,18 @@
 import { type SluiceEvent, UnauthorizedError } from '@sluice/core';
 import { oauthServer, recorder } from '@sluice/testing';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectSequoia, SequoiaError } from '../src/sequoia/client.js';
 import { Criteria, field, Inclusion, StringExpressionFactory } from '../src/sequoia/criteria.js';
 import { sequoiaApi } from '../src/sequoia/simulated-api.js';
+import { useServer } from '@sluice/testing/node';
 
 const ORIGIN = 'https://sequoia.test';
 const REGISTRY = `${ORIGIN}/registry/services/demo`;
 const contents = Array.from({ length: 5 }, (_, i) => ({ ref: `demo:c${i + 1}`, name: `Content ${i + 1}`, type: i % 2 ? 'episode' : 'movie' }));
 const assets = Array.from({ length: 5 }, (_, i) => ({ ref: `demo:a${i + 1}`, contentRef: 'demo:c1', name: `Asset ${i + 1}` }));
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 const resources = { metadata: ['contents', 'assets'] } as const;
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { runSeedWalkthrough } from '../src/sequoia/walkthrough.js';
+import { runSequoiaWalkthrough } from '../src/sequoia/walkthrough.js';
 
-describe('runSeedWalkthrough', () => {
+describe('runSequoiaWalkthrough', () => {
   it('walks the Sequoia client end to end against a served API', async () => {
     const lines: string[] = [];
-    const summary = await runSeedWalkthrough((line) => lines.push(line));
+    const summary = await runSequoiaWalkthrough((line) => lines.push(line));
     expect(summary.contents).toEqual(['demo:c1', 'demo:c2', 'demo:c3', 'demo:c4', 'demo:c5', 'demo:c6']);
     expect(summary.assets).toEqual(['demo:a1', 'demo:a2', 'demo:a3']);
     expect(summary.tokenCalls).toBe(1);

@@ -33,10 +33,15 @@ export interface RedisClientLike {
  * ```
  */
 export interface RedisSubscriberLike {
+  /** Opens the connection. */
   connect(): Promise<unknown>;
+  /** Subscribes to `channel`; `listener` gets each message published on it. */
   subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  /** Stops listening to `channel`. */
   unsubscribe(channel: string): Promise<unknown>;
+  /** Closes the connection at once, dropping pending commands. */
   destroy(): void;
+  /** Listens for connection errors, so that one never goes unhandled. */
   on(event: 'error', listener: (error: Error) => void): unknown;
   /** Lets the process exit while this connection is open (the rate gate's subscription). */
   unref?(): void;

@@ -16,15 +16,27 @@ import type { RedisClientLike } from './client.js';
  */
 export type RedisEvent =
   | {
+      /** Redis stopped answering well. */
       type: 'redis:degraded';
       /** The operation that failed first, e.g. `token-store.get`. */
       operation: string;
+      /** Why: a Redis error, a call slower than `timeoutMs`, a disconnected client, or a reply Sluice cannot read. */
       reason: 'error' | 'timeout' | 'disconnected' | 'garbage';
+      /** A log-ready description of the failure. */
       message: string;
       /** Epoch ms. */
       at: number;
     }
-  | { type: 'redis:recovered'; operation: string; downMs: number; at: number };
+  | {
+      /** A call succeeded again. */
+      type: 'redis:recovered';
+      /** The operation that succeeded. */
+      operation: string;
+      /** How long Redis was degraded, in milliseconds. */
+      downMs: number;
+      /** Epoch ms. */
+      at: number;
+    };
 
 /**
  * Options every `@sluice/redis` helper takes.

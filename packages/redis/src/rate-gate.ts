@@ -1,7 +1,8 @@
-import { createRateGate, parseAnnouncedQuota, type RateGate, sleep, TimeoutError } from '@sluice/core';
+import { createRateGate, parseAnnouncedQuota, type RateGate, type SchedulerStateStore, serverDelay, sleep, TimeoutError } from '@sluice/core';
 import { checkClient, type RedisClientLike } from './client.js';
 import { RedisLink } from './health.js';
 import { type RedisRateGateOptions, redisSchedulerStore } from './scheduler-store.js';
+import { SharedPace } from './shared-pace.js';
 import { SharedQuota } from './shared-quota.js';
 
 /**
@@ -36,41 +37,70 @@ export function redisRateGate(redis: RedisClientLike, options: RedisRateGateOpti
   if (options.gate !== undefined && (options.gate === null || typeof options.gate !== 'object')) {
     throw new TypeError('redisRateGate: "gate" must be an options object for createRateGate.');
   }
-  const quota = new SharedQuota(new RedisLink(redis, options, 'redisRateGate'));
-  const gate = createRateGate({ ...options.gate, store: redisSchedulerStore(redis, options) });
+  const link = new RedisLink(redis, options, 'redisRateGate');
+  const quota = new SharedQuota(link);
+  const pace = new SharedPace(link);
+  // While Redis answers, the shared pace is the learnt rate (a per-process adaptive rate
+  // would learn only its share, and pace against it too); while it does not, `alone` is
+  // the single-process gate, adaptive rate included, which has seen every response.
+  // Its release after a closure is the shared pace's too (an even spread would stay on
+  // while requests keep queueing, at the rate of the queue it found on reopening).
+  const gate = createRateGate({ ...options.gate, adaptive: false, releaseWindowMs: 0, store: engaging(redisSchedulerStore(redis, options), pace) });
+  const alone = createRateGate(options.gate ?? {});
   return {
     get size() {
       return gate.size;
     },
-    acquire: (origin, signal, maxWait) => acquire(gate, quota, origin, signal, maxWait),
+    acquire: (origin, signal, maxWait) => (link.degraded ? alone.acquire(origin, signal, maxWait) : acquire(gate, quota, pace, origin, signal, maxWait)),
     observe(origin, response, ticket) {
       gate.observe(origin, response, ticket);
+      alone.observe(origin, response, ticket);
       if (!response) return;
       const now = Date.now();
       const announced = parseAnnouncedQuota(response.headers, now);
       if (announced) quota.announce(origin, announced, now);
+      if (response.status === 429 || response.status === 503) {
+        const delay = serverDelay(response.headers, now);
+        if (response.status === 429 || delay !== undefined) pace.throttled(origin, delay ?? 0);
+      } else if (response.ok) pace.accepted(origin);
     },
-    closedFor: (origin) => gate.closedFor(origin),
-    epoch: (origin) => gate.epoch?.(origin) ?? 0,
+    closedFor: (origin) => Math.max(gate.closedFor(origin), link.degraded ? alone.closedFor(origin) : 0),
+    epoch: (origin) => (gate.epoch?.(origin) ?? 0) + (alone.epoch?.(origin) ?? 0),
     ticket: (origin) => gate.ticket?.(origin) ?? { seq: 0, at: Date.now() },
   };
 }
 
-/** The local gate first (closures, pacing), then the shared count of an announced quota. */
-async function acquire(gate: RateGate, quota: SharedQuota, origin: string, signal: AbortSignal, maxWait: number | undefined): Promise<void> {
+/**
+ * The local gate first (closures, pacing), then the shared count of an announced quota,
+ * then the shared pace of a throttled origin.
+ */
+async function acquire(gate: RateGate, quota: SharedQuota, pace: SharedPace, origin: string, signal: AbortSignal, maxWait: number | undefined): Promise<void> {
   const start = Date.now();
   const left = () => (maxWait === undefined ? Number.POSITIVE_INFINITY : maxWait - (Date.now() - start));
   for (;;) {
     await gate.acquire(origin, signal, maxWait === undefined ? undefined : Math.max(0, left()));
-    if (!quota.knows(origin)) return;
-    const wait = await quota.take(origin);
+    // An announced quota is counted exactly; only an origin without one needs the learnt pace.
+    const wait = quota.knows(origin) ? await quota.take(origin) : pace.knows(origin) ? await pace.take(origin) : undefined;
     if (!wait) return;
     if (wait >= left()) {
       const waited = Math.round(maxWait ?? 0);
       throw new TimeoutError('total', waited, {
-        message: `Still waiting at the rate-limit gate for ${origin} after ${waited} ms, the time that was left: its announced quota, counted by every process through Redis, is used up for ${wait} ms more; the request was never sent`,
+        message: `Still waiting at the rate-limit gate for ${origin} after ${waited} ms, the time that was left: the rate shared by every process through Redis lets it go in ${wait} ms; the request was never sent`,
       });
     }
-    await sleep(wait, signal); // then the local gate again: a closure may have come meanwhile
+    await sleep(wait, signal);
+    if (pace.knows(origin) && !quota.knows(origin) && gate.closedFor(origin) === 0) return; // its reserved turn
   }
+}
+
+/** Passes updates through; a closure learnt elsewhere engages the shared pace of its origin here too. */
+function engaging(store: SchedulerStateStore, pace: SharedPace): SchedulerStateStore {
+  return {
+    publish: (update) => store.publish(update),
+    subscribe: (listener) =>
+      store.subscribe((update) => {
+        listener(update);
+        if (update.closedUntil !== undefined) pace.engage(update.origin);
+      }),
+  };
 }

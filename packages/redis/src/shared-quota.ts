@@ -27,21 +27,27 @@ redis.call('HSET', KEYS[1], 'remaining', 0, 'resetAt', resetAt)
 return math.max(1, resetAt - now)`;
 
 /**
- * Folds one announcement in: a later window replaces the count, the same window only
- * lowers it (the shared count already includes requests still in flight, which the
- * server's figure does not), and the earliest reset seen for a window wins.
+ * Folds one announcement in. Within a window the count only goes down (it already holds
+ * requests still in flight, which the server's figure does not) and the earliest reset
+ * wins (resets in whole seconds are late by up to one). A jump in the server's figure
+ * says its window reset: the announced reset realigns ours, and the count keeps the
+ * lower of the two until our window rolls over at that reset.
  */
 const ANNOUNCE = `local now = tonumber(ARGV[1])
 local remaining = tonumber(ARGV[2])
 local resetAt = tonumber(ARGV[3])
 local windowMs = tonumber(ARGV[5])
-local q = redis.call('HMGET', KEYS[1], 'remaining', 'resetAt')
+local margin = tonumber(ARGV[6])
+local q = redis.call('HMGET', KEYS[1], 'remaining', 'resetAt', 'last')
 local storedReset = tonumber(q[2])
-if not q[1] or now >= storedReset or resetAt > storedReset + windowMs / 2 then
+if not q[1] or now >= storedReset then
   redis.call('HSET', KEYS[1], 'remaining', remaining, 'resetAt', resetAt)
+elseif remaining > tonumber(q[3] or '0') + margin then
+  redis.call('HSET', KEYS[1], 'remaining', math.min(tonumber(q[1]), remaining), 'resetAt', resetAt)
 else
   redis.call('HSET', KEYS[1], 'remaining', math.min(tonumber(q[1]), remaining), 'resetAt', math.min(storedReset, resetAt))
 end
+redis.call('HSET', KEYS[1], 'last', remaining)
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'limit', ARGV[4]) end
 redis.call('HSET', KEYS[1], 'windowMs', windowMs)
 redis.call('PEXPIRE', KEYS[1], math.max(60000, windowMs * 10))
@@ -74,7 +80,9 @@ export class SharedQuota {
     if (quota.remaining === undefined || quota.resetMs === undefined) return;
     this.announcing.add(origin);
     const windowMs = quota.windowMs ?? Math.max(1000, Math.ceil(quota.resetMs / 1000) * 1000);
-    const args = [String(now), String(quota.remaining), String(Math.round(now + quota.resetMs)), quota.limit === undefined ? '' : String(quota.limit), String(windowMs)];
+    // Responses reordered in flight make the figure go up a little within a window; a reset makes it jump.
+    const margin = Math.max(10, Math.floor((quota.limit ?? 0) / 4));
+    const args = [String(now), String(quota.remaining), String(Math.round(now + quota.resetMs)), quota.limit === undefined ? '' : String(quota.limit), String(windowMs), String(margin)];
     void this.link.run('rate.quota-announce', ['EVAL', ANNOUNCE, '1', this.key(origin), ...args], asWait);
   }
 

@@ -79,11 +79,11 @@ describe('redisTokenLock', () => {
   });
 
   it('extends its lock while a slow task runs', async () => {
-    const lock = redisTokenLock(await freshClient(), { prefix: 'extend:', ttlMs: 150 });
+    const lock = redisTokenLock(await freshClient(), { prefix: 'extend:', ttlMs: 600 });
     const ttls: number[] = [];
     await lock.run('svc', async () => {
       for (let i = 0; i < 4; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, 250));
         ttls.push(await redis.pTTL('extend:lock:svc'));
       }
     });

@@ -1,3 +1,4 @@
+import { TimeoutError } from '@sluice/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisEvent, redisRateGate, redisSchedulerStore } from '../src/index.js';
 import { until } from './fixtures/fork.js';
@@ -49,6 +50,42 @@ describe('redisRateGate / redisSchedulerStore', () => {
     a.observe(ORIGIN, new Response('{}', { status: 200, headers: { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '3' } }));
     await until(() => b.closedFor(ORIGIN) > 0, 'the exhausted quota to reach the other gate');
     expect(b.closedFor(ORIGIN)).toBeLessThanOrEqual(3_000);
+  });
+
+  it('counts an announced quota once for every process: the third request of two processes waits', async () => {
+    const a = redisRateGate(await client(), { prefix: 'count:' });
+    const b = redisRateGate(await client(), { prefix: 'count:' });
+    const announce = () => new Response('{}', { status: 200, headers: { 'x-ratelimit-limit': '2', 'x-ratelimit-remaining': '2', 'x-ratelimit-reset': '5' } });
+    a.observe(ORIGIN, announce());
+    b.observe(ORIGIN, announce());
+    const raw = await client();
+    await until(async () => (await raw.hGet(`count:rate:quota:${ORIGIN}`, 'remaining')) === '2', 'the shared count');
+    await a.acquire(ORIGIN, AbortSignal.timeout(1_000), 1_000);
+    await b.acquire(ORIGIN, AbortSignal.timeout(1_000), 1_000);
+    expect(await raw.hGet(`count:rate:quota:${ORIGIN}`, 'remaining')).toBe('0');
+    // Each local ledger still counts 1 left; the shared count says none.
+    const error = await a.acquire(ORIGIN, AbortSignal.timeout(1_000), 200).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).message).toMatch(/shared by every process through Redis.*never sent/);
+  });
+
+  it('paces a throttled origin with one schedule for every process', async () => {
+    const a = redisRateGate(await client(), { prefix: 'pace:' });
+    const b = redisRateGate(await client(), { prefix: 'pace:' });
+    await until(async () => (await numsub('pace:rate')) === 2, 'both gates to subscribe');
+    a.observe(ORIGIN, new Response(null, { status: 429 }));
+    const raw = await client();
+    const key = `pace:rate:pace:${ORIGIN}`;
+    await until(async () => (await raw.hGet(key, 'mode')) === 'start', 'the shared pace to start');
+    await until(() => b.closedFor(ORIGIN) === 0, 'no closure (the 429 had no delay)');
+    b.observe(ORIGIN, new Response(null, { status: 429 })); // b is throttled too: b now paces through Redis
+    const turns: number[] = [];
+    for (const gate of [a, b, a, b]) {
+      await gate.acquire(ORIGIN, AbortSignal.timeout(5_000), 5_000);
+      turns.push(Number(await raw.hGet(key, 'tat')));
+    }
+    // One schedule: every acquire, from either gate, moved the same reservation clock forward.
+    for (let i = 1; i < turns.length; i++) expect(turns[i]).toBeGreaterThan(turns[i - 1]!);
   });
 
   it('prefixes keep applications apart', async () => {

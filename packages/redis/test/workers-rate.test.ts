@@ -60,7 +60,7 @@ const show = (what: string, result: Run, total: number) =>
   `${what}: ${result.ok}/${total} ok, ${result.failed} failed, ${result.throttled} × 429 (${((100 * result.throttled) / total).toFixed(1)} %), ${result.seconds.toFixed(2)} s`;
 
 describe('many workers, one quota (real processes, real Redis)', () => {
-  it('100 req/s in total, burst 10, Retry-After 1: closures shared, 0 failures (429s printed with and without Redis)', async () => {
+  it('100 req/s in total, burst 10, Retry-After 1: closures and the learnt pace shared, 0 failures (429s printed with and without Redis)', async () => {
     const server: ApiServerOptions = { limit: { rate: 100, burst: 10, retryAfter: 1 } };
     const worker = { requests: 100, lanes: 4, retryLimit: 8 };
     const alone = await run(server, worker, false, 'rate-alone:');
@@ -68,18 +68,20 @@ describe('many workers, one quota (real processes, real Redis)', () => {
     console.info(`${show('no Redis', alone, 400)}\n${show('@sluice/redis', shared, 400)}\n(ideal ${((400 - 10) / 100).toFixed(2)} s)`);
     expect(shared.errors).toEqual([]);
     expect(shared.ok).toBe(400);
-    // Not asserted: fewer 429s than without Redis. The adaptive rate learns per process
-    // (docs/redis.md), and the measured counts are close either way.
-  });
+    expect(alone.failed + shared.failed).toBe(0);
+    // Not asserted: fewer 429s than without Redis. On a loaded 2-core machine event-loop
+    // stalls bunch the paced sends past the burst of 10, so the counts vary by run; the
+    // bench prints the figures (docs/redis.md).
+  }, 120_000);
 
   it('a server announcing its quota (100 per second, fixed window): < 1 % 429s across 4 workers', async () => {
     const server: ApiServerOptions = { window: { limit: 100, windowMs: 1000 } };
-    const worker = { requests: 100, lanes: 4, retryLimit: 8 };
+    const worker = { requests: 200, lanes: 4, retryLimit: 8 };
     const alone = await run(server, worker, false, 'quota-alone:');
     const shared = await run(server, worker, true, 'quota-shared:');
-    console.info(`${show('no Redis', alone, 400)}\n${show('@sluice/redis', shared, 400)}`);
+    console.info(`${show('no Redis', alone, 800)}\n${show('@sluice/redis', shared, 800)}`);
     expect(shared.errors).toEqual([]);
-    expect(shared.ok).toBe(400);
-    expect(shared.throttled).toBeLessThan(4);
-  });
+    expect(shared.ok).toBe(800);
+    expect(shared.throttled).toBeLessThan(8);
+  }, 120_000);
 });

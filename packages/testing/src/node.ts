@@ -153,3 +153,5 @@ function drainOrClose(res: ServerResponse): Promise<void> {
     res.on('close', done);
   });
 }
+
+export { type TestLifecycle, useServer } from './use-server.js';

@@ -1,17 +1,14 @@
 import { oauthServer } from '@sluice/testing';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+const server = useServer({ beforeAll, afterEach, afterAll });
 afterEach(() => {
-  server.resetHandlers();
   vi.useRealTimers();
 });
-afterAll(() => server.close());
 
 function token(oauth: ReturnType<typeof oauthServer>, form: Record<string, string>, headers: Record<string, string> = {}) {
   return fetch(oauth.tokenUrl, {

@@ -1,11 +1,8 @@
 import { paginatedCollection, parseLinkHeaderForTest } from './helpers.js';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 const items = Array.from({ length: 12 }, (_, i) => i + 1);
 const get = async (url: string) => {

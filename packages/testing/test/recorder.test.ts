@@ -1,12 +1,9 @@
 import { paginatedCollection, recorder } from '@sluice/testing';
 import { HttpResponse, http } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '@sluice/testing/node';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useServer({ beforeAll, afterEach, afterAll });
 
 describe('recorder', () => {
   it('records method, redacted URL and headers, correlation id and attempt, then lets the request through', async () => {

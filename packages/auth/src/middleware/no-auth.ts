@@ -1,9 +1,9 @@
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 
 /**
- * An `auth` middleware that sends no credentials of its own (the Sequoia seed's NO_AUTH),
+ * An `auth` middleware that sends no credentials of its own (NO_AUTH in Sequoia's client SDK),
  * but still honours a per-request `auth` option, so single calls can carry credentials
- * (the Atlan seed passes auth per request).
+ * (Atlan's application SDK passes auth per request).
  *
  * @example
  * ```ts

@@ -1,10 +1,19 @@
+import type { Context } from '@sluice/core';
 import { defaultTokenLock, type TokenLock } from '../stores/lock.js';
 import { memoryStore, type TokenStore } from '../stores/token-store.js';
 import { refreshable } from '../token/challenge.js';
 import { authorizationValue, type Token, type TokenProvider } from '../token/token.js';
-import { TokenManager } from '../token/token-manager.js';
+import { type RefreshWaited, TokenManager } from '../token/token-manager.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
-import { addSecrets } from './secrets.js';
+import { addSecrets } from '../credentials/secrets.js';
+import { checkNumber } from '@sluice/core';
+
+declare module '@sluice/core' {
+  interface SluiceEvents {
+    /** A request waited `waitedMs` for a token refresh (its own or one it joined): the token had `expired`, or the server `rejected` it (401). */
+    tokenRefresh: { reason: 'expired' | 'rejected'; waitedMs: number; ok: boolean };
+  }
+}
 
 /**
  * Options of {@link tokenAuth}.
@@ -105,7 +114,7 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
   const middleware = createAuthMiddleware(
     {
       async attach({ headers }, context, env) {
-        const token = await manager.current(env.fetch, context.signal);
+        const token = await manager.current(env.fetch, context.signal, refreshEvent(context, 'expired'));
         const value = authorizationValue(token);
         addSecrets(context, token.accessToken, value);
         headers.set('authorization', value);
@@ -114,7 +123,7 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
       async recover(response, attached, context, env) {
         if (!refreshable(response.headers.get('www-authenticate'))) return { action: 'pass' };
         const rejected = attached as Token;
-        const next = await manager.replacement(rejected, env.fetch, context.signal);
+        const next = await manager.replacement(rejected, env.fetch, context.signal, refreshEvent(context, 'rejected'));
         if (next.accessToken === rejected.accessToken) {
           return { action: 'fail', note: 'the token provider has no new token to try (a static token is never refreshed)' };
         }
@@ -124,6 +133,11 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
     options,
   );
   return withStats(middleware, manager);
+}
+
+/** Emits a `tokenRefresh` event on the request that waited for a refresh. */
+function refreshEvent(context: Context, reason: 'expired' | 'rejected'): RefreshWaited {
+  return (waitedMs, ok) => context.emit({ type: 'tokenRefresh', reason, waitedMs, ok });
 }
 
 function withStats(middleware: AuthMiddleware, manager: TokenManager): TokenAuthMiddleware {
@@ -136,10 +150,7 @@ function withStats(middleware: AuthMiddleware, manager: TokenManager): TokenAuth
 
 function nonNegative(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`tokenAuth: "${what}" must be a finite number >= 0, got ${String(value)}.`);
-  }
-  return value;
+  return checkNumber('tokenAuth', what, value);
 }
 
 /** setTimeout's longest delay: a longer one would fire after 1 ms. */
@@ -148,8 +159,5 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** A timer length: more than 0 (a 0 ms token call can never succeed) and at most 2³¹−1 ms. */
 function timerMs(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw new TypeError(`tokenAuth: "${what}" must be a number of ms above 0 and at most ${MAX_TIMER_MS} (the longest timer), got ${String(value)}.`);
-  }
-  return value;
+  return checkNumber('tokenAuth', what, value, { unit: 'ms', above: true, max: MAX_TIMER_MS, maxReason: 'the longest timer' });
 }

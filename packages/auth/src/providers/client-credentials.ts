@@ -27,7 +27,7 @@ export interface ClientCredentialsOptions extends ClientAuthOptions {
   /** More form fields for the token call. */
   extraParams?: Readonly<Record<string, string>> | undefined;
   /**
-   * A token you already have (the Sequoia seed's `byo_token`): used until it expires
+   * A token you already have (the `byo_token` of Sequoia's client SDK): used until it expires
    * (`expiresAt`, or its JWT `exp`), then the grant takes over.
    */
   initialToken?: string | Token | undefined;
@@ -52,6 +52,10 @@ export interface ClientCredentialsOptions extends ClientAuthOptions {
  * ```
  */
 export function clientCredentials(options: ClientCredentialsOptions): TokenProvider {
+  if (options && typeof options === 'object' && options.authMethod === undefined && options.clientSecret === undefined && options.privateKey === undefined) {
+    // A client-credentials call without client authentication is rare: it must be asked for.
+    throw new TypeError(`clientCredentials(options): give "clientSecret" or "privateKey", or spell out authMethod: 'none' to send the token call without client authentication.`);
+  }
   const { tokenUrl, scope, clock, authenticate } = grantSetup(options, 'clientCredentials(options)');
   let initial = options.initialToken === undefined ? undefined : normalizeToken(typeof options.initialToken === 'string' ? { accessToken: options.initialToken } : options.initialToken);
 

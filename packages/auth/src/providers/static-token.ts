@@ -1,7 +1,7 @@
 import { normalizeToken, type Token, type TokenProvider } from '../token/token.js';
 
 /**
- * A token you bring (the Sequoia seed's BYO_TOKEN): used as is for the life of the
+ * A token you bring (BYO_TOKEN in Sequoia's client SDK): used as is for the life of the
  * client and never refreshed, so a 401 is an `UnauthorizedError`.
  *
  * @example

@@ -28,6 +28,9 @@ interface Flight {
  * shared store so clients sharing the store refresh once. When every request waiting
  * for a refresh has aborted, the refresh is aborted too (its token call and timer end).
  */
+/** Told how long a request waited for a token refresh (its own or one it joined), and whether it got a token. */
+export type RefreshWaited = (waitedMs: number, ok: boolean) => void;
+
 export class TokenManager {
   private flight: Flight | undefined;
   /** How many times the provider was asked for a token (for tests and stats). */
@@ -36,22 +39,22 @@ export class TokenManager {
   constructor(private readonly options: TokenManagerOptions) {}
 
   /** A usable token: waits for a running refresh, else reads the store, else refreshes. */
-  async current(fetch: FetchLike, signal: AbortSignal): Promise<Token> {
-    if (this.flight) return this.wait(this.flight, signal);
+  async current(fetch: FetchLike, signal: AbortSignal, onWaited?: RefreshWaited): Promise<Token> {
+    if (this.flight) return this.wait(this.flight, signal, onWaited);
     const stored = await this.options.store.get(this.options.key);
     if (stored && !this.expiring(stored)) return stored;
-    return this.wait(this.renew(stored, fetch), signal);
+    return this.wait(this.renew(stored, fetch), signal, onWaited);
   }
 
   /**
    * The token to replay with after `rejected` got a 401: the current one when it was
    * already replaced, else a refreshed one (single flight).
    */
-  async replacement(rejected: Token, fetch: FetchLike, signal: AbortSignal): Promise<Token> {
-    if (this.flight) return this.wait(this.flight, signal);
+  async replacement(rejected: Token, fetch: FetchLike, signal: AbortSignal, onWaited?: RefreshWaited): Promise<Token> {
+    if (this.flight) return this.wait(this.flight, signal, onWaited);
     const stored = await this.options.store.get(this.options.key);
     if (stored && stored.accessToken !== rejected.accessToken && !this.expiring(stored)) return stored;
-    return this.wait(this.renew(rejected, fetch), signal);
+    return this.wait(this.renew(rejected, fetch), signal, onWaited);
   }
 
   private expiring(token: Token): boolean {
@@ -59,11 +62,16 @@ export class TokenManager {
   }
 
   /** Waits for `flight` until `signal` aborts; the last waiter to leave early aborts the refresh. */
-  private async wait(flight: Flight, signal: AbortSignal): Promise<Token> {
+  private async wait(flight: Flight, signal: AbortSignal, onWaited?: RefreshWaited): Promise<Token> {
     flight.waiters++;
+    const started = performance.now();
+    let ok = false;
     try {
-      return await untilAborted(flight.promise, signal);
+      const token = await untilAborted(flight.promise, signal);
+      ok = true;
+      return token;
     } finally {
+      onWaited?.(performance.now() - started, ok);
       flight.waiters--;
       if (flight.waiters === 0 && !flight.settled) this.abandon(flight);
     }

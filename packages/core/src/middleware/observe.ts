@@ -1,4 +1,5 @@
-import type { EventListener, Middleware, SluiceEvent } from '../context.js';
+import type { EventListener, Middleware, SluiceEvent } from '../types/index.js';
+import { checkKeys, type OptionKeys } from '../check.js';
 
 /**
  * Options of {@link observe}.
@@ -60,6 +61,7 @@ export function observe(options: ObserveOptions): Middleware {
   if (typeof options?.onEvent !== 'function') {
     throw new TypeError(`observe(): "onEvent" must be a function, got ${typeof options?.onEvent}.`);
   }
+  checkKeys('observe()', options, OBSERVE_KEYS);
   if (options.onListenerError !== undefined && typeof options.onListenerError !== 'function') {
     throw new TypeError(`observe(): "onListenerError" must be a function, got ${typeof options.onListenerError}.`);
   }
@@ -121,3 +123,6 @@ export function timingOf(response: Response): Timing | undefined {
 function defaultReport(error: unknown, event: SluiceEvent): void {
   console.error(`sluice observe: onEvent threw while handling a "${event.type}" event; the request goes on.`, error);
 }
+
+/** Every key of {@link ObserveOptions}. */
+const OBSERVE_KEYS: OptionKeys<ObserveOptions> = { onEvent: true, onListenerError: true };

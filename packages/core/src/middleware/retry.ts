@@ -1,4 +1,4 @@
-import type { Context, Middleware } from '../context.js';
+import type { Context, Middleware } from '../types/index.js';
 import { NetworkError, RateLimitError, TimeoutError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import { MAX_TIMER_MS } from '../timer-limit.js';
@@ -9,8 +9,9 @@ import { createRateGate, type RateGate } from '../rate-limit/gate.js';
 import { createAdmission, type GateAdmission } from '../rate-limit/admission.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { deterministicFailure } from '../retry/deterministic.js';
-import { isNetworkFailure, toHttpError } from './errors.js';
+import { isNetworkFailure, toHttpError } from '../http-error.js';
 import { discard } from '../discard.js';
+import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 
 /**
  * Decides, for one response, whether to retry: `true` forces a retry (whatever the
@@ -116,7 +117,7 @@ interface Settings {
   sleep: RetrySleep;
 }
 
-type Outcome = { response: Response; error?: undefined } | { response?: undefined; error: unknown };
+type AttemptResult = { response: Response; error?: undefined } | { response?: undefined; error: unknown };
 
 /**
  * Retries failed attempts: 408/429/5xx responses and network errors, for idempotent
@@ -279,7 +280,7 @@ async function send(
   next: (request: Request) => Promise<Response>,
   origin: string,
   admission: GateAdmission | undefined,
-): Promise<Outcome> {
+): Promise<AttemptResult> {
   try {
     const response = await next(request instanceof Request ? request : await request);
     if (!admission?.settled) s.gate?.observe(origin, response, admission?.ticket);
@@ -357,15 +358,13 @@ function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, w
     throw new TypeError(`${where}: options must be an object or false, got ${options === null ? 'null' : typeof options}.`);
   }
   const o = options;
+  checkKeys(where, o, RETRY_KEYS);
   const limit = o.limit ?? parent?.limit ?? 3;
-  if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`${where}: "limit" must be an integer ≥ 0, got ${String(limit)}.`);
+  checkNumber(where, 'limit', limit, { integer: true });
   for (const key of ['baseDelay', 'maxDelay', 'maxElapsed', 'maxRetryAfter'] as const) {
     const value = o[key];
-    if (value === undefined || (key === 'maxElapsed' && value === Number.POSITIVE_INFINITY)) continue;
-    if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || value > MAX_TIMER_MS) {
-      const infinity = key === 'maxElapsed' ? '; Infinity for no bound' : '';
-      throw new TypeError(`${where}: "${key}" must be a number of ms ≥ 0, got ${String(value)} (at most ${MAX_TIMER_MS}, the longest timer${infinity}).`);
-    }
+    if (value === undefined || (key === 'maxElapsed' && value === Number.POSITIVE_INFINITY)) continue; // Infinity: no bound
+    checkNumber(where, key, value, { unit: 'ms', finite: false, max: MAX_TIMER_MS, maxReason: 'the longest timer' });
   }
   for (const key of ['backoff', 'random', 'retryOn', 'clock', 'sleep'] as const) {
     const value = o[key];
@@ -373,7 +372,7 @@ function resolve(options: Partial<RetryOptions>, parent: Settings | undefined, w
       throw new TypeError(`${where}: "${key}" must be a function, got ${typeof value}.`);
     }
   }
-  if (o.methods !== undefined && (!Array.isArray(o.methods) || o.methods.some((m) => typeof m !== 'string'))) {
+  if (o.methods !== undefined && (!Array.isArray(o.methods) || o.methods.some((m) => typeof m !== 'string' || !METHOD_TOKEN.test(m)))) {
     throw new TypeError(`${where}: "methods" must be an array of method names, got ${String(o.methods)}.`);
   }
   if (
@@ -432,3 +431,12 @@ function isGate(value: unknown): value is RateGate {
     typeof gate.closedFor === 'function'
   );
 }
+
+/** Every key of {@link RetryOptions}: the compiler keeps this list complete. */
+const RETRY_KEYS: OptionKeys<RetryOptions> = {
+  limit: true, methods: true, statuses: true, idempotencyKey: true, backoff: true, baseDelay: true, maxDelay: true, random: true,
+  maxElapsed: true, maxRetryAfter: true, retryOn: true, gate: true, retryBudget: true, clock: true, sleep: true,
+};
+
+/** An HTTP method is a token (RFC 9110 §5.6.2): no spaces or separators. */
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

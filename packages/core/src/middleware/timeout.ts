@@ -1,35 +1,12 @@
-import type { Context, Middleware } from '../context.js';
+import type { Context, Middleware, TimeoutOptions, TimeoutValue } from '../types/index.js';
+
+export type { TimeoutOptions, TimeoutValue };
 import { TimeoutError } from '../errors.js';
 import { discard } from '../discard.js';
 import { heldTimeout, passAdmission } from '../rate-limit/admission.js';
+import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 
-/**
- * A per-phase deadline in milliseconds, or `false` for none.
- *
- * @example
- * ```ts
- * const attempt: TimeoutValue = 10_000;
- * const total: TimeoutValue = false; // no overall deadline
- * const deadlines = timeout({ attempt, total });
- * ```
- */
-export type TimeoutValue = number | false;
 
-/**
- * Options of {@link timeout}. Give `total`, `attempt` or both; `false` installs the
- * phase with no default deadline, so that a per-request `timeout` option can set one.
- *
- * @example
- * ```ts
- * const options: TimeoutOptions = { total: 30_000, attempt: 5_000 };
- * ```
- */
-export interface TimeoutOptions {
-  /** Deadline of one network attempt, in ms. */
-  attempt?: TimeoutValue;
-  /** Deadline of the whole logical request (all attempts and waits), in ms. */
-  total?: TimeoutValue;
-}
 
 /** setTimeout's largest delay; longer ones fire at once. */
 const MAX_DELAY = 2_147_483_647;
@@ -64,13 +41,14 @@ export function timeout(options: TimeoutOptions): Middleware {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`timeout(): expected an options object such as { total: 30000 }, got ${String(options)}.`);
   }
+  checkKeys('timeout()', options, TIMEOUT_KEYS);
   const phases: Phase[] = [];
   if (options.total !== undefined) phases.push('total');
   if (options.attempt !== undefined) phases.push('attempt');
   if (phases.length === 0) throw new TypeError('timeout(): give "total", "attempt" or both (in ms, or false).');
   const defaults: Record<Phase, TimeoutValue> = {
-    total: options.total === undefined ? false : validate(options.total, 'timeout(): "total"'),
-    attempt: options.attempt === undefined ? false : validate(options.attempt, 'timeout(): "attempt"'),
+    total: options.total === undefined ? false : validate(options.total, 'timeout()', 'total'),
+    attempt: options.attempt === undefined ? false : validate(options.attempt, 'timeout()', 'attempt'),
   };
   const name = phases.length === 2 ? 'timeout' : `timeout.${phases[0]}`;
 
@@ -158,20 +136,18 @@ function effective(phase: Phase, fallback: TimeoutValue, context: Context): Time
   const option = context.options.timeout;
   if (option === undefined) return fallback;
   if (option === false) return false;
-  if (typeof option === 'number') return phase === 'total' ? validate(option, 'The "timeout" request option') : fallback;
+  if (typeof option === 'number') return phase === 'total' ? validate(option, 'timeout (per-request option)', 'timeout') : fallback;
   if (typeof option !== 'object' || option === null) {
     throw new TypeError(`The "timeout" request option must be a number, false or { attempt, total }, got ${String(option)}.`);
   }
+  checkKeys('timeout (per-request option)', option, TIMEOUT_KEYS);
   const value = option[phase];
-  return value === undefined ? fallback : validate(value, `The "timeout.${phase}" request option`);
+  return value === undefined ? fallback : validate(value, 'timeout (per-request option)', `timeout.${phase}`);
 }
 
-function validate(value: unknown, what: string): TimeoutValue {
-  if (value === false) return false;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_DELAY) {
-    throw new TypeError(
-      `${what} must be a positive, finite number of milliseconds up to ${MAX_DELAY}, or false to disable it; got ${String(value)}.`,
-    );
-  }
-  return value;
+function validate(value: unknown, where: string, name: string): TimeoutValue {
+  return value === false ? false : checkNumber(where, name, value, { unit: 'ms', above: true, max: MAX_DELAY, maxReason: 'the longest timer' });
 }
+
+/** Every key of {@link TimeoutOptions}. */
+const TIMEOUT_KEYS: OptionKeys<TimeoutOptions> = { total: true, attempt: true };

@@ -1,4 +1,5 @@
 import { counterStrategy, type ItemsSelector, intParam, type PaginationStrategy, withParams } from './strategy.js';
+import { checkNumber } from '../check.js';
 
 /**
  * Options of {@link pageNumber}.
@@ -34,9 +35,7 @@ export interface PageNumberOptions<Item = unknown> {
  */
 export function pageNumber<Item = unknown>(options: PageNumberOptions<Item> = {}): PaginationStrategy<Item> {
   const { items = null, perPage, pageParam = 'page', perPageParam = 'per_page', firstPage = 1 } = options;
-  if (!Number.isInteger(firstPage) || firstPage < 0) {
-    throw new TypeError(`pageNumber(): "firstPage" must be a non-negative integer, got ${String(firstPage)}.`);
-  }
+  checkNumber('pageNumber()', 'firstPage', firstPage, { integer: true });
   return counterStrategy({
     name: 'pageNumber',
     items,

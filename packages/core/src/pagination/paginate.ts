@@ -1,7 +1,6 @@
-import type { SluiceRequestInit } from '../compose.js';
-import type { CorrelationScope } from '../context.js';
+import type { CorrelationScope, SluiceRequestInit } from '../types/index.js';
 import { PaginationError, ResponseParseError } from '../errors.js';
-import { createRedaction } from '../redact.js';
+import { createRedaction, type Redaction, redactUrlInError } from '../redact.js';
 import { assertPositiveInteger, type PaginationStrategy } from './strategy.js';
 import { discard } from '../discard.js';
 
@@ -239,7 +238,8 @@ export function paginate<Item>(
       if (callerSignal) requestInit.signal = callerSignal;
       if (explicit !== undefined) requestInit.correlationId = explicit;
       else if (scope) requestInit.correlationScope = scope;
-      const response = await fetchPage(url.href, requestInit);
+      // A plain fetch's own error quotes the URL, userinfo included: redact it.
+      const response = await fetchRedacted(fetchPage, url.href, requestInit, redaction);
       id = explicit ?? scope?.id;
       if (!response.ok) {
         discard(response);
@@ -251,7 +251,7 @@ export function paginate<Item>(
       const body = await readBody(response, index, redaction.url(url), id);
       let items = [...strategy.items(body, response)];
       const next = strategy.next({ url, response, body, items, index });
-      let nextPage: URL | undefined = next === undefined ? undefined : nextUrl(next, url, strategy.name, index, id);
+      let nextPage: URL | undefined = next === undefined ? undefined : resolveNextPage(next, url, strategy.name, index, id);
 
       if (maxItems !== undefined && total + items.length >= maxItems) {
         const more = total + items.length > maxItems || nextPage !== undefined;
@@ -294,7 +294,7 @@ export function paginate<Item>(
 }
 
 /** The next page's URL, or a `PaginationError` when the strategy's value (a server's `Link`, a body field) is not a URL. */
-function nextUrl(next: string | URL, base: URL, strategy: string, index: number, correlationId: string | undefined): URL {
+function resolveNextPage(next: string | URL, base: URL, strategy: string, index: number, correlationId: string | undefined): URL {
   try {
     return new URL(next, base);
   } catch (error) {
@@ -347,5 +347,14 @@ async function readBody(response: Response, index: number, redactedUrl: string, 
     return JSON.parse(text);
   } catch (cause) {
     throw new ResponseParseError(`Page ${index + 1} (${redactedUrl}) is not valid JSON.`, { cause, correlationId });
+  }
+}
+
+/** Fetches one page; a plain fetch's own error quotes the URL, userinfo included, so it is redacted. */
+async function fetchRedacted(fetchPage: PaginateFetch, href: string, init: SluiceRequestInit, redaction: Redaction): Promise<Response> {
+  try {
+    return await fetchPage(href, init);
+  } catch (error) {
+    throw redactUrlInError(error, href, redaction);
   }
 }

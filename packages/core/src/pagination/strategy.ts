@@ -1,4 +1,5 @@
 import { PaginationError } from '../errors.js';
+import { checkNumber } from '../check.js';
 
 /**
  * What a strategy sees of the page just fetched, to decide the next one.
@@ -132,9 +133,14 @@ export function intParam(url: URL, name: string, fallback: number): number {
  */
 export function assertPositiveInteger(value: unknown, what: string, optional = true): void {
   if (value === undefined && optional) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`${what} must be a positive integer, got ${String(value)}.`);
-  }
+  const [where, name] = splitWhat(what);
+  checkNumber(where, name, value, { integer: true, min: 1 });
+}
+
+/** `'offset(): "pageSize"'` → `['offset()', 'pageSize']`. */
+function splitWhat(what: string): [string, string] {
+  const match = /^(.*): "(.*)"$/.exec(what);
+  return match ? [match[1] as string, match[2] as string] : [what, ''];
 }
 
 /**

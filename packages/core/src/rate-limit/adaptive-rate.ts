@@ -1,4 +1,5 @@
-import { fitBucketRate, herdBurst, herdRate, type Outcome } from './bucket-fit.js';
+import { fitBucketRate, herdBurst, herdRate, type SendOutcome } from './bucket-fit.js';
+import { checkKeys, checkNumber, type NumberRule, type OptionKeys } from '../check.js';
 
 /**
  * The adaptive send rate of one origin: a token bucket whose fill rate follows a CUBIC
@@ -39,7 +40,7 @@ import { fitBucketRate, herdBurst, herdRate, type Outcome } from './bucket-fit.j
  */
 
 /**
- * Tuning of {@link createAdaptiveRate}. Every field has the default shown.
+ * Tuning of the adaptive rate ({@link RateGateOptions.adaptive}). Every field has the default shown.
  *
  * @example
  * ```ts
@@ -63,7 +64,7 @@ export interface AdaptiveRateOptions {
   coalesceMs?: number;
   /**
    * When a throttle ends the slow start that follows a herd, the server's sustained rate
-   * has just been measured (see {@link createAdaptiveRate}); the rate then resumes at this
+   * has just been measured (see {@link AdaptiveRate}); the rate then resumes at this
    * fraction of it instead of β × it (and CUBIC's K doubles). Default `0.99`.
    */
   probeFloor?: number;
@@ -114,14 +115,15 @@ const CREDIT = 0.75;
  * ```
  */
 export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveRate {
-  const beta = checkNumber('beta', options.beta ?? 0.7, 0, 1);
-  const scale = checkNumber('scale', options.scale ?? 0.4, 0);
-  const minRate = checkNumber('minRate', options.minRate ?? 0.5, 0);
-  const smoothing = checkNumber('smoothing', options.smoothing ?? 0.8, 0, 1);
-  const burstSeconds = checkNumber('burstSeconds', options.burstSeconds ?? 0.01, -1);
-  const doublingMs = checkNumber('slowStartDoublingMs', options.slowStartDoublingMs ?? 100, 0);
-  const coalesceMs = checkNumber('coalesceMs', options.coalesceMs ?? 100, -1);
-  const probeFloor = checkNumber('probeFloor', options.probeFloor ?? 0.99, 0, 1);
+  checkKeys('createAdaptiveRate', options, ADAPTIVE_KEYS);
+  const beta = rateOption('beta', options.beta ?? 0.7, { above: true, max: 1 });
+  const scale = rateOption('scale', options.scale ?? 0.4, { above: true });
+  const minRate = rateOption('minRate', options.minRate ?? 0.5, { above: true });
+  const smoothing = rateOption('smoothing', options.smoothing ?? 0.8, { above: true, max: 1 });
+  const burstSeconds = rateOption('burstSeconds', options.burstSeconds ?? 0.01, {});
+  const doublingMs = rateOption('slowStartDoublingMs', options.slowStartDoublingMs ?? 100, { above: true });
+  const coalesceMs = rateOption('coalesceMs', options.coalesceMs ?? 100, {});
+  const probeFloor = rateOption('probeFloor', options.probeFloor ?? 0.99, { above: true, max: 1 });
 
   let enabled = false;
   // Token bucket.
@@ -144,7 +146,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   let herd = false; // the first throttle came from a herd; its successes are still arriving
   // The responses from the first send until sending resumes after a herd (cleared after a
   // second without a throttle), and the herd's rough rate (see `herdRate`).
-  let herdOutcomes: Outcome[] | undefined = [];
+  let herdOutcomes: SendOutcome[] | undefined = [];
   let roughRate: number | undefined;
   let herdAccepted = 0;
   const probeTimes: number[] = []; // the sends of the probe that follows a herd
@@ -201,7 +203,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
           // it. Without one, start from every success of the herd, per second, and double.
           herdAccepted = acceptedCount;
           roughRate = herdOutcomes === undefined ? undefined : herdRate(herdOutcomes);
-          if (roughRate !== undefined) burstEstimate = herdBurst(herdOutcomes as Outcome[], roughRate) ?? 0;
+          if (roughRate !== undefined) burstEstimate = herdBurst(herdOutcomes as SendOutcome[], roughRate) ?? 0;
           startRate = Math.max(minRate, roughRate === undefined ? acceptedCount : roughRate * PROBE_START);
           floorRate = startRate;
           probeTimes.length = 0;
@@ -339,11 +341,11 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   }
 }
 
-/** `value` must be a finite number above `above` (exclusive) and at most `atMost`. */
-function checkNumber(name: string, value: unknown, above: number, atMost = Number.POSITIVE_INFINITY): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= above || value > atMost || value < 0) {
-    const range = atMost === Number.POSITIVE_INFINITY ? (above < 0 ? '>= 0' : `> ${above}`) : `in (${above}, ${atMost}]`;
-    throw new TypeError(`createAdaptiveRate: option "${name}" must be a finite number ${range}; got ${String(value)}.`);
-  }
-  return value;
+function rateOption(name: string, value: unknown, rule: NumberRule): number {
+  return checkNumber('createAdaptiveRate', name, value, rule);
 }
+
+/** Every key of {@link AdaptiveRateOptions}. */
+const ADAPTIVE_KEYS: OptionKeys<AdaptiveRateOptions> = {
+  beta: true, scale: true, minRate: true, smoothing: true, burstSeconds: true, slowStartDoublingMs: true, coalesceMs: true, probeFloor: true,
+};

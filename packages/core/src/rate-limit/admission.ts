@@ -1,4 +1,4 @@
-import type { AttemptAdmission, Context } from '../context.js';
+import type { AttemptAdmission, Context } from '../types/index.js';
 import { TimeoutError } from '../errors.js';
 import type { RateGate } from './gate.js';
 import type { SentTicket } from './quota-ledger.js';
@@ -33,8 +33,11 @@ export function createAdmission(gate: RateGate, origin: string, maxWait: () => n
       return ticket;
     },
     async wait(signal) {
+      const started = performance.now();
       try {
         await gate.acquire(origin, signal, maxWait());
+        const waitedMs = performance.now() - started;
+        if (waitedMs >= 1) context.emit({ type: 'gateHold', key: origin, waitedMs });
       } catch (error) {
         // The total deadline ran out at the gate: say so, as the total timeout itself does.
         if (error instanceof TimeoutError && pastDeadline(context)) throw heldTimeout(context, 'gate');

@@ -8,10 +8,10 @@
  *
  * @example
  * ```ts
- * const refused: Outcome = { at: Date.now(), accepted: false }; // a 429
+ * const refused: SendOutcome = { at: Date.now(), accepted: false }; // a 429
  * ```
  */
-export interface Outcome {
+export interface SendOutcome {
   /** When the response arrived, in milliseconds on the caller's clock. */
   at: number;
   /** `true` when the server accepted the request; `false` for a refusal such as a 429. */
@@ -30,19 +30,19 @@ const MAX_RATE = 1e7;
  * @example
  * ```ts
  * // 20 accepted, then 1 accepted among every 4 refusals, every ms: 200/s.
- * const herd: Outcome[] = [];
+ * const herd: SendOutcome[] = [];
  * for (let i = 0; i < 20; i++) herd.push({ at: 0, accepted: true });
  * for (let i = 0; i < 25; i++) herd.push({ at: 1 + i, accepted: i % 5 === 4 });
  * const rate = herdRate(herd); // 5 successes in the 24 ms after the first refusal: ≈ 208
  * ```
  */
-export function herdRate(herd: readonly Outcome[], minSamples = 4, minSpan = 20): number | undefined {
+export function herdRate(herd: readonly SendOutcome[], minSamples = 4, minSpan = 20): number | undefined {
   const refused = herd.findIndex((outcome) => !outcome.accepted);
   if (refused < 0) return undefined;
   let accepted = 0;
-  for (let index = refused; index < herd.length; index++) if ((herd[index] as Outcome).accepted) accepted++;
-  const from = (herd[refused] as Outcome).at;
-  const to = (herd[herd.length - 1] as Outcome).at;
+  for (let index = refused; index < herd.length; index++) if ((herd[index] as SendOutcome).accepted) accepted++;
+  const from = (herd[refused] as SendOutcome).at;
+  const to = (herd[herd.length - 1] as SendOutcome).at;
   if (accepted < minSamples || to - from < minSpan) return undefined;
   return (accepted * 1000) / (to - from);
 }
@@ -55,13 +55,13 @@ export function herdRate(herd: readonly Outcome[], minSamples = 4, minSpan = 20)
  *
  * @example
  * ```ts
- * const herd: Outcome[] = [];
+ * const herd: SendOutcome[] = [];
  * for (let i = 0; i < 25; i++) herd.push({ at: i, accepted: true }); // 25 in 24 ms
  * herd.push({ at: 25, accepted: false });
  * const burst = herdBurst(herd, 200); // 25 − 4.8 = 20.2
  * ```
  */
-export function herdBurst(herd: readonly Outcome[], rate: number): number | undefined {
+export function herdBurst(herd: readonly SendOutcome[], rate: number): number | undefined {
   const first = herd[0];
   if (first === undefined) return undefined;
   let accepted = 0;

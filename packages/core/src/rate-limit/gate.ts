@@ -6,6 +6,7 @@ import { type GateWaiter, type OriginState, OriginTable } from './origin-table.j
 import { quotaForget, quotaLearn, quotaRemaining, quotaTake, quotaWait, type SentTicket } from './quota-ledger.js';
 import type { SchedulerStateUpdate } from './store.js';
 import type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
+import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 
 export type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
 
@@ -34,13 +35,14 @@ const defaultClock: RateGateClock = {
  */
 export function createRateGate(options: RateGateOptions = {}): RateGate {
   if (options === null || typeof options !== 'object') throw new TypeError('createRateGate: options must be an object.');
+  checkKeys('createRateGate', options, GATE_KEYS);
   const clock = options.clock ?? defaultClock;
   if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
     throw new TypeError('createRateGate: option "clock" must have now(), setTimeout() and clearTimeout() functions.');
   }
-  const releaseWindowMs = nonNegative('releaseWindowMs', options.releaseWindowMs ?? 1000);
-  const maxClosedMs = nonNegative('maxClosedMs', options.maxClosedMs ?? 60_000);
-  const maxOrigins = nonNegative('maxOrigins', options.maxOrigins ?? 500);
+  const releaseWindowMs = checkNumber('createRateGate', 'releaseWindowMs', options.releaseWindowMs ?? 1000);
+  const maxClosedMs = checkNumber('createRateGate', 'maxClosedMs', options.maxClosedMs ?? 60_000);
+  const maxOrigins = checkNumber('createRateGate', 'maxOrigins', options.maxOrigins ?? 500);
   const adaptive = options.adaptive ?? {};
   if (adaptive !== false && (adaptive === null || typeof adaptive !== 'object')) {
     throw new TypeError('createRateGate: option "adaptive" must be false or an options object.');
@@ -343,9 +345,5 @@ function countsQuota(state: OriginState): boolean {
   return holdsQuota(state) && state.ledger?.limit !== undefined;
 }
 
-function nonNegative(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`createRateGate: option "${name}" must be a finite number >= 0; got ${String(value)}.`);
-  }
-  return value;
-}
+/** Every key of {@link RateGateOptions}. */
+const GATE_KEYS: OptionKeys<RateGateOptions> = { adaptive: true, clock: true, releaseWindowMs: true, maxClosedMs: true, maxOrigins: true, store: true };

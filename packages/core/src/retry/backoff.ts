@@ -1,4 +1,5 @@
-import type { Context } from '../context.js';
+import type { Context } from '../types/index.js';
+import { checkNumber } from '../check.js';
 
 /**
  * A retry schedule: the delay in milliseconds before retry number `retry` (1 for the
@@ -60,8 +61,8 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Bac
   const base = options.base ?? DEFAULT_BACKOFF_BASE;
   const cap = options.cap ?? DEFAULT_BACKOFF_CAP;
   const random = options.random ?? Math.random;
-  assertDelay('exponentialBackoff: "base"', base);
-  assertDelay('exponentialBackoff: "cap"', cap);
+  checkNumber('exponentialBackoff', 'base', base, { unit: 'ms' });
+  checkNumber('exponentialBackoff', 'cap', cap, { unit: 'ms' });
   if (typeof random !== 'function') {
     throw new TypeError(`exponentialBackoff: "random" must be a function returning a number in [0, 1), got ${typeof random}.`);
   }
@@ -71,9 +72,3 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Bac
   };
 }
 
-/** Throws a `TypeError` unless `value` is a finite number ≥ 0. */
-function assertDelay(what: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`${what} must be a finite number of milliseconds ≥ 0, got ${String(value)}.`);
-  }
-}

@@ -1,3 +1,5 @@
+import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
+
 /**
  * The retry budget: a token bucket shared by every request of a client, so that a
  * failing service is not hit by a retry storm (AWS SDK's "standard" retry mode).
@@ -68,6 +70,7 @@ export function createRetryBudget(options: RetryBudgetOptions = {}): RetryBudget
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`createRetryBudget: options must be an object, got ${options === null ? 'null' : typeof options}.`);
   }
+  checkKeys('createRetryBudget', options, BUDGET_KEYS);
   const capacity = amount('capacity', options.capacity, 500);
   const retryCost = amount('retryCost', options.retryCost, 5);
   const timeoutCost = amount('timeoutCost', options.timeoutCost, 10);
@@ -110,8 +113,8 @@ export function isRetryBudget(value: unknown): value is RetryBudget {
 
 function amount(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`createRetryBudget: "${name}" must be a finite number ≥ 0, got ${String(value)}.`);
-  }
-  return value;
+  return checkNumber('createRetryBudget', name, value);
 }
+
+/** Every key of {@link RetryBudgetOptions}. */
+const BUDGET_KEYS: OptionKeys<RetryBudgetOptions> = { capacity: true, retryCost: true, timeoutCost: true, successRefund: true };

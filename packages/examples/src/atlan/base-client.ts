@@ -1,5 +1,5 @@
 /**
- * Seed 000 (../shared/reference/000_f6b90509adc95f05.txt): the Atlan Application SDK's
+ * Atlan's application SDK: its
  * `BaseClient`, rebuilt on Sluice. Feature map:
  * - `ClientInterface.load()` / `close()` → {@link BaseClient.load} (sets the client-level
  *   headers from `credentials`) and {@link BaseClient.close} (aborts calls in flight).
@@ -77,7 +77,7 @@ export type AtlanAuth =
 export type AtlanCookies = Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
 
 /**
- * The seed's httpx-retries settings.
+ * The SDK's httpx-retries settings.
  *
  * @example
  * ```ts
@@ -177,7 +177,7 @@ export interface BaseClientOptions {
    * `false` turns it off; pass options or a jar of your own. Default: on.
    */
   cookieJar?: boolean | CookieJarOptions | CookieJarMiddleware;
-  /** Receives every pipeline event (the seed's logging hooks). */
+  /** Receives every pipeline event (the SDK's logging hooks). */
   onEvent?: (event: SluiceEvent) => void;
 }
 
@@ -216,7 +216,7 @@ export class ClientStateError extends SluiceError {
 const DEFAULT_STATUS_FORCELIST = [429, 500, 502, 503, 504] as const;
 
 /**
- * Maps the seed's httpx-retries config onto Sluice retry options: `total` → `limit`,
+ * Maps the SDK's httpx-retries config onto Sluice retry options: `total` → `limit`,
  * `backoffFactor` (seconds) → an exponential schedule without jitter, `statusForcelist` →
  * `statuses`.
  *

@@ -1,5 +1,5 @@
 /**
- * A small cookie jar for Node-side clients (the Atlan seed's httpx cookie handling).
+ * A small cookie jar for Node-side clients (the httpx cookie handling of Atlan's application SDK).
  * Browsers manage cookies themselves (`credentials: 'include'`); do not use this there.
  */
 import type { Middleware } from '@sluice/core';

@@ -14,7 +14,7 @@ export interface DataSource {
 }
 
 /**
- * The seed's "complete client example": a {@link BaseClient} subclass whose `load` reads
+ * The "complete client example" of Atlan's application SDK: a {@link BaseClient} subclass whose `load` reads
  * `api_key` (through `BaseClient`'s check, keeping the client-level `httpHeaders`) and
  * `base_url`, sets its user agent, with short timeouts for metadata calls and long ones for
  * queries and uploads.

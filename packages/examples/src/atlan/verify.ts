@@ -1,5 +1,5 @@
 /**
- * The Atlan seed's `verify` (TLS certificate checks), Node-side: a terminal fetch with its
+ * The `verify` of Atlan's application SDK (TLS certificate checks), Node-side: a terminal fetch with its
  * own TLS settings (../tls-fetch.ts). Browsers verify certificates themselves and offer no switch.
  */
 import type { FetchLike } from '@sluice/core';

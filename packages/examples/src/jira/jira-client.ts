@@ -1,5 +1,5 @@
 /**
- * Seed 001 (../shared/reference/001_ceb84798e69edccc.txt), its Jira half: Port Ocean's
+ * Port Ocean's Jira integration: its
  * `JiraClient`, rebuilt on Sluice (the Octopus half is ../octopus). Feature map:
  * - OAuth bearer on api.atlassian.com, `BasicAuth(email, token)` elsewhere, and the
  *   matching `webhooks_url` → chosen in the {@link JiraClient} constructor (`bearer` /
@@ -18,7 +18,7 @@ import { type FetchLike, offset, type RetryOptions, type SluiceEvent } from '@sl
 import { createClient, type SluiceClient } from 'sluice';
 
 /**
- * The seed's `MAX_CONCURRENT_REQUESTS`: the default of `maxConcurrentRequests`.
+ * The integration's `MAX_CONCURRENT_REQUESTS`: the default of `maxConcurrentRequests`.
  *
  * @example
  * ```ts
@@ -32,7 +32,7 @@ import { createClient, type SluiceClient } from 'sluice';
  */
 export const JIRA_MAX_CONCURRENT_REQUESTS = 10;
 /**
- * The seed's webhook events: the `events` of the webhook {@link JiraClient.ensureWebhook} creates.
+ * The integration's webhook events: the `events` of the webhook {@link JiraClient.ensureWebhook} creates.
  *
  * @example
  * ```ts

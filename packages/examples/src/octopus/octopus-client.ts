@@ -1,5 +1,5 @@
 /**
- * Seed 001 (../shared/reference/001_ceb84798e69edccc.txt), its Octopus half: Port Ocean's
+ * Port Ocean's Octopus integration: its
  * `OctopusClient`, rebuilt on Sluice (the Jira half is ../jira). Feature map:
  * - `{"X-Octopus-ApiKey": key}` headers → an `apiKey` auth, which adds its header to the
  *   redaction and the key to the request's secrets, so the key is redacted from events and
@@ -16,7 +16,7 @@ import { type FetchLike, HttpError, type RetryOptions, skipTake } from '@sluice/
 import { createClient, type SluiceClient } from 'sluice';
 
 /**
- * The seed's `PAGE_SIZE`: the default `take` of each page.
+ * The integration's `PAGE_SIZE`: the default `take` of each page.
  *
  * @example
  * ```ts
@@ -25,7 +25,7 @@ import { createClient, type SluiceClient } from 'sluice';
  */
 export const OCTOPUS_PAGE_SIZE = 50;
 /**
- * The seed's `MAX_ITEMS_LIMITATION`: the item limit for the kinds in {@link OCTOPUS_KINDS_WITH_LIMITATION}.
+ * The integration's `MAX_ITEMS_LIMITATION`: the item limit for the kinds in {@link OCTOPUS_KINDS_WITH_LIMITATION}.
  *
  * @example
  * ```ts
@@ -34,7 +34,7 @@ export const OCTOPUS_PAGE_SIZE = 50;
  */
 export const OCTOPUS_MAX_ITEMS_LIMITATION = 100;
 /**
- * The seed's `KINDS_WITH_LIMITATION`: kinds whose collections are cut at the item limit.
+ * The integration's `KINDS_WITH_LIMITATION`: kinds whose collections are cut at the item limit.
  *
  * @example
  * ```ts

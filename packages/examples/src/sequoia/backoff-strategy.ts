@@ -12,7 +12,7 @@ import { type BackoffFunction, DEFAULT_RETRY_STATUSES, exponentialBackoff, type 
 export type RetryWhenEmpty = boolean | Readonly<Record<string, boolean>>;
 
 /**
- * The seed's `backoff_strategy`: how a client retries. Times are in ms.
+ * The `backoff_strategy` of Sequoia's client SDK: how a client retries. Times are in ms.
  *
  * @example
  * ```ts
@@ -39,7 +39,7 @@ export interface BackoffStrategy {
 }
 
 /**
- * The seed's default: constant, no wait, 10 tries.
+ * The SDK's default: constant, no wait, 10 tries.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * Seed 002 (../shared/reference/002_14c7fb04241cf32e.txt): the Sequoia Python client SDK,
+ * Sequoia's client SDK (Python),
  * rebuilt on Sluice. Feature map:
  * - `Client(registry_url, …)` with service discovery → {@link connectSequoia} (here).
  * - `auth_type` CLIENT_GRANT (with optional `byo_token`) / BYO_TOKEN / NO_AUTH →
@@ -30,7 +30,7 @@ import { type BackoffStrategy, DEFAULT_BACKOFF_STRATEGY, toRetryOptions } from '
 import { Endpoint, type EndpointContext } from './endpoint.js';
 
 /**
- * How the client authenticates (the seed's `auth_type`).
+ * How the client authenticates (the SDK's `auth_type`).
  *
  * @example
  * ```ts
@@ -61,7 +61,7 @@ export type SequoiaAuth =
     };
 
 /**
- * The seed's default content type, sent as `Content-Type` and `Accept`.
+ * The SDK's default content type, sent as `Content-Type` and `Accept`.
  *
  * @example
  * ```ts
@@ -191,7 +191,7 @@ const RESERVED = new Set(['services', 'http', 'endpoint', 'close']);
  * });
  * const page = await client.metadata.contents.browse('demo').first();
  *
- * // MUTUAL (Node): two-way TLS with the seed's three PEM paths.
+ * // MUTUAL (Node): two-way TLS with the SDK's three PEM paths.
  * const mutual = await connectSequoia({
  *   registryUrl: 'https://registry.example.com/services/demo',
  *   auth: { type: 'MUTUAL', clientCert: '/certs/client_cert.pem', clientKey: '/certs/client_key.pem', serverCert: '/certs/server_cert.pem' },
@@ -234,7 +234,7 @@ async function build<const R extends SequoiaResources>(
     headers: { accept: settings.contentType, 'content-type': settings.contentType },
     correlationId: correlationId ? { id: correlationId } : prefixed,
     retry: settings.retry,
-    // The seed retries up to max_tries; a retry budget would cut that short.
+    // The SDK retries up to max_tries; a retry budget would cut that short.
     retryBudget: false,
     ...(auth ? { auth } : {}),
     ...(fetch ? { fetch } : {}),

@@ -47,7 +47,7 @@ export function field(name: string): { equalTo(value: string | number | boolean)
 }
 
 /**
- * The seed's `StringExpressionFactory.field(...)`, for readers coming from the Python SDK.
+ * The SDK's `StringExpressionFactory.field(...)`, for readers coming from the Python SDK.
  *
  * @example
  * ```ts
@@ -115,7 +115,7 @@ export class Criteria {
     return this;
   }
 
-  /** The seed's `add(criterion=…, inclusion=…)`. */
+  /** The SDK's `add(criterion=…, inclusion=…)`. */
   add(parts: { criterion?: Criterion; inclusion?: Inclusion }): this {
     if (!parts || (parts.criterion === undefined && parts.inclusion === undefined)) throw new TypeError('Criteria.add(): give a "criterion", an "inclusion", or both.');
     if (parts.criterion !== undefined) this.addCriterion(parts.criterion);

@@ -108,7 +108,7 @@ export interface EndpointContext {
 }
 
 /**
- * The operations on one resource of one service (the seed's `client.metadata.contents`).
+ * The operations on one resource of one service (the SDK's `client.metadata.contents`).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The Sequoia seed's MUTUAL auth type (two-way TLS), Node only: reads the PEM files and
+ * The MUTUAL auth type of Sequoia's client SDK (two-way TLS), Node only: reads the PEM files and
  * returns a terminal fetch (../tls-fetch.ts) that presents the client certificate and
  * trusts the server certificate. `connectSequoia` loads this module with a
  * dynamic `import()` only for `auth: { type: 'MUTUAL' }` without a `fetch`, so the
@@ -11,7 +11,7 @@ import { type TlsFetch, tlsFetch } from '../tls-fetch.js';
 export { type TlsFetch, type TlsPems, tlsFetch } from '../tls-fetch.js';
 
 /**
- * The seed's `client_cert`, `client_key` and `server_cert`: paths of PEM files.
+ * The SDK's `client_cert`, `client_key` and `server_cert`: paths of PEM files.
  *
  * @example
  * ```ts

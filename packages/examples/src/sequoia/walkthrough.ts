@@ -10,11 +10,11 @@ import { Criteria, field, Inclusion } from './criteria.js';
 import { sequoiaApi } from './simulated-api.js';
 
 /**
- * What {@link runSeedWalkthrough} did, for callers that want to check it.
+ * What {@link runSequoiaWalkthrough} did, for callers that want to check it.
  *
  * @example
  * ```ts
- * const summary: WalkthroughSummary = await runSeedWalkthrough(() => {});
+ * const summary: WalkthroughSummary = await runSequoiaWalkthrough(() => {});
  * console.log(summary.contents, summary.tokenCalls);
  * ```
  */
@@ -38,11 +38,11 @@ export interface WalkthroughSummary {
  *
  * @example
  * ```ts
- * const summary = await runSeedWalkthrough((line) => console.log(line));
+ * const summary = await runSequoiaWalkthrough((line) => console.log(line));
  * console.log(summary.contents.length);
  * ```
  */
-export async function runSeedWalkthrough(log: (line: string) => void = console.log): Promise<WalkthroughSummary> {
+export async function runSequoiaWalkthrough(log: (line: string) => void = console.log): Promise<WalkthroughSummary> {
   // The identity service's issuer must be the served URL, which is known only once serving.
   const served = await serveLate();
   try {

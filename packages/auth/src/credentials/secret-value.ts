@@ -16,6 +16,7 @@ export function checkSecret(source: SecretSource, what: string): void {
   if (typeof source !== 'string' || source === '') {
     throw new TypeError(`${what} must be a non-empty string or a function returning one, got ${source === '' ? 'an empty string' : typeof source}.`);
   }
+  refuseLineBreaks(source, what);
 }
 
 /** Resolves a {@link SecretSource}; an empty or non-string result is a `TypeError` naming `what`. */
@@ -24,5 +25,14 @@ export async function readSecret(source: SecretSource, what: string): Promise<st
   if (typeof value !== 'string' || value === '') {
     throw new TypeError(`${what} returned ${value === '' ? 'an empty string' : typeof value}; expected a non-empty string.`);
   }
+  refuseLineBreaks(value, what);
   return value;
+}
+
+/**
+ * A credential with a CR, LF or NUL would split the header it goes into: it is refused,
+ * and the `TypeError` never quotes it.
+ */
+function refuseLineBreaks(value: string, what: string): void {
+  if (/[\r\n\0]/.test(value)) throw new TypeError(`${what} contains a CR or LF character; refused (the value is not shown).`);
 }

@@ -1,6 +1,8 @@
-import type { RetryOptions } from './middleware/retry.js';
-import type { TimeoutValue } from './middleware/timeout.js';
-import type { Redaction } from './redact.js';
+// The contract every middleware is written against. This folder imports nothing: the
+// middlewares import it, and add their own per-request options and state by declaration
+// merging (see middleware/retry-request-option.ts and @sluice/auth).
+import type { Redaction } from './redaction.js';
+import type { TimeoutValue } from './timeout.js';
 
 /*
  * The core middlewares' own per-request options and events are declared here rather
@@ -84,10 +86,11 @@ export interface RequestOptions {
    * them. `withOperation` and `paginate` pass it; a string key, so ky forwards it.
    */
   correlationScope?: CorrelationScope;
-  /** `false` returns a non-2xx response as it is instead of throwing an `HttpError`. */
-  throwHttpErrors?: boolean;
-  /** Per-request retry settings: `false` sends once; an object overrides the client's options. */
-  retry?: false | Partial<RetryOptions>;
+  /**
+   * `false` returns a non-2xx response as it is instead of throwing an `HttpError`; a
+   * function decides per status, as in ky: `(status) => status !== 404`.
+   */
+  throwHttpErrors?: ThrowHttpErrors;
   /**
    * Overrides the timeout middlewares for this request. A number is the `total`
    * deadline; `false` turns both phases off; an object sets each phase.
@@ -188,6 +191,7 @@ export interface AttemptAdmission {
   settle(response: Response | undefined): void;
 }
 
+
 /**
  * The events a pipeline emits, by type. Middlewares add their own by declaration
  * merging; every event also carries the fields of {@link EventBase}.
@@ -232,7 +236,35 @@ export interface SluiceEvents {
     /** How long the retry middleware waits before the next attempt, in milliseconds. */
     delayMs: number;
   };
+  /** An attempt was held `waitedMs` at a rate-limit gate (the client's, or a rateLimit's, under `key`) before it could be sent. */
+  gateHold: {
+    /** The gate's key: the origin for the client's gate, the rateLimit key for a rateLimit. */
+    key: string;
+    /** How long the attempt waited, in milliseconds. */
+    waitedMs: number;
+  };
+  /** A circuit breaker's circuit for `key` (by default an origin) changed state. */
+  circuit: {
+    /** The circuit's key (by default the origin). */
+    key: string;
+    /** The state it left. */
+    from: CircuitState;
+    /** The state it entered. */
+    to: CircuitState;
+  };
 }
+
+/**
+ * The state of one circuit of the circuitBreaker middleware.
+ *
+ * @example
+ * ```ts
+ * const onEvent = (event: SluiceEvent) => {
+ *   if (event.type === 'circuit' && event.to === 'open') alert(`${event.key} is failing`);
+ * };
+ * ```
+ */
+export type CircuitState = 'closed' | 'open' | 'halfOpen';
 
 /**
  * Fields present on every event.
@@ -352,3 +384,14 @@ export interface Context {
    */
   redaction: Redaction;
 }
+
+/**
+ * Whether a non-2xx response is thrown as an `HttpError`: a boolean, or a function of the
+ * status that returns `true` to throw (ky's form).
+ *
+ * @example
+ * ```ts
+ * const exceptMissing: ThrowHttpErrors = (status) => status !== 404;
+ * ```
+ */
+export type ThrowHttpErrors = boolean | ((status: number) => boolean);

@@ -40,3 +40,9 @@ export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 30
 export function manualRedirectsVisible(): boolean {
   return typeof (globalThis as { document?: unknown }).document === 'undefined';
 }
+
+/** Cancels what is left of a response body that is not passed on (a redirect's, a replaced 401's). */
+export function discard(response: Response): void {
+  const body = response.body;
+  if (body && !response.bodyUsed && !body.locked) body.cancel().catch(() => undefined);
+}

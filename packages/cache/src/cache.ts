@@ -1,0 +1,241 @@
+import type { Context, Middleware, Next } from '@sluice/core';
+import CachePolicy from 'http-cache-semantics';
+import { memoryStore } from './memory-store.js';
+import { defaultCacheKey, toHeaders, toPolicyRequest, toPolicyResponse } from './policy-io.js';
+import type { CacheEntry, CacheStore } from './store.js';
+import { storeInBackground } from './write.js';
+
+/**
+ * How a response was served: `hit` (fresh from the store), `stale` (from the store while a
+ * background revalidation runs, `stale-while-revalidate`), `revalidated` (the server said
+ * 304: the stored body), `miss` (from the network).
+ *
+ * @example
+ * ```ts
+ * const onEvent = (event: SluiceEvent) => {
+ *   if (event.type === 'cache' && event.status === 'hit') hits++;
+ * };
+ * ```
+ */
+export type CacheStatus = 'hit' | 'stale' | 'revalidated' | 'miss';
+
+declare module '@sluice/core' {
+  interface SluiceEvents {
+    /** The cache middleware served a GET: see {@link CacheStatus}. */
+    cache: { status: CacheStatus };
+  }
+}
+
+/**
+ * Options of {@link cache}.
+ *
+ * @example
+ * ```ts
+ * const options: CacheOptions = { store: memoryStore({ maxEntries: 100 }), shared: false };
+ * ```
+ */
+export interface CacheOptions {
+  /** Where entries are kept. Default `memoryStore()` (1 000 entries, 50 MiB). */
+  store?: CacheStore;
+  /**
+   * `true` evaluates responses as a shared cache does (`private` is not stored, `s-maxage`
+   * counts, a response to a request with credentials is stored only when `public`,
+   * `s-maxage` or `must-revalidate` allow it). Default `false`: a private, single-user cache.
+   */
+  shared?: boolean;
+  /**
+   * Set it when an inner middleware (the client's `auth`) adds credentials the cache cannot
+   * see: a shared cache then applies the rules for requests with credentials.
+   */
+  authenticated?: boolean;
+  /** Fraction of a response's age used as its lifetime when it has validators but no max-age. Default 0.1 (the library's). */
+  cacheHeuristic?: number;
+  /** The largest body stored, in bytes; a larger one is passed through and not kept. Default 10 MiB. */
+  maxBodyBytes?: number;
+  /** The entry key. Default: `GET <url>` split by a digest of the credential headers and the per-request `auth`. */
+  key?: (request: Request, context: Context) => string | Promise<string>;
+}
+
+interface Settings {
+  store: CacheStore;
+  key: (request: Request, context: Context) => string | Promise<string>;
+  authenticated: boolean;
+  maxBodyBytes: number;
+  policyOptions: CachePolicy.Options;
+  /** Writes in progress: a lookup of the same key waits for them. */
+  pending: Map<string, Promise<void>>;
+  /** Background revalidations in progress (one per key). */
+  refreshing: Set<string>;
+}
+
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * HTTP caching for GET, on the rules of `http-cache-semantics`: `Cache-Control` (`max-age`,
+ * `s-maxage` when shared, `no-store`, `no-cache`, `private`, `must-revalidate`,
+ * `stale-while-revalidate`), `Expires`, `Vary`, heuristic freshness, and revalidation with
+ * `If-None-Match` / `If-Modified-Since` (a 304 serves the stored body with updated headers).
+ * A successful POST, PUT, PATCH or DELETE drops the stored entry of its URL. A failing store
+ * never fails a request. Each lookup emits a `cache` event.
+ *
+ * Place it outside retry and dedupe (`{ middleware: cache(), before: 'timeout.total' }`): a
+ * fresh hit then costs no slot, no gate wait and no deadline, and a miss is retried and
+ * shared like any request.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'sluice';
+ * import { cache } from '@sluice/cache';
+ *
+ * const client = createClient({
+ *   baseUrl: 'https://api.example.com',
+ *   middleware: [{ middleware: cache(), before: 'timeout.total' }],
+ * });
+ * await client.get('config').json(); // network
+ * await client.get('config').json(); // from the cache while fresh
+ * ```
+ */
+export function cache(options: CacheOptions = {}): Middleware {
+  const settings = resolve(options);
+  return {
+    name: 'cache',
+    async handle(request, context, next) {
+      if (request.method !== 'GET') return invalidateAfter(request, context, next, settings);
+      const key = await settings.key(request, context);
+      if (typeof key !== 'string') throw new TypeError(`cache(): the "key" function must return a string, got ${typeof key}.`);
+      await settings.pending.get(key);
+      const entry = await attempt(() => settings.store.get(key));
+      const asked = toPolicyRequest(request, settings.authenticated);
+      if (!entry) return fromNetwork(await next(request), asked, key, context, settings);
+
+      const policy = CachePolicy.fromObject(entry.policy as unknown as CachePolicy.CachePolicyObject);
+      const { response: hit, revalidation } = policy.evaluateRequest(asked);
+      if (hit && !revalidation) return served(entry, hit.headers, context, 'hit');
+      if (hit && revalidation) {
+        refreshInBackground(request, revalidation.headers, policy, entry, key, context, next, settings);
+        return served(entry, hit.headers, context, 'stale');
+      }
+      return revalidate(request, revalidation?.headers ?? {}, policy, entry, key, context, next, settings);
+    },
+  };
+}
+
+/** Sends the conditional request; a 304 serves the stored body, anything else replaces it. */
+async function revalidate(
+  request: Request,
+  headers: CachePolicy.Headers,
+  policy: CachePolicy,
+  entry: CacheEntry,
+  key: string,
+  context: Context,
+  next: Next,
+  s: Settings,
+): Promise<Response> {
+  const conditional = new Request(request, { headers: toHeaders(headers) });
+  const asked = toPolicyRequest(conditional, s.authenticated);
+  const response = await next(conditional);
+  const { policy: updated, modified } = policy.revalidatedPolicy(asked, toPolicyResponse(response));
+  if (modified || response.status !== 304) return fromNetwork(response, asked, key, context, s, updated);
+  response.body?.cancel().catch(() => undefined);
+  const refreshed: CacheEntry = { ...entry, policy: { ...updated.toObject() } };
+  await attempt(() => s.store.set(key, refreshed));
+  return served(refreshed, updated.responseHeaders(), context, 'revalidated');
+}
+
+/** stale-while-revalidate: one background revalidation per key, under its own signal. */
+function refreshInBackground(
+  request: Request,
+  headers: CachePolicy.Headers,
+  policy: CachePolicy,
+  entry: CacheEntry,
+  key: string,
+  context: Context,
+  next: Next,
+  s: Settings,
+): void {
+  if (s.refreshing.has(key)) return;
+  s.refreshing.add(key);
+  // The caller may abort or finish at once: the refresh must not follow its signal.
+  const detached = new Request(request, { signal: new AbortController().signal });
+  context.signal = detached.signal;
+  revalidate(detached, headers, policy, entry, key, context, next, s)
+    .then((response) => response.body?.cancel())
+    .catch(() => undefined)
+    .finally(() => s.refreshing.delete(key));
+}
+
+/** Returns the network response; stores a copy of it when the rules allow, in the background. */
+function fromNetwork(
+  response: Response,
+  asked: CachePolicy.Request,
+  key: string,
+  context: Context,
+  s: Settings,
+  known?: CachePolicy,
+): Response {
+  context.emit({ type: 'cache', status: 'miss' });
+  const policy = known ?? new CachePolicy(asked, toPolicyResponse(response), s.policyOptions);
+  if (!policy.storable()) {
+    // A replacement the rules forbid storing drops the old entry; a 5xx during revalidation keeps it.
+    if (known && response.status < 500) void attempt(() => s.store.delete(key));
+    return response;
+  }
+  const entry = { policy: { ...policy.toObject() }, status: response.status, statusText: response.statusText, url: response.url || (asked.url ?? '') };
+  storeInBackground(response.clone(), entry, key, s.store, s.pending, s.maxBodyBytes);
+  return response;
+}
+
+/** An unsafe method that succeeds makes the stored GET of its URL stale: drop it (RFC 9111 §4.4). */
+async function invalidateAfter(request: Request, context: Context, next: Next, s: Settings): Promise<Response> {
+  const response = await next(request);
+  if (!['GET', 'HEAD', 'OPTIONS', 'TRACE'].includes(request.method) && response.status < 400) {
+    const key = await s.key(new Request(request.url, { headers: request.headers }), context);
+    await attempt(() => s.store.delete(key));
+  }
+  return response;
+}
+
+function served(entry: CacheEntry, headers: CachePolicy.Headers, context: Context, status: CacheStatus): Response {
+  context.emit({ type: 'cache', status });
+  const body = NULL_BODY.has(entry.status) ? null : entry.body.slice();
+  const response = new Response(body, { status: entry.status, statusText: entry.statusText, headers: toHeaders(headers) });
+  Object.defineProperty(response, 'url', { value: entry.url });
+  return response;
+}
+
+/** Runs a store call; a store that throws or rejects counts as a miss or a no-op. */
+async function attempt<T>(call: () => T | Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch {
+    return undefined;
+  }
+}
+
+function resolve(options: CacheOptions): Settings {
+  if (options === null || typeof options !== 'object') throw new TypeError(`cache(): expected an options object, got ${String(options)}.`);
+  const store = options.store ?? memoryStore();
+  if (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function') {
+    throw new TypeError('cache(): "store" must have get, set and delete methods (see memoryStore()).');
+  }
+  if (options.key !== undefined && typeof options.key !== 'function') {
+    throw new TypeError(`cache(): "key" must be a function (request, context) => string, got ${typeof options.key}.`);
+  }
+  const heuristic = options.cacheHeuristic;
+  if (heuristic !== undefined && (typeof heuristic !== 'number' || !(heuristic >= 0 && heuristic <= 1))) {
+    throw new TypeError(`cache(): "cacheHeuristic" must be a fraction from 0 to 1, got ${String(heuristic)}.`);
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  if (typeof maxBodyBytes !== 'number' || !Number.isFinite(maxBodyBytes) || maxBodyBytes < 0) {
+    throw new TypeError(`cache(): "maxBodyBytes" must be a finite number of bytes ≥ 0, got ${String(maxBodyBytes)}.`);
+  }
+  return {
+    store,
+    key: options.key ?? defaultCacheKey,
+    authenticated: options.authenticated === true,
+    maxBodyBytes,
+    policyOptions: { shared: options.shared === true, ...(heuristic === undefined ? {} : { cacheHeuristic: heuristic }) },
+    pending: new Map(),
+    refreshing: new Set(),
+  };
+}

@@ -1,0 +1,77 @@
+import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
+import type { Context } from './types/index.js';
+
+/**
+ * The secrets of the request a response answered, for code that quotes the response after
+ * the pipeline returned it (a body that does not parse, a log line): its URL redacted,
+ * free text and errors scrubbed of every secret the request carried (secret query and
+ * header values, URL userinfo, credentials auth attached), and its correlation id.
+ *
+ * @example
+ * ```ts
+ * const response = await pipeline('https://api.example.com/report');
+ * const secrets = secretsOf(response);
+ * console.log(secrets?.correlationId, secrets?.text(await response.text()));
+ * ```
+ */
+export interface ResponseSecrets {
+  /** The correlation id the request carried, if the correlationId middleware ran. */
+  readonly correlationId: string | undefined;
+  /** A URL with secret query values and userinfo replaced. */
+  url(url: string | URL): string;
+  /** A text with every secret of the request replaced by `[REDACTED]`. */
+  text(text: string): string;
+  /** The error itself when it quotes no secret, else a redacted copy of the same class. */
+  error(error: unknown): unknown;
+}
+
+const byResponse = new WeakMap<Response, ResponseSecrets>();
+
+/**
+ * The secrets of the request that `response` answered, when a Sluice pipeline returned it.
+ *
+ * @example
+ * ```ts
+ * const secrets = secretsOf(await pipeline('https://api.example.com/x?token=abc'));
+ * secrets?.url('https://api.example.com/x?token=abc'); // 'https://api.example.com/x?token=%5BREDACTED%5D'
+ * ```
+ */
+export function secretsOf(response: Response): ResponseSecrets | undefined {
+  return byResponse.get(response);
+}
+
+/** Records the request's secrets for `response` (compose does, for every response it returns). */
+export function tagResponse(response: Response, context: Context, request: Request): Response {
+  byResponse.set(response, new RequestSecretsView(context, request));
+  return response;
+}
+
+/** Reads the context lazily: nothing is built until an error path asks. */
+class RequestSecretsView implements ResponseSecrets {
+  #scrub: Scrub | undefined;
+  constructor(
+    private readonly context: Context,
+    private readonly request: Request,
+  ) {}
+  get correlationId(): string | undefined {
+    return this.context.correlationId;
+  }
+  url(url: string | URL): string {
+    return this.context.redaction.url(url);
+  }
+  text(text: string): string {
+    return this.scrub()(text);
+  }
+  error(error: unknown): unknown {
+    return scrubError(error, this.scrub());
+  }
+  private scrub(): Scrub {
+    const { context, request } = this;
+    this.#scrub ??= createScrub(context.redaction, {
+      url: context.url,
+      headers: () => secretHeaders(request.headers, context.redaction),
+      secrets: () => context.state.secrets,
+    });
+    return this.#scrub;
+  }
+}

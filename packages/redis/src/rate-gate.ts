@@ -66,7 +66,12 @@ export function redisRateGate(redis: RedisClientLike, options: RedisRateGateOpti
     },
     closedFor: (origin) => Math.max(gate.closedFor(origin), link.degraded ? alone.closedFor(origin) : 0),
     epoch: (origin) => (gate.epoch?.(origin) ?? 0) + (alone.epoch?.(origin) ?? 0),
-    ticket: (origin) => gate.ticket?.(origin) ?? { seq: 0, at: Date.now() },
+    // The last look before the wire belongs to the gate that admitted the attempt.
+    ticket: (origin) => {
+      const admitting = link.degraded ? alone : gate;
+      return admitting.ticket ? admitting.ticket(origin) : { seq: 0, at: Date.now() };
+    },
+    announcedReset: (origin) => (link.degraded ? alone : gate).announcedReset?.(origin),
   };
 }
 

@@ -17,20 +17,22 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * when a bundle shrinks. Measured 2026-12-01: 19.2, 4.1, 34.3 and 44.7 kB. createClient
  * was raised to 35.6 kB + 4 % once issue 10's option checks landed in the client's chain
  * (unknown keys refused with the closest known one, from a key list per option type;
- * one wording for every numeric check; secretsOf for bodies quoted in errors).
+ * one wording for every numeric check; secretsOf for bodies quoted in errors). After the
+ * scheduler's last merge (9ea3a40) the core standard set measured 20.3 kB and createClient
+ * with tokenAuth 46.6 kB; both were raised to those figures + 4 %.
  */
 export const SLUICE_BUNDLES = [
   {
     name: 'sluice core standard set',
     source: "export { compose, errors, correlationId, timeout, retry, concurrency } from '@sluice/core';",
-    budget: 20_000,
+    budget: 21_100,
   },
   { name: 'sluice compose alone', source: "export { compose } from '@sluice/core';", budget: 4_300 },
   { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 37_000 },
   {
     name: 'sluice createClient + tokenAuth + clientCredentials',
     source: "export { createClient } from 'sluice'; export { tokenAuth, clientCredentials } from '@sluice/auth';",
-    budget: 46_500,
+    budget: 48_500,
   },
 ];
 

@@ -10,6 +10,7 @@ import { overheadSection } from './overhead/section.js';
 import type { Row } from './pool.js';
 import { rateLimitSection } from './rate-limit.js';
 import { refreshSection } from './refresh.js';
+import { schedulerRequests, schedulerSection } from './scheduler.js';
 import { sizeSection } from './size.js';
 import { workersSection } from './workers.js';
 
@@ -36,5 +37,6 @@ export const SECTIONS: readonly Section[] = [
   { name: 'rate-limit', summary: 'the 429 scenario: Sluice, ky and a naive loop', run: ({ log, quick }) => rateLimitSection(log, quick ? 25_000 : undefined) },
   { name: 'refresh', summary: 'token refresh under concurrent 401s', run: ({ log }) => refreshSection(log) },
   { name: 'workers', summary: '4 processes sharing one OAuth client, with and without @sluice/redis', run: ({ log }) => workersSection(log) },
+  { name: 'scheduler', summary: "the scheduler issue's targets: token bucket, announced quotas, real limiters, two origins, outage, deadlines, origin memory", run: ({ log, quick }) => schedulerSection(log, quick ? 400 : schedulerRequests()) },
   { name: 'features', summary: 'the features scenarios (see bench/features.ts)', run: ({ log }) => featuresSection(log) },
 ];

@@ -1,31 +1,29 @@
 /**
  * `npm run demo`: a Sluice client against a simulated API served on a real local port.
  * It prints a trace of correlation ids, attempts and durations while it walks through a
- * plain call, a retried 503, a 429 burst held by the shared rate-limit gate, a token that
+ * plain call, a retried 503, a burst against an API that announces its quota and one that
+ * does not (held by the rate-limit gate right before the wire), a token that
  * expires mid-run and is refreshed once, a typed error, and then one reference client (the
  * Sequoia-style SDK in ./sequoia) end to end.
  */
 import { clientCredentials, tokenAuth } from '@sluice/auth';
 import { HttpError, type SluiceEvent } from '@sluice/core';
-import { oauthServer, rateLimitedApi } from '@sluice/testing';
+import { oauthServer } from '@sluice/testing';
 import { serve } from '@sluice/testing/node';
 import { HttpResponse, http, type PathParams } from 'msw';
 import { createClient } from 'sluice';
+import { announcingApi, silentApi } from './burst-apis.js';
 import { serveLate } from './serve-late.js';
 import { runSequoiaWalkthrough } from './sequoia/walkthrough.js';
 
 // ── The simulated API ────────────────────────────────────────────────────────────────
 let reportCalls = 0;
-const search = rateLimitedApi({
-  rate: 10,
-  burst: 4,
-  headers: 'retry-after',
-  url: '*/api/search',
-  respond: (request) => HttpResponse.json({ hits: [new URL(request.url).searchParams.get('q')] }),
-});
-// The search API lives on another origin: its rate limit (and the gate it closes) does not
-// slow the main API down, and the main API's token is never sent to it.
-const searchApi = await serve([search]);
+// Two search APIs, each on its own origin: their rate limits (and the gates they close) do
+// not slow the main API down, and the main API's token is never sent to them.
+const announcing = announcingApi(6, 1000);
+const silent = silentApi(10, 4);
+const announcingSearch = await serve([announcing]);
+const silentSearch = await serve([silent]);
 
 // The main API is its own OAuth issuer, so its handlers are installed once its URL is known.
 // `oauth.guard` answers 401 invalid_token for a missing, expired or revoked token.
@@ -98,10 +96,16 @@ try {
   const report = await client.get('reports/daily').json<{ report: string }>();
   console.log(`${clock()}  report: ${report.report}`);
 
-  section('3. A burst of 12 searches against a limit of 10/s (burst 4) on another origin: the gate holds and paces them');
+  section('3a. A burst of 12 searches against an API that announces its quota (6 per 1 s window): read from the first answer, no 429');
   const queries = Array.from({ length: 12 }, (_, i) => `q${i + 1}`);
-  await Promise.all(queries.map((q) => client.get(`${searchApi.url}/api/search`, { searchParams: { q } }).json()));
-  console.log(`${clock()}  12 searches done: ${search.stats.ok} answered, ${search.stats.limited} answered 429`);
+  await Promise.all(queries.map((q) => client.get(`${announcingSearch.url}/api/search`, { searchParams: { q } }).json()));
+  console.log(`${clock()}  the server's counts: ${announcing.counts.ok} answered, ${announcing.counts.limited} answered 429`);
+
+  section('3b. The same burst against an API that announces nothing (10/s, burst 4, 429 + Retry-After: 1): the first herd closes the gate');
+  await Promise.all(queries.map((q) => client.get(`${silentSearch.url}/api/search`, { searchParams: { q } }).json()));
+  console.log(
+    `${clock()}  the server's counts: ${silent.counts.ok} answered, ${silent.counts.limited} answered 429 (the first herd), ${silent.counts.arrivedWhileClosed} arrived while its Retry-After ran`,
+  );
 
   section('4. The token expires mid-run: 4 concurrent requests, one refresh, all replayed');
   oauth.revoke(); // the server ends the current token: the next requests get 401 invalid_token
@@ -118,7 +122,7 @@ try {
     console.log(`${clock()}  status ${error.status}, attempts ${error.attempts}, correlation id ${error.correlationId}, body ${JSON.stringify(error.body)}`);
   }
 } finally {
-  await Promise.all([api.close(), searchApi.close()]);
+  await Promise.all([api.close(), announcingSearch.close(), silentSearch.close()]);
 }
 
 section('6. A reference client end to end: Sequoia\'s client SDK rebuilt on Sluice (registry, CLIENT_GRANT, criteria, paging)');

@@ -291,7 +291,8 @@ export const FAULTS: readonly Fault[] = [
       setTimeout(() => call.abort(), 10);
       return pending;
     },
-    outcomes: ['AbortError'],
+    // AuthError: on a stalled event loop the token call's own timeout can fire before the caller's abort.
+    outcomes: ['AbortError', 'AuthError'],
     // The token may arrive before a late abort timer fires on a loaded machine: then the request was sent before its abort.
     maxAttempts: 1,
     extraMs: (size) => size.tokenTimeout,

@@ -185,6 +185,7 @@ export function concurrency(options: ConcurrencyOptions): ConcurrencyMiddleware 
       let handedOff = false;
       try {
         const response = await next(request);
+        context.state.admission?.settle(response); // the gate learns from it before the slot is handed on
         if (release === 'body') {
           const held = holdUntilBodyDone(response, context.signal, free);
           handedOff = held !== response;

@@ -121,6 +121,7 @@ function ownAdmission(gate: RateGate, key: string, context: Context, openWindowI
       openWindowIfDue(key);
       return admission.pass();
     },
+    settle: (response) => admission.settle(response),
   };
 }
 
@@ -151,6 +152,10 @@ function both(outer: AttemptAdmission | undefined, own: AttemptAdmission): Attem
     pass() {
       passed = own.pass() && outer.pass();
       return passed;
+    },
+    settle(response) {
+      own.settle(response);
+      outer.settle(response);
     },
   };
 }

@@ -284,7 +284,7 @@ async function send(
 ): Promise<AttemptResult> {
   try {
     const response = await next(request instanceof Request ? request : await request);
-    s.gate?.observe(origin, response, admission?.ticket);
+    if (!admission?.settled) s.gate?.observe(origin, response, admission?.ticket);
     return { response };
   } catch (error) {
     if (s.gate && !context.signal.aborted && classify(error, context)) s.gate.observe(origin, undefined, admission?.ticket);

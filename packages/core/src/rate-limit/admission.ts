@@ -6,6 +6,8 @@ import type { SentTicket } from './quota-ledger.js';
 /** An admission with the ticket of the attempt it let through (read by retry for `observe`). */
 export interface GateAdmission extends AttemptAdmission {
   readonly ticket: SentTicket | undefined;
+  /** Whether {@link AttemptAdmission.settle} has fed the response to the gate already. */
+  readonly settled: boolean;
 }
 
 /**
@@ -14,7 +16,16 @@ export interface GateAdmission extends AttemptAdmission {
  */
 export function createAdmission(gate: RateGate, origin: string, maxWait: () => number, context: Context): GateAdmission {
   let ticket: SentTicket | undefined;
+  let settled = false;
   return {
+    get settled() {
+      return settled;
+    },
+    settle(response) {
+      if (settled || ticket === undefined || response === undefined) return;
+      settled = true;
+      gate.observe(origin, response, ticket);
+    },
     get passed() {
       return ticket !== undefined;
     },

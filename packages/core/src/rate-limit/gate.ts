@@ -1,127 +1,17 @@
-import { type AdaptiveRateOptions, createAdaptiveRate } from './adaptive-rate.js';
+import { createAdaptiveRate } from './adaptive-rate.js';
 import { TimeoutError } from '../errors.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { type AnnouncedQuota, parseAnnouncedQuota } from './announced-quota.js';
 import { type GateWaiter, type OriginState, OriginTable } from './origin-table.js';
 import { quotaForget, quotaLearn, quotaRemaining, quotaTake, quotaWait, type SentTicket } from './quota-ledger.js';
-import type { SchedulerStateStore, SchedulerStateUpdate } from './store.js';
+import type { SchedulerStateUpdate } from './store.js';
+import type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
 import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 
-/**
- * The shared rate-limit gate: one per client (shareable between clients), one state per
- * origin. The retry middleware awaits {@link RateGate.acquire} before every attempt and
- * feeds every outcome to {@link RateGate.observe}.
- *
- * - **Closing.** A 429 or 503 whose headers give a server delay (`Retry-After`,
- *   `RateLimit`, `X-RateLimit-Reset`…) closes the origin until the delay has passed; a
- *   response saying the quota is used up (`RateLimit: r=0`, `X-RateLimit-Remaining: 0`
- *   with a reset) closes it until the reset, before any 429. Other origins are untouched.
- * - **Announced quotas.** A response that announces its quota (the RateLimit drafts,
- *   `X-RateLimit-*`) starts a ledger for the origin (`quota-ledger.ts`): each admission
- *   counts against what is left, and at 0 the origin is held until the window resets.
- * - **Paced release.** Waiters leave in FIFO order, never as a herd. Once the origin has
- *   been throttled, its {@link AdaptiveRate} paces every send (a CUBIC token bucket that
- *   learns the rate the server accepts and probes back up). Without an adaptive rate
- *   (turned off, or a quota closure before any throttle), the requests that queued while
- *   the gate was closed are spread evenly over `releaseWindowMs`.
- * - **Cost.** Until an origin is first throttled or closed, `acquire` resolves at once
- *   and no timer exists. A timer exists only while someone waits, so an idle process
- *   exits.
- */
+export type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
 
-/**
- * The clock and timers a gate runs on; inject a fake one in tests. `now()` is epoch
- * milliseconds (HTTP dates in `Retry-After` are compared with it).
- *
- * @example
- * ```ts
- * const clock: RateGateClock = {
- *   now: () => Date.now(),
- *   setTimeout: (callback, ms) => setTimeout(callback, ms),
- *   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
- * };
- * ```
- */
-export interface RateGateClock {
-  /** The current time in epoch milliseconds. */
-  now(): number;
-  /** Calls `callback` after `ms` milliseconds; returns a handle for {@link RateGateClock.clearTimeout}. */
-  setTimeout(callback: () => void, ms: number): unknown;
-  /** Cancels a timer that `setTimeout` returned. */
-  clearTimeout(handle: unknown): void;
-}
-
-/**
- * Options of {@link createRateGate}.
- *
- * @example
- * ```ts
- * const options: RateGateOptions = { adaptive: { beta: 0.8 }, releaseWindowMs: 500 };
- * ```
- */
-export interface RateGateOptions {
-  /** The adaptive send rate per origin, or `false` to turn it off. Default: on, with the defaults of {@link AdaptiveRateOptions}. */
-  adaptive?: false | AdaptiveRateOptions;
-  /** Clock and timers. Default: `Date.now` and the global timers. */
-  clock?: RateGateClock;
-  /** Without an adaptive rate, the queued requests are spread over this window when the gate opens. Default `1000` ms. */
-  releaseWindowMs?: number;
-  /** The longest a server delay may close an origin. Default `60000` ms. */
-  maxClosedMs?: number;
-  /**
-   * Most origins remembered. Past it, the least recently used idle origins (no waiter, no
-   * closure or exhausted quota in force) are dropped with what was learnt about them.
-   * Default `1000`.
-   */
-  maxOrigins?: number;
-  /** Shares closures and announced quotas with other gates (see {@link SchedulerStateStore}). Default: none. */
-  store?: SchedulerStateStore;
-}
-
-/**
- * A per-origin gate in front of every attempt.
- *
- * @example
- * ```ts
- * const gate = createRateGate();
- * await gate.acquire('https://api.example.com', AbortSignal.timeout(5_000));
- * const response = await fetch('https://api.example.com/users');
- * gate.observe('https://api.example.com', response);
- * ```
- */
-export interface RateGate {
-  /**
-   * Resolves when `origin` may send (gate open, paced release, adaptive rate token).
-   * Rejects with signal.reason on abort, and with a `TimeoutError` (phase `total`) if it
-   * is still waiting after `maxWait` ms.
-   */
-  acquire(origin: string, signal: AbortSignal, maxWait?: number): Promise<void>;
-  /** Feed every response (and `undefined` for a network error). Closes the gate on 429/503 with a
-   *  server delay or on quota exhaustion; updates the adaptive rate. */
-  observe(origin: string, response: Response | undefined, ticket?: SentTicket): void;
-  /** ms until `origin` opens (a closure, or an exhausted announced quota); 0 when open. */
-  closedFor(origin: string): number;
-  /**
-   * A number that changes whenever `origin` closes, is throttled or runs out of its
-   * announced quota. An attempt admitted under an older epoch is stale: it must pass the
-   * gate again before it is sent. Optional for a custom gate (then an admission holds).
-   */
-  epoch?(origin: string): number;
-  /**
-   * The last look before the wire: counts the attempt against the origin's announced quota
-   * and returns its ticket (pass it to `observe` with the response), or `undefined` when
-   * the origin is closed or its quota used up right now (the attempt must wait again).
-   */
-  ticket?(origin: string): SentTicket | undefined;
-  /**
-   * When `origin` announced a quota that is now used up: the ms until its window resets,
-   * read more precisely than a whole-second `Retry-After` (see `quota-ledger.ts`).
-   * `undefined` otherwise. Optional for a custom gate.
-   */
-  announcedReset?(origin: string): number | undefined;
-  /** Origins remembered now (bounded by `maxOrigins` plus the origins held right now). */
-  readonly size?: number;
-}
+/** How soon a gate looks again when a quota's room was handed out and waiters remain. */
+const RECHECK_MS = 10;
 
 const defaultClock: RateGateClock = {
   now: () => Date.now(),
@@ -152,7 +42,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
   }
   const releaseWindowMs = checkNumber('createRateGate', 'releaseWindowMs', options.releaseWindowMs ?? 1000);
   const maxClosedMs = checkNumber('createRateGate', 'maxClosedMs', options.maxClosedMs ?? 60_000);
-  const maxOrigins = checkNumber('createRateGate', 'maxOrigins', options.maxOrigins ?? 1000);
+  const maxOrigins = checkNumber('createRateGate', 'maxOrigins', options.maxOrigins ?? 500);
   const adaptive = options.adaptive ?? {};
   if (adaptive !== false && (adaptive === null || typeof adaptive !== 'object')) {
     throw new TypeError('createRateGate: option "adaptive" must be false or an options object.');
@@ -188,10 +78,10 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     } else if (state.pace) {
       if (now < state.pace.next) return state.pace.next - now;
       state.pace.next += state.pace.interval;
-    } else {
-      state.rate?.take(now); // measures the send rate; free until the first throttle
     }
-    return 0; // the announced quota itself is counted at the last moment, by ticket()
+    // Before the first throttle the adaptive rate only measures sends, and the announced
+    // quota is counted: both at the last moment, by ticket().
+    return 0;
   }
 
   function arm(origin: string, state: OriginState, ms: number): void {
@@ -218,13 +108,20 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     }
     if (state.reopening) {
       state.reopening = false;
-      const counted = state.ledger?.limit !== undefined; // a known quota paces the release itself
+      const counted = countsQuota(state); // a known quota paces the release itself
       if (!state.rate?.enabled && !counted) state.pace = { interval: releaseWindowMs / state.waiters.length, next: now };
     }
+    // With a counted quota, release no more waiters than it has room for: the others would
+    // only come back from the last look (and a shared store would count them twice).
+    let room = state.ledger && holdsQuota(state) && quotaRemaining(state.ledger) > 0 ? quotaRemaining(state.ledger) : Number.POSITIVE_INFINITY;
     while (state.waiters.length > 0) {
       const wait = turn(state, now);
       if (wait > 0) {
         arm(origin, state, wait);
+        return;
+      }
+      if (room-- <= 0) {
+        arm(origin, state, RECHECK_MS); // answers re-pump sooner; this is the fallback
         return;
       }
       const waiter = state.waiters.shift() as GateWaiter;
@@ -271,7 +168,17 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     if (quota && typeof quota.remaining === 'number' && typeof quota.resetAt === 'number') {
       const ledger = state.ledger;
       if (!ledger || quota.resetAt > ledger.resetAt + 1) {
-        state.ledger = { limit: quota.limit, windowMs: quota.windowMs, floor: quota.remaining, outstanding: new Map(), resetAt: quota.resetAt, expectFresh: false };
+        state.ledger = {
+          limit: quota.limit,
+          windowMs: quota.windowMs,
+          floor: quota.remaining,
+          outstanding: new Map(),
+          resetAt: quota.resetAt,
+          expectFresh: false,
+          kind: ledger?.kind ?? 'unknown',
+          exhaustedAt: undefined,
+          earlyProbe: ledger?.earlyProbe,
+        };
       } else {
         ledger.floor = Math.min(ledger.floor, quota.remaining + ledger.outstanding.size);
       }
@@ -308,14 +215,12 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       const state = stateOf(origin);
       const { status, headers } = response;
       const announced = parseAnnouncedQuota(headers, now);
-      if (announced) learnQuota(origin, state, announced, ticket, now);
-      const counted = state.ledger?.limit !== undefined;
+      if (announced) learnQuota(origin, state, announced, ticket, now, status === 429);
+      const counted = countsQuota(state);
       if (status === 429 || status === 503) {
         const delay = serverDelay(headers, now);
-        if ((status === 429 || delay !== undefined) && !counted) {
-          state.rate?.throttled(now);
-          state.epoch++;
-        }
+        // A throttle lowers the pace of what is admitted next; only a closure (below) sends back what was admitted already.
+        if ((status === 429 || delay !== undefined) && !counted) state.rate?.throttled(now);
         if (state.ledger && status === 429) state.ledger.floor = 0;
         if (delay !== undefined) close(origin, state, now + Math.min(delay, maxClosedMs, resetOf(state, now) ?? delay), true);
         return;
@@ -331,7 +236,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       const state = origins.peek(origin);
       if (!state) return 0;
       const now = clock.now();
-      const held = state.ledger && quotaRemaining(state.ledger) <= 0 ? state.ledger.resetAt - now : 0;
+      const held = state.ledger && holdsQuota(state) && quotaRemaining(state.ledger) <= 0 ? state.ledger.resetAt - now : 0;
       return Math.max(0, state.closedUntil - now, held);
     },
 
@@ -350,13 +255,14 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       if (now < state.closedUntil || quotaWait(state.ledger, now) > 0) return undefined;
       state.sent++;
       quotaTake(state.ledger, now, state.sent);
+      if (state.rate && !state.rate.enabled) state.rate.take(now); // measures the send rate, free until the first throttle
       return { seq: state.sent, at: now };
     },
   };
 
-  function learnQuota(origin: string, state: OriginState, announced: AnnouncedQuota, ticket: SentTicket | undefined, now: number): void {
+  function learnQuota(origin: string, state: OriginState, announced: AnnouncedQuota, ticket: SentTicket | undefined, now: number, refused: boolean): void {
     const wasOpen = !state.ledger || quotaRemaining(state.ledger) > 0;
-    const ledger = quotaLearn(state.ledger, announced, ticket, now, state.sent);
+    const ledger = quotaLearn(state.ledger, announced, ticket, now, state.sent, refused);
     state.ledger = ledger;
     if (!ledger) return;
     if (ledger.resetAt > now + maxClosedMs) ledger.resetAt = now + maxClosedMs;
@@ -424,9 +330,19 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
 /** ms until the announced window of a used-up quota resets (the ledger's precise reading), if it is known. */
 function resetOf(state: OriginState, now: number): number | undefined {
   const ledger = state.ledger;
-  if (!ledger || ledger.limit === undefined) return undefined;
+  if (!ledger || !countsQuota(state)) return undefined;
   const wait = quotaWait(ledger, now);
   return wait > 0 ? wait : undefined;
+}
+
+/** Whether the origin's announced quota holds it (a ledger that is not a refilling bucket). */
+function holdsQuota(state: OriginState): boolean {
+  return state.ledger !== undefined && state.ledger.kind !== 'bucket';
+}
+
+/** Whether the announced quota is counted in full (a known limit): it then paces the origin instead of the adaptive rate. */
+function countsQuota(state: OriginState): boolean {
+  return holdsQuota(state) && state.ledger?.limit !== undefined;
 }
 
 /** Every key of {@link RateGateOptions}. */

@@ -27,7 +27,7 @@ export interface OriginState {
   pace: { interval: number; next: number } | undefined;
   /** The announced quota, once a response announced one. */
   ledger: QuotaLedger | undefined;
-  /** Bumped whenever the origin closes or is throttled: an admission from before is stale. */
+  /** Bumped whenever the origin closes or its quota runs out: an admission from before is stale. */
   epoch: number;
   /** Attempts admitted so far (orders responses against later admissions). */
   sent: number;

@@ -26,6 +26,16 @@ export interface QuotaLedger {
   resetAt: number;
   /** A probe went out after the reset: its answer opens the next window. */
   expectFresh: boolean;
+  /**
+   * What the server's quota turned out to be: a fixed `window` (an exhausted quota stays
+   * exhausted until the reset), a `bucket` that refills as it goes (the ledger then holds
+   * nothing and the adaptive rate paces), or not known yet.
+   */
+  kind: 'unknown' | 'window' | 'bucket';
+  /** When the server itself announced 0 left (or refused) in this window: the early probe may then go. */
+  exhaustedAt: number | undefined;
+  /** The early probe sent while the quota was used up, to tell a window from a bucket. */
+  earlyProbe: number | undefined;
 }
 
 /** What the gate knows about the attempt a response answers. */
@@ -38,6 +48,8 @@ export interface SentTicket {
 
 /** Added to a reset before the next window is probed: the server's timer must have fired. */
 const RESET_MARGIN_MS = 5;
+/** How long after a quota is used up the early probe goes (when the hold is longer). */
+const EARLY_PROBE_MS = 100;
 /** Admitted attempts never answered (aborted, lost) stop counting after this. */
 const FORGET_MS = 30_000;
 
@@ -48,14 +60,30 @@ export function quotaRemaining(ledger: QuotaLedger): number {
 
 /** 0 when the ledger lets one more request out now, else the ms until its window resets. */
 export function quotaWait(ledger: QuotaLedger | undefined, now: number): number {
-  if (!ledger || quotaRemaining(ledger) > 0) return 0;
+  if (!ledger || ledger.kind === 'bucket' || quotaRemaining(ledger) > 0) return 0;
   const opensAt = ledger.resetAt + RESET_MARGIN_MS;
-  return now >= opensAt ? 0 : opensAt - now;
+  if (now >= opensAt) return 0;
+  // Once per origin, when the server itself said 0 left, stated no policy, and the hold is
+  // long, one probe goes out early: a fixed window refuses it, a bucket that refills (its announced reset
+  // rounded up to a second) answers it.
+  // A server that states its policy (`RateLimit-Policy: q;w`) is taken at its word: no probe.
+  if (ledger.kind === 'unknown' && ledger.windowMs === undefined && ledger.earlyProbe === undefined && ledger.exhaustedAt !== undefined) {
+    const probeAt = ledger.exhaustedAt + Math.min(EARLY_PROBE_MS, (opensAt - ledger.exhaustedAt) / 4);
+    if (now >= probeAt && opensAt - now > EARLY_PROBE_MS) return 0;
+    return Math.min(opensAt, probeAt) - now;
+  }
+  return opensAt - now;
 }
 
 /** Counts one admitted attempt (call after {@link quotaWait} returned 0). */
 export function quotaTake(ledger: QuotaLedger | undefined, now: number, seq: number): void {
   if (!ledger) return;
+  if (ledger.kind === 'bucket') return;
+  if (quotaRemaining(ledger) <= 0 && now < ledger.resetAt + RESET_MARGIN_MS) {
+    ledger.earlyProbe ??= seq; // let through by quotaWait: the once-per-origin early probe
+    ledger.outstanding.set(seq, now);
+    return;
+  }
   if (quotaRemaining(ledger) <= 0) {
     // The window should have reset: send one probe, and let its response (a fresh window,
     // or not yet) say how many may follow. Assuming a full window and being early by a
@@ -84,8 +112,14 @@ export function quotaLearn(
   ticket: SentTicket | undefined,
   now: number,
   sent = ticket?.seq ?? 0,
+  refused = false,
 ): QuotaLedger | undefined {
   quotaForget(ledger, ticket);
+  if (ledger && ticket && ticket.seq === ledger.earlyProbe && ledger.kind === 'unknown') {
+    const jump = (quota.remaining ?? 0) - ledger.floor;
+    if (refused || quota.remaining === 0) ledger.kind = 'window';
+    else if (jump < Math.max(2, (ledger.limit ?? 0) / 2)) ledger.kind = 'bucket'; // refilled inside the window
+  }
   if (ledger && quota.limit !== undefined) ledger.limit = quota.limit;
   if (ledger && quota.windowMs !== undefined) ledger.windowMs = quota.windowMs;
   const remaining = quota.remaining;
@@ -98,7 +132,8 @@ export function quotaLearn(
     // The attempts admitted after this one, before any ledger existed, are still out.
     const outstanding = new Map<number, number>();
     for (let seq = (ticket?.seq ?? sent) + 1; seq <= sent; seq++) outstanding.set(seq, now);
-    return { limit: quota.limit, windowMs, floor: remaining, outstanding, resetAt, expectFresh: false };
+    const exhaustedAt = remaining === 0 || refused ? now : undefined;
+    return { limit: quota.limit, windowMs, floor: remaining, outstanding, resetAt, expectFresh: false, kind: 'unknown', exhaustedAt, earlyProbe: undefined };
   }
   prune(ledger, now);
   // Responses arrive out of order, so `remaining` wobbles up by a few; a new window shows
@@ -106,12 +141,14 @@ export function quotaLearn(
   const jump = remaining - ledger.floor;
   const fresh = ledger.expectFresh || now >= ledger.resetAt || jump >= Math.max(2, (ledger.limit ?? 0) / 2);
   if (fresh) {
+    ledger.exhaustedAt = remaining === 0 || refused ? now : undefined;
     ledger.floor = remaining;
     ledger.resetAt = windowReset(sentAt, now, upper, ledger.windowMs, quota.resetPrecise) ?? now + (ledger.windowMs ?? 1000);
     ledger.expectFresh = false;
     return ledger;
   }
   ledger.floor = Math.min(ledger.floor, remaining);
+  if (remaining === 0 || refused) ledger.exhaustedAt ??= now;
   if (upper !== undefined && upper < ledger.resetAt) ledger.resetAt = upper;
   return ledger;
 }

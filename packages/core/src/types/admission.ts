@@ -26,4 +26,10 @@ export interface AttemptAdmission {
    * (the attempt gives back what it holds and waits again).
    */
   pass(): boolean;
+  /**
+   * Feeds the attempt's response (`undefined`: no response) to the gate, once. The
+   * concurrency middleware calls it before it frees the slot, so that the next waiter is
+   * admitted by a gate that already knows (a 429 closed it, a quota ran out).
+   */
+  settle(response: Response | undefined): void;
 }

@@ -1,0 +1,190 @@
+import { createMemorySchedulerStore, createRateGate, parseAnnouncedQuota, type RateGateClock } from '@sluice/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
+const h = (init: Record<string, string>) => new Headers(init);
+
+describe('parseAnnouncedQuota', () => {
+  it('reads draft-6 RateLimit-Limit / -Remaining / -Reset with RateLimit-Policy', () => {
+    expect(parseAnnouncedQuota(h({ 'ratelimit-limit': '100', 'ratelimit-remaining': '7', 'ratelimit-reset': '1', 'ratelimit-policy': '100;w=1' }), NOW)).toEqual({
+      limit: 100,
+      remaining: 7,
+      resetMs: 1000,
+      windowMs: 1000,
+      resetPrecise: false,
+    });
+  });
+
+  it('reads draft-7 RateLimit: limit=, remaining=, reset=', () => {
+    expect(parseAnnouncedQuota(h({ ratelimit: 'limit=100, remaining=0, reset=1' }), NOW)).toMatchObject({ limit: 100, remaining: 0, resetMs: 1000 });
+  });
+
+  it('reads the draft-8 structured field with its named policy, the binding policy first', () => {
+    const headers = h({
+      ratelimit: '"burst";r=40;t=1, "day";r=0;t=600',
+      'ratelimit-policy': '"burst";q=100;w=1, "day";q=5000;w=86400',
+    });
+    expect(parseAnnouncedQuota(headers, NOW)).toEqual({ limit: 5000, remaining: 0, resetMs: 600_000, windowMs: 86_400_000, resetPrecise: false });
+    expect(parseAnnouncedQuota(h({ ratelimit: '"100-in-1sec"; r=99; t=1', 'ratelimit-policy': '"100-in-1sec"; q=100; w=1; pk=:MTJj:' }), NOW)).toMatchObject({
+      limit: 100,
+      remaining: 99,
+      windowMs: 1000,
+    });
+  });
+
+  it('reads X-RateLimit-Reset as epoch seconds (GitHub), epoch ms, or delta seconds, without rounding it up', () => {
+    expect(parseAnnouncedQuota(h({ 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 42) }), NOW)).toEqual({
+      limit: 60,
+      remaining: 0,
+      resetMs: 42_000,
+      resetPrecise: false,
+    });
+    expect(parseAnnouncedQuota(h({ 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': String(NOW + 1_250) }), NOW)).toMatchObject({ resetMs: 1_250, resetPrecise: true });
+    expect(parseAnnouncedQuota(h({ 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': '2' }), NOW)).toMatchObject({ resetMs: 2_000 });
+    expect(parseAnnouncedQuota(h({ 'x-ratelimit-remaining': '3', 'x-ratelimit-reset-after': '0.25' }), NOW)).toMatchObject({ resetMs: 250 });
+  });
+
+  it('corrects an epoch reset by the Date header only when the server clock is clearly off', () => {
+    const serverClock = NOW - 60_000; // the server runs a minute behind
+    const headers = h({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(serverClock / 1000 + 5), date: new Date(serverClock).toUTCString() });
+    expect(parseAnnouncedQuota(headers, NOW)).toMatchObject({ resetMs: 5_000 });
+  });
+
+  it('gives undefined when nothing is announced, and leaves malformed fields out', () => {
+    expect(parseAnnouncedQuota(h({}), NOW)).toBeUndefined();
+    expect(parseAnnouncedQuota(h({ 'retry-after': '3' }), NOW)).toBeUndefined();
+    expect(parseAnnouncedQuota(h({ 'ratelimit-limit': 'lots', 'ratelimit-remaining': '-3', 'ratelimit-reset': 'soon' }), NOW)).toBeUndefined();
+    expect(parseAnnouncedQuota(h({ 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': 'x', 'x-ratelimit-reset': 'y' }), NOW)).toEqual({ limit: 10, resetPrecise: false });
+  });
+
+  it('never throws, and gives whole non-negative counts and capped times, on arbitrary header values', () => {
+    const names = ['ratelimit', 'ratelimit-policy', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ratelimit-reset-after', 'date'];
+    const value = fc.oneof(fc.string(), fc.stringMatching(/^[0-9.;=, "a-z-]{0,40}$/), fc.double().map(String), fc.integer().map(String));
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...names), value), fc.integer({ min: 0, max: 4e12 }), (fields, now) => {
+        const headers = new Headers();
+        for (const [name, text] of Object.entries(fields)) {
+          try {
+            headers.set(name, text);
+          } catch {
+            // not a valid header value at all: the network would never deliver it
+          }
+        }
+        const quota = parseAnnouncedQuota(headers, now);
+        if (quota === undefined) return;
+        for (const key of ['limit', 'remaining'] as const) {
+          const n = quota[key];
+          if (n !== undefined) expect(Number.isInteger(n) && n >= 0 && n <= 1e9).toBe(true);
+        }
+        for (const key of ['resetMs', 'windowMs'] as const) {
+          const ms = quota[key];
+          if (ms !== undefined) expect(Number.isFinite(ms) && ms >= 0 && ms <= 366 * 24 * 3600 * 1000).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/** A clock the test moves by hand; timers fire when it passes them. */
+function manualClock(start = NOW) {
+  let now = start;
+  const timers = new Map<number, { at: number; run: () => void }>();
+  let id = 0;
+  const clock: RateGateClock = {
+    now: () => now,
+    setTimeout(run, ms) {
+      timers.set(++id, { at: now + ms, run });
+      return id;
+    },
+    clearTimeout(handle) {
+      timers.delete(handle as number);
+    },
+  };
+  const advance = async (ms: number) => {
+    now += ms;
+    for (const [key, timer] of [...timers].sort((x, y) => x[1].at - y[1].at)) {
+      if (timer.at <= now && timers.delete(key)) timer.run();
+    }
+    await Promise.resolve();
+  };
+  return { clock, advance };
+}
+
+const API = 'https://api.test';
+const announce = (remaining: number, reset = '1') =>
+  new Response('ok', { headers: { 'ratelimit-limit': '3', 'ratelimit-remaining': String(remaining), 'ratelimit-reset': reset, 'ratelimit-policy': '3;w=1' } });
+
+describe('the gate with an announced quota', () => {
+  it('counts admissions against the announced remaining and holds the origin until the window resets, before any 429', async () => {
+    const { clock, advance } = manualClock();
+    const gate = createRateGate({ clock });
+    const signal = new AbortController().signal;
+    await gate.acquire(API, signal);
+    const first = gate.ticket?.(API);
+    expect(first).toBeDefined();
+    gate.observe(API, announce(2), first);
+    expect(gate.ticket?.(API)).toBeDefined();
+    expect(gate.ticket?.(API)).toBeDefined();
+    expect(gate.ticket?.(API)).toBeUndefined(); // 3 of 3 used: no room until the reset
+    expect(gate.closedFor(API)).toBeGreaterThan(900);
+    let through = false;
+    const waiting = gate.acquire(API, signal).then(() => {
+      through = true;
+    });
+    await advance(500);
+    expect(through).toBe(false); // our own count holds it: the server has not said 0 yet
+    await advance(600);
+    await waiting;
+    expect(through).toBe(true);
+    expect(gate.ticket?.(API)).toBeDefined(); // the probe of the new window
+  });
+
+  it('tells a fixed window from a refilling bucket with one early probe when the server says 0 is left', async () => {
+    for (const [answer, kind] of [
+      [new Response(null, { status: 429, headers: { 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' } }), 'window'],
+      [new Response('ok', { headers: { 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': '1' } }), 'bucket'],
+    ] as const) {
+      const { clock, advance } = manualClock();
+      const gate = createRateGate({ clock });
+      // The server says: nothing left for about a second, and states no policy (a stated one is trusted, no probe).
+      gate.observe(API, new Response('ok', { headers: { 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' } }));
+      expect(gate.ticket?.(API)).toBeUndefined();
+      await advance(100);
+      const probe = gate.ticket?.(API);
+      expect(probe).toBeDefined(); // once, early
+      expect(gate.ticket?.(API)).toBeUndefined();
+      gate.observe(API, answer, probe);
+      await advance(10);
+      if (kind === 'window') expect(gate.ticket?.(API)).toBeUndefined(); // held until the reset
+      else expect(gate.closedFor(API)).toBe(0); // a bucket: the ledger holds nothing, the adaptive rate paces
+    }
+  });
+
+  it('keeps a bounded number of idle origins, but never drops one held by a closure', async () => {
+    const { clock } = manualClock();
+    const gate = createRateGate({ clock, maxOrigins: 50 });
+    const signal = new AbortController().signal;
+    gate.observe('https://held.test', new Response(null, { status: 429, headers: { 'retry-after': '30' } }));
+    for (let i = 0; i < 500; i++) {
+      const origin = `https://o${i}.test`;
+      await gate.acquire(origin, signal);
+      gate.observe(origin, new Response('ok'), gate.ticket?.(origin));
+    }
+    expect(gate.size).toBeLessThanOrEqual(51);
+    expect(gate.closedFor('https://held.test')).toBe(30_000);
+  });
+
+  it('shares closures between gates through a scheduler state store, never awaiting it', async () => {
+    const store = createMemorySchedulerStore();
+    const { clock } = manualClock();
+    const a = createRateGate({ clock, store });
+    const b = createRateGate({ clock, store });
+    a.observe(API, new Response(null, { status: 429, headers: { 'retry-after': '4' } }));
+    expect(b.closedFor(API)).toBe(4_000);
+    b.observe(API, announce(0, '2'));
+    expect(a.closedFor(API)).toBe(4_000);
+    expect(() => createRateGate({ store: {} as never })).toThrow(/publish\(\) and subscribe\(\)/);
+  });
+});

@@ -136,6 +136,22 @@ export function scrubberFor(request: Request | undefined, redaction: Redaction, 
   });
 }
 
+/**
+ * Free text (an error body that is not JSON) scrubbed exactly as an {@link HttpError}'s
+ * text preview is: the values of `secrets` (from 4 characters) and every value assigned to
+ * a secret name (`"access_token": "…"`, `refresh_token=…`, `Authorization: …`) become
+ * `[REDACTED]`. Auth uses it for a token endpoint's unparsable answer.
+ *
+ * @example
+ * ```ts
+ * scrubText('access_token=abc123&refresh_token=def456', createRedaction()); // 'access_token=[REDACTED]&refresh_token=[REDACTED]'
+ * ```
+ */
+export function scrubText(text: string, redaction: Redaction, secrets: Iterable<string> = [], url = ''): string {
+  const values = new Set(secrets);
+  return createScrub(redaction, { url, secrets: () => values })(text);
+}
+
 async function readPreview(
   response: Response,
   signal: AbortSignal,

@@ -69,7 +69,7 @@ export {
   Stack,
 } from './stack.js';
 export { errors, type ErrorsOptions } from './middleware/errors.js';
-export { isNetworkFailure, toHttpError, type ToHttpErrorOptions } from './http-error.js';
+export { isNetworkFailure, scrubText, toHttpError, type ToHttpErrorOptions } from './http-error.js';
 export {
   correlationId,
   type CorrelationIdOptions,

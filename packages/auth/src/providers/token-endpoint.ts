@@ -1,4 +1,4 @@
-import { AuthError, createRedaction, type FetchLike, REDACTED } from '@sluice/core';
+import { AuthError, createRedaction, type FetchLike, REDACTED, scrubText } from '@sluice/core';
 import type { Token, TokenRequestContext } from '../token/token.js';
 
 /** The one redaction of token calls: its `url` hides the token URL's secrets, its `text` known secret values. */
@@ -94,7 +94,8 @@ function scrub(text: string, secrets: readonly string[]): string {
   try {
     out = JSON.stringify(scrubJson(JSON.parse(text) as unknown, secrets, 0));
   } catch {
-    out = redaction.text(text, secrets);
+    // Not JSON (cut off, or form-encoded): the HttpError preview's scrub, name=value and "key": "…" alike.
+    out = scrubText(text, redaction, secrets);
   }
   // The serialised form may escape a secret differently from its raw text: scrub it too.
   out = redaction.text(out, longestFirst([...secrets, ...secrets.map((secret) => JSON.stringify(secret).slice(1, -1))]));

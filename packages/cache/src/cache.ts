@@ -1,4 +1,4 @@
-import type { Context, Middleware, Next } from '@sluice/core';
+import { checkKeys, type Context, type Middleware, type Next, type OptionKeys } from '@sluice/core';
 import CachePolicy from 'http-cache-semantics';
 import { memoryStore } from './memory-store.js';
 import { defaultCacheKey, toHeaders, toPolicyRequest, toPolicyResponse } from './policy-io.js';
@@ -214,6 +214,12 @@ async function attempt<T>(call: () => T | Promise<T>): Promise<T | undefined> {
 
 function resolve(options: CacheOptions): Settings {
   if (options === null || typeof options !== 'object') throw new TypeError(`cache(): expected an options object, got ${String(options)}.`);
+  checkKeys('cache()', options, CACHE_KEYS);
+  for (const name of ['shared', 'authenticated'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') {
+      throw new TypeError(`cache(): "${name}" must be true or false, got ${typeof options[name]}.`);
+    }
+  }
   const store = options.store ?? memoryStore();
   if (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function') {
     throw new TypeError('cache(): "store" must have get, set and delete methods (see memoryStore()).');
@@ -239,3 +245,5 @@ function resolve(options: CacheOptions): Settings {
     refreshing: new Set(),
   };
 }
+
+const CACHE_KEYS: OptionKeys<CacheOptions> = { store: true, shared: true, authenticated: true, cacheHeuristic: true, maxBodyBytes: true, key: true };

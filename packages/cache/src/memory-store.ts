@@ -1,3 +1,4 @@
+import { checkKeys, type OptionKeys } from '@sluice/core';
 import type { CacheEntry, CacheStore } from './store.js';
 
 /**
@@ -49,6 +50,8 @@ export interface MemoryStore extends CacheStore {
  * ```
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  if (options === null || typeof options !== 'object') throw new TypeError(`memoryStore(): expected an options object, got ${options === null ? 'null' : typeof options}.`);
+  checkKeys('memoryStore()', options, MEMORY_STORE_KEYS);
   const maxEntries = options.maxEntries ?? 1_000;
   const maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
@@ -100,3 +103,5 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 function sizeOf(entry: CacheEntry): number {
   return entry.body.byteLength + JSON.stringify(entry.policy).length + entry.url.length + 64;
 }
+
+const MEMORY_STORE_KEYS: OptionKeys<MemoryStoreOptions> = { maxEntries: true, maxBytes: true };

@@ -35,7 +35,7 @@ describe('checkOneOf', () => {
 
 describe('the built-in checks share the wording', () => {
   it.each([
-    [() => createRateGate({ maxClosedMs: -1 }), 'createRateGate: "maxClosedMs" must be a finite number ≥ 0, got -1.'],
+    [() => createRateGate({ maxClosedMs: -1 }), 'createRateGate: "maxClosedMs" must be a finite number ≥ 0, got -1 (at most 2147483647, the longest timer).'],
     [() => createRetryBudget({ retryCost: -1 }), 'createRetryBudget: "retryCost" must be a finite number ≥ 0, got -1.'],
     [() => exponentialBackoff({ cap: -1 }), 'exponentialBackoff: "cap" must be a finite number of ms ≥ 0, got -1.'],
     [() => timeout({ total: 0 }), 'timeout(): "total" must be a finite number of ms > 0, got 0 (at most 2147483647, the longest timer).'],

@@ -1,4 +1,8 @@
 import type { RedisClientLike } from './client.js';
+import { checkKeys, checkNumber, type OptionKeys } from '@sluice/core';
+
+/** The longest delay setTimeout honours (2³¹−1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * What `onEvent` hears: one `redis:degraded` when Redis stops answering well (an error, a
@@ -226,13 +230,10 @@ function settle(options: RedisSharedOptions, where: string): LinkSettings {
   };
 }
 
-/** A finite number > 0, or `fallback` when absent; a clear `TypeError` otherwise. */
+/** A finite number of ms > 0 that a timer can hold (≤ 2³¹−1), or `fallback` when absent; a clear `TypeError` otherwise. */
 export function positive(value: number | undefined, fallback: number, what: string, where: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${where}: "${what}" must be a finite number > 0, got ${String(value)}.`);
-  }
-  return value;
+  return checkNumber(where, what, value, { unit: 'ms', above: true, max: MAX_TIMER_MS, maxReason: 'the longest timer' });
 }
 
 function messageOf(error: unknown): string {
@@ -244,4 +245,12 @@ function preview(reply: unknown): string {
   if (typeof reply === 'string') return `(a string of ${reply.length} characters)`;
   if (Array.isArray(reply)) return `(an array of ${reply.length})`;
   return `(${reply === null ? 'null' : typeof reply})`;
+}
+
+/** The keys every Redis factory takes. */
+export const SHARED_KEYS: OptionKeys<RedisSharedOptions> = { prefix: true, timeoutMs: true, retryMs: true, onEvent: true };
+
+/** Refuses an unknown option key of a Redis factory, naming the closest known one (non-objects are left to `settle`). */
+export function checkRedisKeys(where: string, options: unknown, known: Readonly<Record<string, true>>): void {
+  if (options !== null && typeof options === 'object') checkKeys(where, options, known);
 }

@@ -1,7 +1,8 @@
 import { inProcessLock, type TokenLock } from '@sluice/auth';
 import { AuthError } from '@sluice/core';
 import { checkClient, type RedisClientLike } from './client.js';
-import { GARBAGE, positive, RedisLink, type RedisSharedOptions } from './health.js';
+import { checkRedisKeys, GARBAGE, positive, RedisLink, type RedisSharedOptions, SHARED_KEYS } from './health.js';
+import type { OptionKeys } from '@sluice/core';
 import { type Listening, Subscriber } from './subscriber.js';
 
 /**
@@ -82,6 +83,7 @@ interface LockSettings {
  */
 export function redisTokenLock(redis: RedisClientLike, options: RedisTokenLockOptions = {}): TokenLock {
   checkClient(redis, 'redisTokenLock(redis)');
+  checkRedisKeys('redisTokenLock(redis, options)', options, LOCK_KEYS);
   const link = new RedisLink(redis, options, 'redisTokenLock');
   const settings: LockSettings = {
     ttlMs: Math.ceil(positive(options.ttlMs, 10_000, 'ttlMs', 'redisTokenLock')),
@@ -167,3 +169,5 @@ function channelOf(key: string): string {
 function asInteger(reply: unknown): number | typeof GARBAGE {
   return typeof reply === 'number' && Number.isInteger(reply) && reply >= 0 ? reply : GARBAGE;
 }
+
+const LOCK_KEYS: OptionKeys<RedisTokenLockOptions> = { ...SHARED_KEYS, ttlMs: true, waitMs: true, pollMs: true };

@@ -1,7 +1,7 @@
 import { createRateGate, parseAnnouncedQuota, type RateGate, type SchedulerStateStore, serverDelay, sleep, TimeoutError } from '@sluice/core';
 import { checkClient, type RedisClientLike } from './client.js';
-import { RedisLink } from './health.js';
-import { type RedisRateGateOptions, redisSchedulerStore } from './scheduler-store.js';
+import { checkRedisKeys, RedisLink } from './health.js';
+import { RATE_GATE_KEYS, type RedisRateGateOptions, redisSchedulerStore } from './scheduler-store.js';
 import { SharedPace } from './shared-pace.js';
 import { SharedQuota } from './shared-quota.js';
 
@@ -34,6 +34,7 @@ import { SharedQuota } from './shared-quota.js';
  */
 export function redisRateGate(redis: RedisClientLike, options: RedisRateGateOptions = {}): RateGate {
   checkClient(redis, 'redisRateGate(redis)');
+  checkRedisKeys('redisRateGate(redis, options)', options, RATE_GATE_KEYS);
   if (options.gate !== undefined && (options.gate === null || typeof options.gate !== 'object')) {
     throw new TypeError('redisRateGate: "gate" must be an options object for createRateGate.');
   }

@@ -1,6 +1,6 @@
-import type { RateGateOptions, SchedulerStateStore, SchedulerStateUpdate } from '@sluice/core';
+import type { OptionKeys, RateGateOptions, SchedulerStateStore, SchedulerStateUpdate } from '@sluice/core';
 import { checkClient, type RedisClientLike, type RedisSubscriberLike } from './client.js';
-import { GARBAGE, RedisLink, type RedisSharedOptions } from './health.js';
+import { checkRedisKeys, GARBAGE, RedisLink, type RedisSharedOptions, SHARED_KEYS } from './health.js';
 
 /**
  * Options of {@link redisSchedulerStore} and {@link redisRateGate}.
@@ -49,6 +49,7 @@ const STATE_LIFE_MS = 3_600_000;
  */
 export function redisSchedulerStore(redis: RedisClientLike, options: RedisRateGateOptions = {}): SchedulerStateStore {
   checkClient(redis, 'redisSchedulerStore(redis)');
+  checkRedisKeys('redisSchedulerStore(redis, options)', options, RATE_GATE_KEYS);
   const link = new RedisLink(redis, options, 'redisSchedulerStore');
   const channel = link.key('rate');
   const stateKey = link.key('rate', 'state');
@@ -190,3 +191,6 @@ function unref<T>(timer: T): T {
   (timer as { unref?: () => void }).unref?.();
   return timer;
 }
+
+/** The keys of {@link RedisRateGateOptions}. */
+export const RATE_GATE_KEYS: OptionKeys<RedisRateGateOptions> = { ...SHARED_KEYS, gate: true };

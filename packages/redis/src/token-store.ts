@@ -1,6 +1,6 @@
 import { memoryStore, type Token, type TokenStore } from '@sluice/auth';
 import { checkClient, type RedisClientLike } from './client.js';
-import { GARBAGE, RedisLink, type RedisSharedOptions } from './health.js';
+import { checkRedisKeys, GARBAGE, RedisLink, type RedisSharedOptions, SHARED_KEYS } from './health.js';
 
 /**
  * Options of {@link redisTokenStore}.
@@ -40,6 +40,7 @@ export interface RedisTokenStoreOptions extends RedisSharedOptions {}
  */
 export function redisTokenStore(redis: RedisClientLike, options: RedisTokenStoreOptions = {}): TokenStore {
   checkClient(redis, 'redisTokenStore(redis)');
+  checkRedisKeys('redisTokenStore(redis, options)', options, SHARED_KEYS);
   const link = new RedisLink(redis, options, 'redisTokenStore');
   const local = memoryStore();
   const keyOf = (key: string) => link.key('token', key);

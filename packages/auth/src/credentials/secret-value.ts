@@ -33,6 +33,6 @@ export async function readSecret(source: SecretSource, what: string): Promise<st
  * A credential with a CR, LF or NUL would split the header it goes into: it is refused,
  * and the `TypeError` never quotes it.
  */
-function refuseLineBreaks(value: string, what: string): void {
+export function refuseLineBreaks(value: string, what: string): void {
   if (/[\r\n\0]/.test(value)) throw new TypeError(`${what} contains a CR or LF character; refused (the value is not shown).`);
 }

@@ -1,5 +1,6 @@
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { checkSecret, readSecret, type SecretSource } from '../credentials/secret-value.js';
+import { checkAuthKeys } from './option-keys.js';
 import { addSecrets } from '../credentials/secrets.js';
 
 /**
@@ -42,6 +43,7 @@ export type ApiKeyOptions = AuthMiddlewareOptions & {
  */
 export function apiKey(options: ApiKeyOptions): AuthMiddleware {
   if (!options || typeof options !== 'object') throw new TypeError('apiKey(options): options must be an object with "header" or "query", and "value".');
+  checkAuthKeys('apiKey', 'apiKey(options)', options);
   const { header, query, value } = options;
   if ((header === undefined) === (query === undefined)) {
     throw new TypeError('apiKey(options): give exactly one of "header" or "query".');

@@ -1,6 +1,8 @@
 import { base64Utf8 } from '../util/base64.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { addSecrets } from '../credentials/secrets.js';
+import { refuseLineBreaks } from '../credentials/secret-value.js';
+import { checkAuthKeys, checkOptionsObject } from './option-keys.js';
 
 /**
  * Options of {@link basic}: which origins get the credentials.
@@ -26,6 +28,11 @@ export function basic(username: string, password: string, options: BasicOptions 
   if (typeof username !== 'string') throw new TypeError(`basic(username, password): username must be a string, got ${typeof username}.`);
   if (username.includes(':')) throw new TypeError('basic(username, password): username must not contain ":" (RFC 7617).');
   if (typeof password !== 'string') throw new TypeError(`basic(username, password): password must be a string, got ${typeof password}.`);
+  // Refused as bearer() refuses them: a line break in a credential is a paste error, never meant.
+  refuseLineBreaks(username, 'basic(username, password): username');
+  refuseLineBreaks(password, 'basic(username, password): password');
+  checkOptionsObject(options, 'basic(username, password, options)');
+  checkAuthKeys('basic', 'basic(username, password, options)', options);
   const encoded = base64Utf8(`${username}:${password}`);
   const value = `Basic ${encoded}`;
   return createAuthMiddleware(

@@ -1,6 +1,7 @@
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { checkSecret, readSecret, type SecretSource } from '../credentials/secret-value.js';
 import { addSecrets } from '../credentials/secrets.js';
+import { checkAuthKeys, checkOptionsObject } from './option-keys.js';
 
 /**
  * Options of {@link bearer}: which origins get the token.
@@ -25,6 +26,8 @@ export type BearerOptions = AuthMiddlewareOptions;
  */
 export function bearer(token: SecretSource, options: BearerOptions = {}): AuthMiddleware {
   checkSecret(token, 'bearer(token): token');
+  checkOptionsObject(options, 'bearer(token, options)');
+  checkAuthKeys('bearer', 'bearer(token, options)', options);
   return createAuthMiddleware(
     {
       async attach({ headers }, context) {

@@ -6,6 +6,7 @@ import { authorizationValue, type Token, type TokenProvider } from '../token/tok
 import { type RefreshWaited, TokenManager } from '../token/token-manager.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { addSecrets } from '../credentials/secrets.js';
+import { checkAuthKeys } from './option-keys.js';
 import { checkNumber } from '@sluice/core';
 
 declare module '@sluice/core' {
@@ -88,6 +89,7 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`tokenAuth(provider, options): options must be an object, got ${options === null ? 'null' : typeof options}.`);
   }
+  checkAuthKeys('tokenAuth', 'tokenAuth(provider, options)', options);
   const skewMs = nonNegative(options.skewMs, 30_000, 'skewMs');
   const timeoutMs = timerMs(options.tokenTimeoutMs, 30_000, 'tokenTimeoutMs');
   if (options.store !== undefined && (typeof options.store.get !== 'function' || typeof options.store.set !== 'function' || typeof options.store.delete !== 'function')) {

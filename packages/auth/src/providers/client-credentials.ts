@@ -2,6 +2,7 @@ import type { FetchLike } from '@sluice/core';
 import { normalizeToken, type Token, type TokenProvider } from '../token/token.js';
 import type { ClientAuthOptions } from './client-auth.js';
 import { grantSetup } from './grant-setup.js';
+import { checkAuthKeys } from '../middleware/option-keys.js';
 import { callTokenEndpoint } from './token-endpoint.js';
 
 /**
@@ -52,6 +53,7 @@ export interface ClientCredentialsOptions extends ClientAuthOptions {
  * ```
  */
 export function clientCredentials(options: ClientCredentialsOptions): TokenProvider {
+  if (options && typeof options === 'object') checkAuthKeys('clientCredentials', 'clientCredentials(options)', options);
   if (options && typeof options === 'object' && options.authMethod === undefined && options.clientSecret === undefined && options.privateKey === undefined) {
     // A client-credentials call without client authentication is rare: it must be asked for.
     throw new TypeError(`clientCredentials(options): give "clientSecret" or "privateKey", or spell out authMethod: 'none' to send the token call without client authentication.`);

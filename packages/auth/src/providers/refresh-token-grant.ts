@@ -3,6 +3,7 @@ import { AuthError } from '@sluice/core';
 import type { TokenProvider } from '../token/token.js';
 import type { ClientAuthOptions } from './client-auth.js';
 import { grantSetup } from './grant-setup.js';
+import { checkAuthKeys } from '../middleware/option-keys.js';
 import { callTokenEndpoint } from './token-endpoint.js';
 
 /**
@@ -54,6 +55,7 @@ export interface RefreshTokenGrantOptions extends ClientAuthOptions {
  */
 export function refreshTokenGrant(options: RefreshTokenGrantOptions): TokenProvider {
   const where = 'refreshTokenGrant(options)';
+  if (options && typeof options === 'object') checkAuthKeys('refreshTokenGrant', where, options);
   const { tokenUrl, scope, clock, authenticate } = grantSetup(options, where);
   if (typeof options.refreshToken !== 'string' || options.refreshToken === '') throw new TypeError(`${where}: "refreshToken" must be a non-empty string.`);
   let latest = options.refreshToken;

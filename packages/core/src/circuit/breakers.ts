@@ -1,3 +1,5 @@
+import { checkKeys, type OptionKeys } from '../check.js';
+
 /**
  * The counting of one circuit while it is closed: records outcomes and says when to open.
  *
@@ -54,6 +56,8 @@ export interface ConsecutiveBreakerOptions {
  * ```
  */
 export function consecutiveBreaker(options: ConsecutiveBreakerOptions = {}): BreakerPolicy {
+  if (options === null || typeof options !== 'object') throw new TypeError(`consecutiveBreaker(): expected an options object, got ${options === null ? 'null' : typeof options}.`);
+  checkKeys('consecutiveBreaker()', options, CONSECUTIVE_KEYS);
   const threshold = options.threshold ?? 5;
   if (!Number.isInteger(threshold) || threshold < 1) {
     throw new TypeError(`consecutiveBreaker(): "threshold" must be an integer ≥ 1, got ${String(threshold)}.`);
@@ -106,6 +110,8 @@ const BUCKETS = 10;
  * ```
  */
 export function samplingBreaker(options: SamplingBreakerOptions = {}): BreakerPolicy {
+  if (options === null || typeof options !== 'object') throw new TypeError(`samplingBreaker(): expected an options object, got ${options === null ? 'null' : typeof options}.`);
+  checkKeys('samplingBreaker()', options, SAMPLING_KEYS);
   const threshold = options.threshold ?? 0.5;
   const duration = options.duration ?? 30_000;
   const minimum = options.minimumThroughput ?? 20;
@@ -156,3 +162,6 @@ export function samplingBreaker(options: SamplingBreakerOptions = {}): BreakerPo
     },
   };
 }
+
+const CONSECUTIVE_KEYS: OptionKeys<ConsecutiveBreakerOptions> = { threshold: true };
+const SAMPLING_KEYS: OptionKeys<SamplingBreakerOptions> = { threshold: true, duration: true, minimumThroughput: true };

@@ -1,5 +1,7 @@
 import { type BreakerCounter, type BreakerPolicy, consecutiveBreaker } from '../circuit/breakers.js';
 import type { CircuitState, Context, Middleware } from '../types/index.js';
+import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
+import { MAX_TIMER_MS } from '../timer-limit.js';
 import { CircuitOpenError, NetworkError, TimeoutError } from '../errors.js';
 import { isNetworkFailure } from '../http-error.js';
 
@@ -225,14 +227,13 @@ function resolve(options: CircuitBreakerOptions): Settings {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`circuitBreaker(): expected an options object, got ${String(options)}.`);
   }
+  checkKeys('circuitBreaker()', options, CIRCUIT_BREAKER_KEYS);
   const breaker = options.breaker ?? consecutiveBreaker();
   if (typeof breaker?.create !== 'function') {
     throw new TypeError('circuitBreaker(): "breaker" must come from consecutiveBreaker() or samplingBreaker().');
   }
   const halfOpenAfter = options.halfOpenAfter ?? 10_000;
-  if (typeof halfOpenAfter !== 'number' || !Number.isFinite(halfOpenAfter) || halfOpenAfter < 0) {
-    throw new TypeError(`circuitBreaker(): "halfOpenAfter" must be a finite number of ms ≥ 0, got ${String(halfOpenAfter)}.`);
-  }
+  checkNumber('circuitBreaker()', 'halfOpenAfter', halfOpenAfter, { unit: 'ms', max: MAX_TIMER_MS, maxReason: 'the longest timer' });
   for (const name of ['isFailure', 'key', 'clock', 'onStateChange'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
       throw new TypeError(`circuitBreaker(): "${name}" must be a function, got ${typeof options[name]}.`);
@@ -255,3 +256,13 @@ function dropOldestClosed(circuits: Map<string, Circuit>): void {
     }
   }
 }
+
+const CIRCUIT_BREAKER_KEYS: OptionKeys<CircuitBreakerOptions> = {
+  breaker: true,
+  halfOpenAfter: true,
+  isFailure: true,
+  key: true,
+  clock: true,
+  onStateChange: true,
+  maxCircuits: true,
+};

@@ -1,4 +1,5 @@
 import type { Context, Middleware, Next } from '../types/index.js';
+import { checkKeys, type OptionKeys } from '../check.js';
 
 /**
  * Computes the dedupe key of a request; requests with the same key while one is in flight
@@ -88,6 +89,8 @@ let nextObjectId = 1;
  * ```
  */
 export function dedupe(options: DedupeOptions = {}): Middleware {
+  if (options === null || typeof options !== 'object') throw new TypeError(`dedupe(): expected an options object, got ${options === null ? 'null' : typeof options}.`);
+  checkKeys('dedupe()', options, DEDUPE_KEYS);
   const methods = new Set(checkList(options.methods ?? ['GET', 'HEAD'], 'methods').map((m) => m.toUpperCase()));
   const headers = checkList(options.headers ?? DEFAULT_DEDUPE_HEADERS, 'headers').map((h) => h.toLowerCase());
   if (options.key !== undefined && typeof options.key !== 'function') {
@@ -221,3 +224,5 @@ function checkList(value: unknown, what: string): string[] {
   }
   return value as string[];
 }
+
+const DEDUPE_KEYS: OptionKeys<DedupeOptions> = { methods: true, headers: true, key: true };

@@ -1,4 +1,6 @@
 import type { AttemptAdmission, Context, Middleware } from '../types/index.js';
+import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
+import { MAX_TIMER_MS } from '../timer-limit.js';
 import { createAdmission } from '../rate-limit/admission.js';
 import { createRateGate, type RateGate, type RateGateClock } from '../rate-limit/gate.js';
 import type { SchedulerStateUpdate } from '../rate-limit/store.js';
@@ -164,11 +166,10 @@ function check(options: RateLimitOptions): { limit: number; interval: number; ma
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`rateLimit(): expected options such as { limit: 10, interval: 1000 }, got ${String(options)}.`);
   }
+  checkKeys('rateLimit()', options, RATE_LIMIT_KEYS);
   const { limit, interval } = options;
   if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`rateLimit(): "limit" must be an integer ≥ 1, got ${String(limit)}.`);
-  if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) {
-    throw new TypeError(`rateLimit(): "interval" must be a finite number of ms > 0, got ${String(interval)}.`);
-  }
+  checkNumber('rateLimit()', 'interval', interval, { unit: 'ms', above: true, max: MAX_TIMER_MS, maxReason: 'the longest timer' });
   for (const name of ['key'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
       throw new TypeError(`rateLimit(): "${name}" must be a function (request) => string, got ${typeof options[name]}.`);
@@ -179,3 +180,5 @@ function check(options: RateLimitOptions): { limit: number; interval: number; ma
   }
   return { limit, interval, maxKeys: options.maxKeys ?? 1_000 };
 }
+
+const RATE_LIMIT_KEYS: OptionKeys<RateLimitOptions> = { limit: true, interval: true, key: true, clock: true, maxKeys: true };

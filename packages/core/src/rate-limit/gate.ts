@@ -7,6 +7,7 @@ import { quotaForget, quotaLearn, quotaRemaining, quotaTake, quotaWait, type Sen
 import type { SchedulerStateUpdate } from './store.js';
 import type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
 import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
+import { MAX_TIMER_MS } from '../timer-limit.js';
 
 export type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
 
@@ -40,9 +41,9 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
   if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
     throw new TypeError('createRateGate: option "clock" must have now(), setTimeout() and clearTimeout() functions.');
   }
-  const releaseWindowMs = checkNumber('createRateGate', 'releaseWindowMs', options.releaseWindowMs ?? 1000);
-  const maxClosedMs = checkNumber('createRateGate', 'maxClosedMs', options.maxClosedMs ?? 60_000);
-  const maxOrigins = checkNumber('createRateGate', 'maxOrigins', options.maxOrigins ?? 500);
+  const releaseWindowMs = checkNumber('createRateGate', 'releaseWindowMs', options.releaseWindowMs ?? 1000, { max: MAX_TIMER_MS, maxReason: 'the longest timer' });
+  const maxClosedMs = checkNumber('createRateGate', 'maxClosedMs', options.maxClosedMs ?? 60_000, { max: MAX_TIMER_MS, maxReason: 'the longest timer' });
+  const maxOrigins = checkNumber('createRateGate', 'maxOrigins', options.maxOrigins ?? 500, { integer: true, min: 1 });
   const adaptive = options.adaptive ?? {};
   if (adaptive !== false && (adaptive === null || typeof adaptive !== 'object')) {
     throw new TypeError('createRateGate: option "adaptive" must be false or an options object.');

@@ -1,6 +1,7 @@
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { checkSecret, readSecret, type SecretSource } from '../credentials/secret-value.js';
-import { checkAuthKeys } from './option-keys.js';
+import { checkKeys, type OptionKeys } from '@sluice/core';
+import { AUTH_KEYS } from './option-keys.js';
 import { addSecrets } from '../credentials/secrets.js';
 
 /**
@@ -43,7 +44,7 @@ export type ApiKeyOptions = AuthMiddlewareOptions & {
  */
 export function apiKey(options: ApiKeyOptions): AuthMiddleware {
   if (!options || typeof options !== 'object') throw new TypeError('apiKey(options): options must be an object with "header" or "query", and "value".');
-  checkAuthKeys('apiKey', 'apiKey(options)', options);
+  checkKeys('apiKey(options)', options, API_KEY_KEYS);
   const { header, query, value } = options;
   if ((header === undefined) === (query === undefined)) {
     throw new TypeError('apiKey(options): give exactly one of "header" or "query".');
@@ -64,3 +65,5 @@ export function apiKey(options: ApiKeyOptions): AuthMiddleware {
     options,
   );
 }
+
+const API_KEY_KEYS: OptionKeys<ApiKeyOptions> = { ...AUTH_KEYS, value: true, header: true, query: true };

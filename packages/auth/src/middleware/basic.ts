@@ -2,7 +2,8 @@ import { base64Utf8 } from '../util/base64.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { addSecrets } from '../credentials/secrets.js';
 import { refuseLineBreaks } from '../credentials/secret-value.js';
-import { checkAuthKeys, checkOptionsObject } from './option-keys.js';
+import { checkKeys, type OptionKeys } from '@sluice/core';
+import { AUTH_KEYS, checkOptionsObject } from './option-keys.js';
 
 /**
  * Options of {@link basic}: which origins get the credentials.
@@ -32,7 +33,7 @@ export function basic(username: string, password: string, options: BasicOptions 
   refuseLineBreaks(username, 'basic(username, password): username');
   refuseLineBreaks(password, 'basic(username, password): password');
   checkOptionsObject(options, 'basic(username, password, options)');
-  checkAuthKeys('basic', 'basic(username, password, options)', options);
+  checkKeys('basic(username, password, options)', options, BASIC_KEYS);
   const encoded = base64Utf8(`${username}:${password}`);
   const value = `Basic ${encoded}`;
   return createAuthMiddleware(
@@ -45,3 +46,5 @@ export function basic(username: string, password: string, options: BasicOptions 
     options,
   );
 }
+
+const BASIC_KEYS: OptionKeys<BasicOptions> = AUTH_KEYS;

@@ -1,7 +1,8 @@
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { checkSecret, readSecret, type SecretSource } from '../credentials/secret-value.js';
 import { addSecrets } from '../credentials/secrets.js';
-import { checkAuthKeys, checkOptionsObject } from './option-keys.js';
+import { checkKeys, type OptionKeys } from '@sluice/core';
+import { AUTH_KEYS, checkOptionsObject } from './option-keys.js';
 
 /**
  * Options of {@link bearer}: which origins get the token.
@@ -27,7 +28,7 @@ export type BearerOptions = AuthMiddlewareOptions;
 export function bearer(token: SecretSource, options: BearerOptions = {}): AuthMiddleware {
   checkSecret(token, 'bearer(token): token');
   checkOptionsObject(options, 'bearer(token, options)');
-  checkAuthKeys('bearer', 'bearer(token, options)', options);
+  checkKeys('bearer(token, options)', options, BEARER_KEYS);
   return createAuthMiddleware(
     {
       async attach({ headers }, context) {
@@ -40,3 +41,5 @@ export function bearer(token: SecretSource, options: BearerOptions = {}): AuthMi
     options,
   );
 }
+
+const BEARER_KEYS: OptionKeys<BearerOptions> = AUTH_KEYS;

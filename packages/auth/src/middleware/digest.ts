@@ -2,7 +2,8 @@ import { parseChallenges } from '../token/challenge.js';
 import { toHex } from '../util/hex.js';
 import { md5Hex } from '../util/md5.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware, type RecoverVerdict } from './auth-middleware.js';
-import { checkAuthKeys } from './option-keys.js';
+import { checkKeys, type OptionKeys } from '@sluice/core';
+import { AUTH_KEYS } from './option-keys.js';
 import { addSecrets } from '../credentials/secrets.js';
 
 /**
@@ -60,7 +61,7 @@ export function digest(username: string, password: string, options: DigestOption
   if (typeof username !== 'string') throw new TypeError(`digest(username, password): username must be a string, got ${typeof username}.`);
   if (typeof password !== 'string') throw new TypeError(`digest(username, password): password must be a string, got ${typeof password}.`);
   if (options === null || typeof options !== 'object') throw new TypeError('digest(username, password, options): options must be an object.');
-  checkAuthKeys('digest', 'digest(username, password, options)', options);
+  checkKeys('digest(username, password, options)', options, DIGEST_KEYS);
   if (options.cnonce !== undefined && typeof options.cnonce !== 'function') {
     throw new TypeError(`digest: "cnonce" must be a function returning a string, got ${typeof options.cnonce}.`);
   }
@@ -177,3 +178,4 @@ function randomHex(): string {
   return toHex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
 }
 
+const DIGEST_KEYS: OptionKeys<DigestOptions> = { ...AUTH_KEYS, cnonce: true };

@@ -6,8 +6,8 @@ import { authorizationValue, type Token, type TokenProvider } from '../token/tok
 import { type RefreshWaited, TokenManager } from '../token/token-manager.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { addSecrets } from '../credentials/secrets.js';
-import { checkAuthKeys } from './option-keys.js';
-import { checkNumber } from '@sluice/core';
+import { checkKeys, checkNumber, type OptionKeys } from '@sluice/core';
+import { AUTH_KEYS } from './option-keys.js';
 
 declare module '@sluice/core' {
   interface SluiceEvents {
@@ -89,7 +89,7 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`tokenAuth(provider, options): options must be an object, got ${options === null ? 'null' : typeof options}.`);
   }
-  checkAuthKeys('tokenAuth', 'tokenAuth(provider, options)', options);
+  checkKeys('tokenAuth(provider, options)', options, TOKEN_AUTH_KEYS);
   const skewMs = nonNegative(options.skewMs, 30_000, 'skewMs');
   const timeoutMs = timerMs(options.tokenTimeoutMs, 30_000, 'tokenTimeoutMs');
   if (options.store !== undefined && (typeof options.store.get !== 'function' || typeof options.store.set !== 'function' || typeof options.store.delete !== 'function')) {
@@ -163,3 +163,5 @@ function timerMs(value: number | undefined, fallback: number, what: string): num
   if (value === undefined) return fallback;
   return checkNumber('tokenAuth', what, value, { unit: 'ms', above: true, max: MAX_TIMER_MS, maxReason: 'the longest timer' });
 }
+
+const TOKEN_AUTH_KEYS: OptionKeys<TokenAuthOptions> = { ...AUTH_KEYS, skewMs: true, store: true, key: true, lock: true, tokenTimeoutMs: true, clock: true };

@@ -2,7 +2,8 @@ import type { FetchLike } from '@sluice/core';
 import { normalizeToken, type Token, type TokenProvider } from '../token/token.js';
 import type { ClientAuthOptions } from './client-auth.js';
 import { grantSetup } from './grant-setup.js';
-import { checkAuthKeys } from '../middleware/option-keys.js';
+import { checkKeys, type OptionKeys } from '@sluice/core';
+import { CLIENT_AUTH_KEYS } from '../middleware/option-keys.js';
 import { callTokenEndpoint } from './token-endpoint.js';
 
 /**
@@ -53,7 +54,7 @@ export interface ClientCredentialsOptions extends ClientAuthOptions {
  * ```
  */
 export function clientCredentials(options: ClientCredentialsOptions): TokenProvider {
-  if (options && typeof options === 'object') checkAuthKeys('clientCredentials', 'clientCredentials(options)', options);
+  if (options && typeof options === 'object') checkKeys('clientCredentials(options)', options, CLIENT_CREDENTIALS_KEYS);
   if (options && typeof options === 'object' && options.authMethod === undefined && options.clientSecret === undefined && options.privateKey === undefined) {
     // A client-credentials call without client authentication is rare: it must be asked for.
     throw new TypeError(`clientCredentials(options): give "clientSecret" or "privateKey", or spell out authMethod: 'none' to send the token call without client authentication.`);
@@ -82,3 +83,13 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenProvi
   };
 }
 
+const CLIENT_CREDENTIALS_KEYS: OptionKeys<ClientCredentialsOptions> = {
+  ...CLIENT_AUTH_KEYS,
+  tokenUrl: true,
+  scope: true,
+  audience: true,
+  extraParams: true,
+  initialToken: true,
+  fetch: true,
+  clock: true,
+};

@@ -3,7 +3,8 @@ import { AuthError } from '@sluice/core';
 import type { TokenProvider } from '../token/token.js';
 import type { ClientAuthOptions } from './client-auth.js';
 import { grantSetup } from './grant-setup.js';
-import { checkAuthKeys } from '../middleware/option-keys.js';
+import { checkKeys, type OptionKeys } from '@sluice/core';
+import { CLIENT_AUTH_KEYS } from '../middleware/option-keys.js';
 import { callTokenEndpoint } from './token-endpoint.js';
 
 /**
@@ -55,7 +56,7 @@ export interface RefreshTokenGrantOptions extends ClientAuthOptions {
  */
 export function refreshTokenGrant(options: RefreshTokenGrantOptions): TokenProvider {
   const where = 'refreshTokenGrant(options)';
-  if (options && typeof options === 'object') checkAuthKeys('refreshTokenGrant', where, options);
+  if (options && typeof options === 'object') checkKeys(where, options, REFRESH_TOKEN_GRANT_KEYS);
   const { tokenUrl, scope, clock, authenticate } = grantSetup(options, where);
   if (typeof options.refreshToken !== 'string' || options.refreshToken === '') throw new TypeError(`${where}: "refreshToken" must be a non-empty string.`);
   let latest = options.refreshToken;
@@ -92,3 +93,14 @@ function fingerprint(value: string): string {
   }
   return `rt-${(hash >>> 0).toString(16).padStart(8, '0')}`;
 }
+
+const REFRESH_TOKEN_GRANT_KEYS: OptionKeys<RefreshTokenGrantOptions> = {
+  ...CLIENT_AUTH_KEYS,
+  tokenUrl: true,
+  refreshToken: true,
+  subject: true,
+  scope: true,
+  onRefreshToken: true,
+  fetch: true,
+  clock: true,
+};

@@ -37,7 +37,7 @@ export interface NumberRule {
 export function checkNumber(where: string, name: string, value: unknown, rule: NumberRule = {}): number {
   if (!fits(value, rule)) {
     const bound = rule.maxReason === undefined ? '' : ` (at most ${rule.max}, ${rule.maxReason})`;
-    throw new TypeError(`${where}: "${name}" must be ${expectation(rule)}, got ${show(value)}${bound}.`);
+    throw optionError(`${where}: "${name}" must be ${expectation(rule)}, got ${show(value)}${bound}.`);
   }
   return value as number;
 }
@@ -54,7 +54,7 @@ export function checkNumber(where: string, name: string, value: unknown, rule: N
  */
 export function checkOneOf<const T extends string>(where: string, name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new TypeError(`${where}: "${name}" must be ${alternatives(allowed)}, got ${show(value)}.`);
+  throw optionError(`${where}: "${name}" must be ${alternatives(allowed)}, got ${show(value)}.`);
 }
 
 /**
@@ -83,7 +83,7 @@ export function checkKeys(where: string, options: object, known: OptionKeys<obje
     if (Object.hasOwn(known, key)) continue;
     const closest = closestKey(key, Object.keys(known));
     const hint = closest === undefined ? '' : ` (did you mean "${closest}"?)`;
-    throw new TypeError(`${where}: unknown option "${key}"${hint}. Known options: ${Object.keys(known).join(', ')}.`);
+    throw optionError(`${where}: unknown option "${key}"${hint}. Known options: ${Object.keys(known).join(', ')}.`);
   }
 }
 
@@ -139,4 +139,23 @@ function alternatives(allowed: readonly string[]): string {
 
 function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** The TypeErrors thrown by the checks above (a WeakSet: nothing is kept alive). */
+const optionErrors = new WeakSet<Error>();
+
+/** A `TypeError` for a bad option, marked so that {@link isOptionError} knows it. Internal. */
+export function optionError(message: string): TypeError {
+  const error = new TypeError(message);
+  optionErrors.add(error);
+  return error;
+}
+
+/**
+ * Whether `error` is a `TypeError` thrown by {@link checkNumber}, {@link checkOneOf} or
+ * {@link checkKeys}: a bad option, which the errors middleware passes on as the TypeError
+ * itself (docs/middleware.md promises one, at creation or for the request). Internal.
+ */
+export function isOptionError(error: unknown): error is TypeError {
+  return error instanceof TypeError && optionErrors.has(error);
 }

@@ -6,7 +6,7 @@ import { type Scrub, scrubError } from '../scrub.js';
 import { discard } from '../discard.js';
 import { guardBody } from '../body-guard.js';
 import { deterministicFailure } from '../retry/deterministic.js';
-import { checkKeys, type OptionKeys } from '../check.js';
+import { checkKeys, isOptionError, type OptionKeys } from '../check.js';
 import { isNetworkFailure, scrubberFor, toHttpError } from '../http-error.js';
 
 /**
@@ -142,6 +142,8 @@ function passesThrough(response: Response, request: Request): boolean {
 function mapThrown(error: unknown, request: Request, context: Context, scrub: Scrub, phase?: 'body'): unknown {
   const callerSignal = context.callerSignal;
   if (callerSignal?.aborted) return callerSignal.reason;
+  // A bad option (a per-request `timeout: 0`) is the caller's mistake: the TypeError itself.
+  if (isOptionError(error)) return scrubError(error, scrub, 0);
   const note = context.state.retryStopped;
   if (error instanceof SluiceError) {
     error.correlationId ??= context.correlationId;

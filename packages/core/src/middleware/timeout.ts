@@ -4,7 +4,7 @@ export type { TimeoutOptions, TimeoutValue };
 import { TimeoutError } from '../errors.js';
 import { discard } from '../discard.js';
 import { heldTimeout, passAdmission } from '../rate-limit/admission.js';
-import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
+import { checkKeys, checkNumber, type OptionKeys, optionError } from '../check.js';
 
 
 
@@ -229,7 +229,7 @@ function effective(phase: Phase, fallback: TimeoutValue, context: Context): Time
   if (option === false) return false;
   if (typeof option === 'number') return phase === 'total' ? validate(option, 'timeout (per-request option)', 'timeout') : fallback;
   if (typeof option !== 'object' || option === null) {
-    throw new TypeError(`The "timeout" request option must be a number, false or { attempt, total }, got ${String(option)}.`);
+    throw optionError(`The "timeout" request option must be a number, false or { attempt, total }, got ${String(option)}.`);
   }
   checkKeys('timeout (per-request option)', option, TIMEOUT_KEYS);
   const value = option[phase];

@@ -1,8 +1,7 @@
 import type { FetchLike, Middleware, MiddlewareList, Next, RequestOptions, SluiceFetch, SluiceRequestInit } from './types/index.js';
-import { redactUrlInError } from './redact.js';
 import { DEFAULT_REDACTION, RequestContext } from './request-context.js';
 import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
-import { tagResponse } from './response-secrets.js';
+import { redactUrlInError, tagResponse } from './secrets/index.js';
 
 
 

@@ -14,8 +14,7 @@ import {
   ServerError,
   UnauthorizedError,
 } from './status-errors.js';
-import { REDACTED, type Redaction } from './redact.js';
-import { BODY_SECRET_KEYS, createScrub, type Scrub, secretHeaders } from './scrub.js';
+import { BODY_SECRET_KEYS, createScrub, REDACTED, type Redaction, type Scrub, secretHeaders } from './secrets/index.js';
 import { serverDelay } from './retry/retry-after.js';
 
 /** How many bytes of an error response's body are read for its preview. */

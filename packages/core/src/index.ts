@@ -55,8 +55,9 @@ export {
   DEFAULT_SECRET_NAMES,
   REDACTED,
   redactUrlInError,
-} from './redact.js';
-export { type ResponseSecrets, secretsOf } from './response-secrets.js';
+  type ResponseSecrets,
+  secretsOf,
+} from './secrets/index.js';
 export {
   canReplay,
   cloneForReplay,

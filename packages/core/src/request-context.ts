@@ -1,6 +1,5 @@
 import type { Context, ContextState, EventInput, EventListener, RequestOptions, SluiceEvent } from './types/index.js';
-import { createRedaction } from './redact.js';
-import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
+import { createRedaction, createScrub, type Scrub, scrubError, secretHeaders } from './secrets/index.js';
 
 /*
  * Internal (not re-exported): the Context object compose makes for each request.

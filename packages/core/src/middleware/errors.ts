@@ -1,8 +1,7 @@
 import type { Context, Middleware, ThrowHttpErrors } from '../types/index.js';
 import { NetworkError, SluiceError } from '../errors.js';
 import { HttpError } from '../status-errors.js';
-import { createRedaction, DEFAULT_SECRET_NAMES } from '../redact.js';
-import { type Scrub, scrubError } from '../scrub.js';
+import { createRedaction, DEFAULT_SECRET_NAMES, type Scrub, scrubError } from '../secrets/index.js';
 import { discard } from '../discard.js';
 import { guardBody } from '../body-guard.js';
 import { deterministicFailure } from '../retry/deterministic.js';

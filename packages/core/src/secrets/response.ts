@@ -1,5 +1,5 @@
 import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
-import type { Context } from './types/index.js';
+import type { Context } from '../types/index.js';
 
 /**
  * The secrets of the request a response answered, for code that quotes the response after

@@ -1,0 +1,13 @@
+/*
+ * Internal: everything Sluice knows about one request's secrets, in one folder.
+ * - redaction.ts: the names that are secret and the Redaction that masks URLs, headers
+ *   and known values (public: createRedaction, REDACTED, DEFAULT_SECRET_NAMES);
+ * - userinfo.ts: the URL's userinfo values, and errors that quote a URL being built;
+ * - scrub.ts: one request's free-text scrubber and the error scrubbing built on it;
+ * - response.ts: the view of those secrets that travels with each response (secretsOf).
+ * The package's index re-exports only the public names.
+ */
+export { createRedaction, DEFAULT_SECRET_NAMES, REDACTED, type Redaction } from './redaction.js';
+export { redactUrlInError, userinfoSecrets } from './userinfo.js';
+export { BODY_SECRET_KEYS, createScrub, type Scrub, type ScrubSource, scrubError, secretHeaders } from './scrub.js';
+export { type ResponseSecrets, secretsOf, tagResponse } from './response.js';

@@ -57,7 +57,7 @@ export function compose(middlewares: readonly Middleware[] | MiddlewareList, opt
     // With no caller signal the request's own signal can never abort: say so with `callerSignal: undefined`.
     const callerGaveSignal = input instanceof Request ? init?.signal !== null : init?.signal !== undefined && init.signal !== null;
     const context = new RequestContext(request, requestOptions, replayable, callerGaveSignal);
-    return chain.dispatch(0, request, context, skip).then((response) => tagResponse(response, context, request));
+    return chain.dispatch(0, request, context, skip).then((response) => tagResponse(response, context.secrets));
   };
   return function sluiceFetch(input, init) {
     try {

@@ -27,10 +27,7 @@ export type {
 } from './types/index.js';
 export {
   AuthError,
-  CircuitOpenError,
   NetworkError,
-  NotReplayableError,
-  PaginationError,
   QueueFullError,
   ResponseParseError,
   ResponseValidationError,
@@ -39,6 +36,7 @@ export {
   TimeoutError,
   type ValidationIssue,
 } from './errors.js';
+export { CircuitOpenError, NotReplayableError, PaginationError } from './refusal-errors.js';
 export {
   BadRequestError,
   ConflictError,

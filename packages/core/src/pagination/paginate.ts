@@ -1,5 +1,6 @@
 import type { CorrelationScope, SluiceRequestInit } from '../types/index.js';
-import { PaginationError, ResponseParseError } from '../errors.js';
+import { ResponseParseError } from '../errors.js';
+import { PaginationError } from '../refusal-errors.js';
 import { createRedaction, type Redaction, redactUrlInError } from '../secrets/index.js';
 import { assertPositiveInteger, type PaginationStrategy } from './strategy.js';
 import { discard } from '../discard.js';

@@ -14,15 +14,26 @@ import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
  */
 export class RequestSecrets implements ResponseSecrets {
   readonly #context: Context;
-  readonly #request: Request;
+  readonly #request: Request | undefined;
+  readonly #redaction: Redaction | undefined;
   #urlBy: Redaction | undefined;
   #url = '';
   #scrubBy: Redaction | undefined;
   #scrub: Scrub | undefined;
 
-  constructor(context: Context, request: Request) {
+  /**
+   * `request` is the one whose URL and secret headers count (none: the context's URL and
+   * no headers); `redaction` fixes the names (none: the redaction in force on the context).
+   */
+  constructor(context: Context, request?: Request, redaction?: Redaction) {
     this.#context = context;
     this.#request = request;
+    this.#redaction = redaction;
+  }
+
+  /** The redaction these secrets are read by. */
+  get redaction(): Redaction {
+    return this.#redaction ?? this.#context.redaction;
   }
 
   get correlationId(): string | undefined {
@@ -30,12 +41,12 @@ export class RequestSecrets implements ResponseSecrets {
   }
 
   url(url: string | URL): string {
-    return this.#context.redaction.url(url);
+    return this.redaction.url(url);
   }
 
   /** The request's own URL, redacted: computed once per redaction in force. */
   requestUrl(): string {
-    const redaction = this.#context.redaction;
+    const redaction = this.redaction;
     if (this.#urlBy !== redaction) {
       this.#urlBy = redaction;
       this.#url = redaction.url(this.#context.url);
@@ -54,13 +65,13 @@ export class RequestSecrets implements ResponseSecrets {
   /** The request's scrubber for the redaction in force (built on first use). */
   scrub(): Scrub {
     const context = this.#context;
-    const redaction = context.redaction;
+    const redaction = this.redaction;
     if (!this.#scrub || this.#scrubBy !== redaction) {
       const request = this.#request;
       this.#scrubBy = redaction;
       this.#scrub = createScrub(redaction, {
-        url: context.url,
-        headers: () => secretHeaders(request.headers, redaction),
+        url: request?.url ?? context.url,
+        headers: () => (request ? secretHeaders(request.headers, redaction) : []),
         secrets: () => context.state.secrets,
       });
     }

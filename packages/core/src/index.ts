@@ -49,6 +49,8 @@ export {
   UnauthorizedError,
 } from './status-errors.js';
 export {
+  addSecretNames,
+  addSecrets,
   createRedaction,
   DEFAULT_SECRET_NAMES,
   REDACTED,

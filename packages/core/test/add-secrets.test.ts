@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import {
   addSecretNames,
   addSecrets,
@@ -14,7 +13,7 @@ import {
 } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failure } from './helpers.js';
+import { failure, views } from './helpers.js';
 import { useServer } from '@sluice/testing/node';
 
 // addSecrets and addSecretNames are how a middleware adds to its request's secrets: what
@@ -47,9 +46,6 @@ const octopusKey: Middleware = {
   },
 };
 
-function views(value: unknown): string {
-  return [String((value as Error)?.message), String(value), JSON.stringify(value), inspect(value, { depth: 10 })].join('\n');
-}
 
 describe('addSecrets', () => {
   it('hides an added value in the HttpError body, its events and secretsOf(response)', async () => {

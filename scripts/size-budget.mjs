@@ -28,7 +28,7 @@ export const SLUICE_BUNDLES = [
     budget: 21_100,
   },
   { name: 'sluice compose alone', source: "export { compose } from '@sluice/core';", budget: 4_300 },
-  { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 37_000 },
+  { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 37_500 },
   {
     name: 'sluice createClient + tokenAuth + clientCredentials',
     source: "export { createClient } from 'sluice'; export { tokenAuth, clientCredentials } from '@sluice/auth';",

@@ -1,8 +1,7 @@
+import { addSecrets, checkKeys, type OptionKeys } from '@sluice/core';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { checkSecret, readSecret, type SecretSource } from '../credentials/secret-value.js';
-import { checkKeys, type OptionKeys } from '@sluice/core';
 import { AUTH_KEYS } from './option-keys.js';
-import { addSecrets } from '../credentials/secrets.js';
 
 /**
  * Options of {@link apiKey}: exactly one of `header` or `query`, the key (or a function

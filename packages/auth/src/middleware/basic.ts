@@ -1,8 +1,7 @@
+import { addSecrets, checkKeys, type OptionKeys } from '@sluice/core';
 import { base64Utf8 } from '../util/base64.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
-import { addSecrets } from '../credentials/secrets.js';
 import { refuseLineBreaks } from '../credentials/secret-value.js';
-import { checkKeys, type OptionKeys } from '@sluice/core';
 import { AUTH_KEYS, checkOptionsObject } from './option-keys.js';
 
 /**

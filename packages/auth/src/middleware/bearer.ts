@@ -1,7 +1,6 @@
+import { addSecrets, checkKeys, type OptionKeys } from '@sluice/core';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { checkSecret, readSecret, type SecretSource } from '../credentials/secret-value.js';
-import { addSecrets } from '../credentials/secrets.js';
-import { checkKeys, type OptionKeys } from '@sluice/core';
 import { AUTH_KEYS, checkOptionsObject } from './option-keys.js';
 
 /**

@@ -1,10 +1,9 @@
+import { addSecrets, checkKeys, type OptionKeys } from '@sluice/core';
 import { parseChallenges } from '../token/challenge.js';
 import { toHex } from '../util/hex.js';
 import { md5Hex } from '../util/md5.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware, type RecoverVerdict } from './auth-middleware.js';
-import { checkKeys, type OptionKeys } from '@sluice/core';
 import { AUTH_KEYS } from './option-keys.js';
-import { addSecrets } from '../credentials/secrets.js';
 
 /**
  * Options of {@link digest}: which origins get the credentials, and (for tests) how the

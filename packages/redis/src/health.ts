@@ -233,7 +233,7 @@ function settle(options: RedisSharedOptions, where: string): LinkSettings {
 /** A finite number of ms > 0 that a timer can hold (≤ 2³¹−1), or `fallback` when absent; a clear `TypeError` otherwise. */
 export function positive(value: number | undefined, fallback: number, what: string, where: string): number {
   if (value === undefined) return fallback;
-  return checkNumber(where, what, value, { unit: 'ms', above: true, max: MAX_TIMER_MS, maxReason: 'the longest timer' });
+  return checkNumber(where, what, value, { above: true, max: MAX_TIMER_MS, maxReason: 'the longest timer' });
 }
 
 function messageOf(error: unknown): string {

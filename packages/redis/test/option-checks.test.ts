@@ -22,6 +22,6 @@ describe('the redis factories check their options at creation', () => {
     ['waitMs', () => redisTokenLock(redis as never, { waitMs: 3e9 })],
     ['ttlMs', () => redisTokenLock(redis as never, { ttlMs: 3e9 })],
   ])('refuses %s above the longest timer', (name, make) => {
-    expect(make).toThrow(new RegExp(`"${name}" must be a finite number of ms > 0, got 3000000000 \\(at most 2147483647, the longest timer\\)`));
+    expect(make).toThrow(new RegExp(`"${name}" must be a finite number > 0, got 3000000000 \\(at most 2147483647, the longest timer\\)`));
   });
 });

@@ -137,10 +137,11 @@ function resetValue(value: string | null, now: number): { ms: number; precise: b
   const text = value?.trim();
   if (!text || !NUMBER.test(text)) return undefined;
   const number = Number(text);
-  if (Math.abs(number * 1000 - now) < MAX_MS) return { ms: clampMs(number * 1000 - now), precise: !Number.isInteger(number) };
+  const decimal = text.includes('.'); // `1700000000.020`: given to the millisecond, even when it ends in .000
+  if (Math.abs(number * 1000 - now) < MAX_MS) return { ms: clampMs(number * 1000 - now), precise: decimal };
   if (Math.abs(number - now) < MAX_MS) return { ms: clampMs(number - now), precise: true };
   const delta = seconds(text);
-  return delta === undefined ? undefined : { ms: delta, precise: !Number.isInteger(number) };
+  return delta === undefined ? undefined : { ms: delta, precise: decimal };
 }
 
 /** Splits a list field into items of parameters; an item's bare leading token is stored under `''`. */

@@ -43,6 +43,8 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
   const releaseWindowMs = checkNumber('createRateGate', 'releaseWindowMs', options.releaseWindowMs ?? 1000);
   const maxClosedMs = checkNumber('createRateGate', 'maxClosedMs', options.maxClosedMs ?? 60_000);
   const maxOrigins = checkNumber('createRateGate', 'maxOrigins', options.maxOrigins ?? 500);
+  const probeNewOrigins = options.probeNewOrigins ?? true;
+  if (typeof probeNewOrigins !== 'boolean') throw new TypeError(`createRateGate: option "probeNewOrigins" must be a boolean, got ${String(probeNewOrigins)}.`);
   const adaptive = options.adaptive ?? {};
   if (adaptive !== false && (adaptive === null || typeof adaptive !== 'object')) {
     throw new TypeError('createRateGate: option "adaptive" must be false or an options object.');
@@ -65,7 +67,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     ledger: undefined,
     epoch: 0,
     sent: 0,
-    firstSentAt: undefined,
+    firstSentAt: probeNewOrigins ? undefined : null,
   });
   const stateOf = (origin: string): OriginState => origins.use(origin, clock.now(), make);
 
@@ -378,4 +380,4 @@ function countsQuota(state: OriginState): boolean {
 }
 
 /** Every key of {@link RateGateOptions}. */
-const GATE_KEYS: OptionKeys<RateGateOptions> = { adaptive: true, clock: true, releaseWindowMs: true, maxClosedMs: true, maxOrigins: true, store: true };
+const GATE_KEYS: OptionKeys<RateGateOptions> = { adaptive: true, clock: true, releaseWindowMs: true, maxClosedMs: true, maxOrigins: true, store: true, probeNewOrigins: true };

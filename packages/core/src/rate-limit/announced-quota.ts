@@ -114,12 +114,13 @@ function legacy(headers: Headers, now: number): AnnouncedQuota | undefined {
   const remaining = count(headers.get('x-ratelimit-remaining'));
   if (limit === undefined && remaining === undefined) return undefined;
   const reset = resetValue(headers.get('x-ratelimit-reset'), serverNow(headers, now));
-  const after = reset ? undefined : seconds(headers.get('x-ratelimit-reset-after'));
+  const afterText = reset ? null : headers.get('x-ratelimit-reset-after');
+  const after = seconds(afterText);
   return {
     ...optional('limit', limit),
     ...optional('remaining', remaining),
     ...optional('resetMs', reset?.ms ?? after),
-    resetPrecise: reset?.precise ?? false,
+    resetPrecise: reset?.precise ?? (after !== undefined && (afterText as string).includes('.')),
   };
 }
 

@@ -61,6 +61,8 @@ export interface SentTicket {
 const RESET_MARGIN_MS = 5;
 /** How long after a quota is used up the early probe goes (when the hold is longer). */
 const EARLY_PROBE_MS = 100;
+/** The most tokens a paced bucket keeps in reserve (see `reserveOf`). */
+const RESERVE_MAX = 3;
 /** The early probe waits until the server would have refilled this many requests. */
 const PROBE_TOKENS = 3;
 /** Admitted attempts never answered (aborted, lost) stop counting after this. */
@@ -71,9 +73,24 @@ export function quotaPaces(ledger: QuotaLedger | undefined): ledger is QuotaLedg
   return ledger !== undefined && ledger.kind === 'bucket' && ledger.rate !== undefined;
 }
 
+/** A paced bucket's size: the most it has shown it holds. */
+function sizeOf(ledger: QuotaLedger): number {
+  return Math.max(1, Math.min(ledger.peak, ledger.limit ?? ledger.peak));
+}
+
+/**
+ * Tokens a paced bucket keeps in reserve: requests sent evenly reach the server unevenly
+ * (a timer that fires late, a busy event loop on either side), and a bucket kept at 0
+ * refuses the one that arrives early. A reserve of a quarter of its size (at most 3) costs
+ * those few tokens once, not throughput: the server's refill still sets the pace.
+ */
+function reserveOf(ledger: QuotaLedger): number {
+  return Math.min(RESERVE_MAX, (sizeOf(ledger) - 1) / 4);
+}
+
 /** A paced bucket's tokens now (refilled at its rate up to its size). */
 function refill(ledger: QuotaLedger & { rate: number }, now: number): number {
-  const size = Math.max(1, Math.min(ledger.peak, ledger.limit ?? ledger.peak));
+  const size = sizeOf(ledger);
   if (now > ledger.tokensAt) ledger.tokens = Math.min(size, ledger.tokens + (now - ledger.tokensAt) * ledger.rate);
   ledger.tokensAt = Math.max(ledger.tokensAt, now);
   return ledger.tokens;
@@ -88,7 +105,8 @@ export function quotaRemaining(ledger: QuotaLedger): number {
 export function quotaWait(ledger: QuotaLedger | undefined, now: number): number {
   if (quotaPaces(ledger)) {
     const tokens = refill(ledger, now);
-    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / ledger.rate));
+    const needed = 1 + reserveOf(ledger);
+    return tokens >= needed ? 0 : Math.max(1, Math.ceil((needed - tokens) / ledger.rate));
   }
   if (!ledger || ledger.kind === 'bucket' || quotaRemaining(ledger) > 0) return 0;
   const opensAt = ledger.resetAt + RESET_MARGIN_MS;
@@ -212,7 +230,8 @@ export function quotaLearn(
   }
   ledger.floor = Math.min(ledger.floor, remaining);
   if (remaining === 0 || refused) ledger.exhaustedAt ??= now;
-  if (upper !== undefined && upper < ledger.resetAt) ledger.resetAt = upper;
+  // A reset given to the millisecond is the server's latest word; a rounded one only narrows.
+  if (upper !== undefined && (upper < ledger.resetAt || quota.resetPrecise)) ledger.resetAt = upper;
   return ledger;
 }
 

@@ -42,6 +42,10 @@ async function main(): Promise<void> {
   let failures = 0;
   for (const section of SECTIONS) {
     if (wanted.length && !wanted.includes(section.name)) continue;
+    if (quick && section.quick === false && !wanted.includes(section.name)) {
+      console.log(`\n## ${section.name}: skipped by --quick (minutes even shortened); run \`npm run bench -- ${section.name}\``);
+      continue;
+    }
     console.log(`\n## ${section.name}${quick ? ' (quick)' : ''}`);
     const sectionStarted = performance.now();
     try {

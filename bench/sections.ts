@@ -27,6 +27,11 @@ export interface Section {
   name: string;
   summary: string;
   run(context: SectionContext): Promise<Row[]>;
+  /**
+   * `false` when even a shortened run of the section takes minutes: `--quick` (which CI
+   * runs, at most 90 s in all) then skips it and says so. Run it by name for its figures.
+   */
+  quick?: boolean;
 }
 
 /** Every section, in the order `npm run bench` runs them. */
@@ -36,7 +41,7 @@ export const SECTIONS: readonly Section[] = [
   { name: 'loopback', summary: 'throughput against a local node:http server, × raw fetch and × ky', run: loopbackSection },
   { name: 'rate-limit', summary: 'the 429 scenario: Sluice, ky and a naive loop', run: ({ log, quick }) => rateLimitSection(log, quick ? 25_000 : undefined) },
   { name: 'refresh', summary: 'token refresh under concurrent 401s', run: ({ log }) => refreshSection(log) },
-  { name: 'workers', summary: '4 processes sharing one OAuth client, with and without @sluice/redis', run: ({ log }) => workersSection(log) },
-  { name: 'scheduler', summary: "the scheduler issue's targets: token bucket, announced quotas, real limiters, two origins, outage, deadlines, origin memory", run: ({ log, quick }) => schedulerSection(log, quick ? 400 : schedulerRequests()) },
+  { name: 'workers', summary: '4 processes sharing one OAuth client, with and without @sluice/redis', run: ({ log, quick }) => workersSection(log, quick), quick: false },
+  { name: 'scheduler', summary: "the scheduler issue's targets: token bucket, announced quotas, real limiters, two origins, outage, deadlines, origin memory", run: ({ log, quick }) => schedulerSection(log, quick ? 400 : schedulerRequests()), quick: false },
   { name: 'features', summary: 'the features scenarios (see bench/features.ts)', run: ({ log }) => featuresSection(log) },
 ];

@@ -14,20 +14,25 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * Sluice's bundles and their budgets in bytes of min+gzip. Issue 12's targets are core
  * standard set ≤ 6.0 kB, compose alone ≤ 1.5 kB, createClient ≤ 16 kB; not reached yet, so
  * each budget is the figure measured when it was set plus about 4 %, a ratchet: lower it
- * when a bundle shrinks. Measured 2026-12-01: 19.2, 4.1, 34.3 and 44.7 kB.
+ * when a bundle shrinks. Measured 2026-12-01: 19.2, 4.1, 34.3 and 44.7 kB. createClient
+ * was raised to 35.6 kB + 4 % once issue 10's option checks landed in the client's chain
+ * (unknown keys refused with the closest known one, from a key list per option type;
+ * one wording for every numeric check; secretsOf for bodies quoted in errors). After the
+ * scheduler's last merge (9ea3a40) the core standard set measured 20.3 kB and createClient
+ * with tokenAuth 46.6 kB; both were raised to those figures + 4 %.
  */
 export const SLUICE_BUNDLES = [
   {
     name: 'sluice core standard set',
     source: "export { compose, errors, correlationId, timeout, retry, concurrency } from '@sluice/core';",
-    budget: 20_000,
+    budget: 21_100,
   },
   { name: 'sluice compose alone', source: "export { compose } from '@sluice/core';", budget: 4_300 },
-  { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 35_500 },
+  { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 37_500 },
   {
     name: 'sluice createClient + tokenAuth + clientCredentials',
     source: "export { createClient } from 'sluice'; export { tokenAuth, clientCredentials } from '@sluice/auth';",
-    budget: 46_500,
+    budget: 48_500,
   },
 ];
 

@@ -118,7 +118,7 @@ export function quotaWait(ledger: QuotaLedger | undefined, now: number): number 
   if (ledger.kind === 'unknown' && ledger.earlyProbe === undefined && ledger.exhaustedAt !== undefined) {
     const after = ledger.rate === undefined ? EARLY_PROBE_MS : Math.min(EARLY_PROBE_MS, Math.ceil(PROBE_TOKENS / ledger.rate));
     const probeAt = ledger.exhaustedAt + Math.min(after, (opensAt - ledger.exhaustedAt) / 4);
-    if (now >= probeAt && opensAt - now > EARLY_PROBE_MS) return 0;
+    if (now >= probeAt && opensAt - now > after) return 0; // only when it comes well before the reset
     return Math.min(opensAt, probeAt) - now;
   }
   return opensAt - now;

@@ -197,6 +197,26 @@ describe('the gate with an announced quota', () => {
     expect(gate.closedFor(API)).toBeLessThanOrEqual(5); // closed until the next token, not for the second t=1 says
   });
 
+  it('after a pause, lets out a paced bucket’s size less the attempts still on their way to the server', async () => {
+    const { clock, advance } = manualClock();
+    const gate = createRateGate({ clock });
+    const bucket = (remaining: number) => new Response('ok', { headers: { ratelimit: `"b";r=${remaining};t=1`, 'ratelimit-policy': '"b";q=200;w=1' } });
+    gate.observe(API, bucket(0), gate.ticket?.(API));
+    await advance(15);
+    const probe = gate.ticket?.(API);
+    await advance(100);
+    gate.observe(API, bucket(19), probe); // a bucket of 20, answered after a 100 ms round trip
+    await advance(1_000); // idle: the server's bucket is full again
+    const sent = [];
+    for (let i = 0; i < 10; i++) sent.push(gate.ticket?.(API));
+    expect(sent.every(Boolean)).toBe(true);
+    await advance(20); // those 10 are still on their way (half a round trip is 50 ms)
+    let more = 0;
+    while (gate.ticket?.(API)) more++;
+    expect(more).toBeLessThanOrEqual(10 - 3); // 20 − 10 on their way, less the reserve
+    expect(more).toBeGreaterThanOrEqual(4);
+  });
+
   it('paces a bucket whose resets come to the millisecond, its rate read from them', async () => {
     const { clock, advance } = manualClock();
     const gate = createRateGate({ clock });

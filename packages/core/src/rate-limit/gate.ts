@@ -187,6 +187,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
           tokens: ledger?.tokens ?? 0,
           tokensAt: ledger?.tokensAt ?? clock.now(),
           peak: ledger?.peak ?? 1,
+          rtt: ledger?.rtt ?? 0,
         };
       } else {
         ledger.floor = Math.min(ledger.floor, quota.remaining + ledger.outstanding.size);

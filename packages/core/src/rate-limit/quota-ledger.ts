@@ -47,6 +47,8 @@ export interface QuotaLedger {
   tokensAt: number;
   /** The most requests the server has shown it can take at once: the highest `remaining` announced, plus one. */
   peak: number;
+  /** A paced bucket's smoothed round trip (ms): attempts younger than half of it have not reached the server yet. */
+  rtt: number;
 }
 
 /** What the gate knows about the attempt a response answers. */
@@ -88,12 +90,30 @@ function reserveOf(ledger: QuotaLedger): number {
   return Math.min(RESERVE_MAX, (sizeOf(ledger) - 1) / 4);
 }
 
-/** A paced bucket's tokens now (refilled at its rate up to its size). */
+/**
+ * A paced bucket's tokens now, refilled at its rate up to its size less the attempts still on
+ * their way to the server: after a pause (an idle spell, a busy event loop) the server's
+ * bucket is full, but those attempts take from it before the next ones arrive.
+ */
 function refill(ledger: QuotaLedger & { rate: number }, now: number): number {
   const size = sizeOf(ledger);
-  if (now > ledger.tokensAt) ledger.tokens = Math.min(size, ledger.tokens + (now - ledger.tokensAt) * ledger.rate);
+  if (now > ledger.tokensAt) ledger.tokens += (now - ledger.tokensAt) * ledger.rate;
   ledger.tokensAt = Math.max(ledger.tokensAt, now);
+  if (ledger.tokens > size - ledger.outstanding.size) ledger.tokens = Math.min(ledger.tokens, size - onTheirWay(ledger, now));
   return ledger.tokens;
+}
+
+/** Smooths a paced bucket's round trip (a real admission's: tickets start at 1). */
+function learnRoundTrip(ledger: QuotaLedger, sample: number): void {
+  ledger.rtt = ledger.rtt === 0 ? sample : 0.8 * ledger.rtt + 0.2 * sample;
+}
+
+/** Attempts sent less than half a round trip ago: not at the server yet. */
+function onTheirWay(ledger: QuotaLedger, now: number): number {
+  const since = now - ledger.rtt / 2;
+  let count = 0;
+  for (const at of ledger.outstanding.values()) if (at > since) count++;
+  return count;
 }
 
 /** Requests the ledger still lets out in the current window. */
@@ -185,6 +205,7 @@ export function quotaLearn(
   if (remaining === undefined) return ledger;
   if (ledger) learnRate(ledger, quota);
   if (ledger && quotaPaces(ledger)) {
+    if (ticket && ticket.seq > 0) learnRoundTrip(ledger, Math.min(FORGET_MS, Math.max(0, now - ticket.at)));
     refill(ledger, now);
     ledger.tokens = Math.min(ledger.tokens, serverTokens(ledger, remaining, ticket, now, refused));
     return ledger;
@@ -212,6 +233,7 @@ export function quotaLearn(
       tokens: 0,
       tokensAt: now,
       peak: 1,
+      rtt: 0,
     };
     learnRate(created, quota);
     return created;

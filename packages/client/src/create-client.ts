@@ -7,15 +7,13 @@ import {
   type PaginationStrategy,
   type Paginator,
   paginate,
-  type Redaction,
   redactUrlInError,
-  ResponseParseError,
-  secretsOf,
   type SluiceFetch,
   type SluiceRequestInit,
   Stack,
 } from '@sluice/core';
 import ky, { type Input, type KyInstance, type Options as KyOptions, type ResponsePromise, replaceOption } from 'ky';
+import { parseError, refuseLineBreaks, rejectedResponse } from './call-errors.js';
 import type { ClientOptions } from './options.js';
 import { type CallChannel, type ClientRequestOptions, EMPTY_CHANNEL, pipelineInit, splitCall } from './request-options.js';
 import { withSchemaErrors } from './schema.js';
@@ -210,43 +208,6 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
   for (const method of METHODS) properties[method] = { value: call(method), enumerable: true };
   Object.defineProperties(client, properties);
   return client;
-}
-
-/** A `.json()` that failed, quoted without any secret of the request (the body may echo one). */
-function parseError(error: unknown, request: Request, response: Response, redaction: Redaction): ResponseParseError {
-  const secrets = secretsOf(response);
-  const type = response.headers.get('content-type') ?? 'no content-type';
-  const url = (secrets ?? redaction).url(response.url || request.url);
-  const message = `Cannot parse the body of ${request.method} ${url} (${response.status}, ${type}) as JSON: ${(error as Error).message}`;
-  return new ResponseParseError(secrets ? secrets.text(message) : message, {
-    cause: secrets ? secrets.error(error) : error,
-    correlationId: secrets?.correlationId,
-  });
-}
-
-/**
- * Refuses a header value with a CR, LF or NUL before ky builds the request: the standard
- * `TypeError` would quote the value, a credential perhaps.
- */
-function refuseLineBreaks(headers: HeadersInit | Record<string, string | undefined> | undefined): void {
-  if (headers == null || headers instanceof Headers) return;
-  const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
-  for (const [name, value] of pairs as Iterable<[string, unknown]>) {
-    if (typeof value === 'string' && /[\r\n\0]/.test(value)) {
-      throw new TypeError(`The "${name}" header value contains a CR or LF character; refused (the value is not shown).`);
-    }
-  }
-}
-
-/** A ky response promise that rejects with `error`, body shortcuts included. */
-function rejectedResponse<T>(error: unknown): ResponsePromise<T> {
-  const promise = Promise.reject(error) as ResponsePromise<T>;
-  promise.catch(() => undefined); // the caller's own handlers see the rejection; no unhandled one
-  const fail = () => Promise.reject(error);
-  for (const name of ['json', 'text', 'arrayBuffer', 'blob', 'formData', 'bytes'] as const) {
-    Object.defineProperty(promise, name, { value: fail });
-  }
-  return promise;
 }
 
 /** The fetch ky calls for one call: the pipeline, given ky's unknown options and the call's channel. */

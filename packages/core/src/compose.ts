@@ -1,11 +1,10 @@
 import type { FetchLike, Middleware, MiddlewareList, Next, RequestOptions, SluiceFetch, SluiceRequestInit } from './types/index.js';
-import { redactUrlInError } from './redact.js';
 import { DEFAULT_REDACTION, RequestContext } from './request-context.js';
 import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
-import { tagResponse } from './response-secrets.js';
+import { redactUrlInError, tagResponse } from './secrets/index.js';
+import { adopt, buildRequest, isStream } from './build-request.js';
 
-
-
+export { freshRequest } from './build-request.js';
 
 /**
  * Options of {@link compose}.
@@ -23,7 +22,6 @@ export interface ComposeOptions {
   fetch?: FetchLike;
 }
 
-const SLUICE_INIT_KEYS = new Set<string>(['skip', 'bodyFactory']);
 const NO_SKIP: ReadonlySet<string> = new Set<string>();
 
 export type { FetchLike, MiddlewareList, SluiceFetch, SluiceRequestInit };
@@ -58,7 +56,7 @@ export function compose(middlewares: readonly Middleware[] | MiddlewareList, opt
     // With no caller signal the request's own signal can never abort: say so with `callerSignal: undefined`.
     const callerGaveSignal = input instanceof Request ? init?.signal !== null : init?.signal !== undefined && init.signal !== null;
     const context = new RequestContext(request, requestOptions, replayable, callerGaveSignal);
-    return chain.dispatch(0, request, context, skip).then((response) => tagResponse(response, context, request));
+    return chain.dispatch(0, request, context, skip).then((response) => tagResponse(response, context.secrets));
   };
   return function sluiceFetch(input, init) {
     try {
@@ -149,85 +147,6 @@ async function observedTerminal(request: Request, context: RequestContext, fetch
     context.emit({ type: 'attempt', error, durationMs: performance.now() - started });
     throw error;
   }
-}
-
-/** Requests made for one pipeline call only (see {@link freshRequest}). */
-const FRESH = new WeakSet<Request>();
-
-/**
- * Marks a `Request` as made for one pipeline call only, so that the pipeline uses it as it
- * is instead of copying it (middlewares then set their headers on it). The client marks
- * the Request ky builds for each call; never mark a Request you send twice.
- *
- * @example
- * ```ts
- * const pipeline = compose([correlationId()]);
- * const request = freshRequest(new Request('https://api.example.com/items'));
- * await pipeline(request); // no copy of `request` is made
- * ```
- */
-export function freshRequest(request: Request): Request {
-  if (!(request instanceof Request)) {
-    throw new TypeError(`freshRequest(): expected a Request, got ${request === null ? 'null' : typeof request}.`);
-  }
-  FRESH.add(request);
-  return request;
-}
-
-/**
- * A fresh Request (see {@link freshRequest}) whose `init` adds nothing a copy would apply:
- * only Sluice's own options, a `signal: null` that says no caller signal can reach it, or
- * the very stream it already has as body. `undefined` when a copy is needed.
- */
-function adopt(input: RequestInfo | URL, init: SluiceRequestInit | undefined): Request | undefined {
-  if (!(input instanceof Request) || !FRESH.has(input)) return undefined;
-  FRESH.delete(input);
-  if (init) {
-    for (const key in init) {
-      const value = (init as Record<string, unknown>)[key];
-      if (value === undefined || !STANDARD_INIT_KEYS.has(key)) continue;
-      if (key === 'signal' && value === null) continue;
-      if (key === 'body' && value === input.body) continue;
-      return undefined;
-    }
-  }
-  return input;
-}
-
-/** The keys `new Request` reads from its init. */
-const STANDARD_INIT_KEYS = new Set<string>([
-  'method',
-  'headers',
-  'body',
-  'referrer',
-  'referrerPolicy',
-  'mode',
-  'credentials',
-  'cache',
-  'redirect',
-  'integrity',
-  'keepalive',
-  'signal',
-  'window',
-  'duplex',
-  'priority',
-  'dispatcher',
-]);
-
-function buildRequest(input: RequestInfo | URL, init: SluiceRequestInit | undefined): Request {
-  // Always a fresh Request: middlewares set headers on it (correlation id, Idempotency-Key,
-  // credentials), and a caller's Request object that is sent twice must not keep them.
-  if (!init) return new Request(input);
-  const standard: RequestInit & { duplex?: 'half' } = {};
-  for (const [key, value] of Object.entries(init)) {
-    if (!SLUICE_INIT_KEYS.has(key) && value !== undefined) (standard as Record<string, unknown>)[key] = value;
-  }
-  if (isStream(init.body)) standard.duplex = 'half';
-  return new Request(input, standard);
-}
-
-function isStream(body: unknown): body is ReadableStream {
-  return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
 }
 
 /**

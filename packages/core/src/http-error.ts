@@ -14,8 +14,7 @@ import {
   ServerError,
   UnauthorizedError,
 } from './status-errors.js';
-import { REDACTED, type Redaction } from './redact.js';
-import { BODY_SECRET_KEYS, createScrub, type Scrub, secretHeaders } from './scrub.js';
+import { BODY_SECRET_KEYS, REDACTED, type Redaction, RequestSecrets, type Scrub } from './secrets/index.js';
 import { serverDelay } from './retry/retry-after.js';
 
 /** How many bytes of an error response's body are read for its preview. */
@@ -125,15 +124,12 @@ const NETWORK_CODE =
  * the secret header values of `request` and the values middlewares add to
  * `context.state.secrets`. Nothing is read until an error needs it: the request that
  * reaches the errors middleware is never edited in place by inner middlewares except to
- * add headers (an Idempotency-Key), so its secret headers are the same then as now.
+ * add headers (an Idempotency-Key), so its secret headers are the same then as now. It is
+ * the scrubber of a {@link RequestSecrets} with the names fixed to `redaction`; the errors
+ * middleware shares it between the message, the body preview and the cause.
  */
-/** The scrubber of one request's secrets (built on first use); the errors middleware shares it. */
 export function scrubberFor(request: Request | undefined, redaction: Redaction, context: Context): Scrub {
-  return createScrub(redaction, {
-    url: request?.url ?? context.url,
-    headers: () => (request ? secretHeaders(request.headers, redaction) : []),
-    secrets: () => context.state.secrets,
-  });
+  return new RequestSecrets(context, request, redaction).scrub();
 }
 
 async function readPreview(

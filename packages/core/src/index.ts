@@ -27,10 +27,7 @@ export type {
 } from './types/index.js';
 export {
   AuthError,
-  CircuitOpenError,
   NetworkError,
-  NotReplayableError,
-  PaginationError,
   QueueFullError,
   ResponseParseError,
   ResponseValidationError,
@@ -39,6 +36,7 @@ export {
   TimeoutError,
   type ValidationIssue,
 } from './errors.js';
+export { CircuitOpenError, NotReplayableError, PaginationError } from './refusal-errors.js';
 export {
   BadRequestError,
   ConflictError,
@@ -51,12 +49,15 @@ export {
   UnauthorizedError,
 } from './status-errors.js';
 export {
+  addSecretNames,
+  addSecrets,
   createRedaction,
   DEFAULT_SECRET_NAMES,
   REDACTED,
   redactUrlInError,
-} from './redact.js';
-export { type ResponseSecrets, secretsOf } from './response-secrets.js';
+  type ResponseSecrets,
+  secretsOf,
+} from './secrets/index.js';
 export {
   canReplay,
   cloneForReplay,

@@ -1,5 +1,5 @@
 import type { Context } from './types/index.js';
-import { NotReplayableError } from './errors.js';
+import { NotReplayableError } from './refusal-errors.js';
 
 /**
  * Whether `request` can be sent again: it has no body, or its body is not a one-shot

@@ -1,6 +1,5 @@
 import type { Context, ContextState, EventInput, EventListener, RequestOptions, SluiceEvent } from './types/index.js';
-import { createRedaction } from './redact.js';
-import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
+import { createRedaction, RequestSecrets } from './secrets/index.js';
 
 /*
  * Internal (not re-exported): the Context object compose makes for each request.
@@ -30,10 +29,7 @@ export class RequestContext implements Context {
   readonly replayable: boolean;
   readonly #request: Request;
   #listeners: Set<EventListener> | undefined;
-  #redactedBy: Context['redaction'] | undefined;
-  #redactedUrl = '';
-  #scrubBy: Context['redaction'] | undefined;
-  #scrub: Scrub | undefined;
+  #secrets: RequestSecrets | undefined;
 
   constructor(request: Request, options: RequestOptions, replayable: boolean, callerGaveSignal: boolean) {
     this.#request = request;
@@ -48,15 +44,11 @@ export class RequestContext implements Context {
   emit(event: EventInput): void {
     const listeners = this.#listeners;
     if (!listeners || listeners.size === 0) return;
-    // The redacted URL is computed once per redaction in force (auth may install a wider one).
-    if (this.#redactedBy !== this.redaction) {
-      this.#redactedBy = this.redaction;
-      this.#redactedUrl = this.redaction.url(this.url);
-    }
+    const secrets = this.secrets;
     const full = {
-      ...this.#cleanEvent(event),
+      ...cleanEvent(event, secrets),
       method: this.method,
-      url: this.#redactedUrl,
+      url: secrets.requestUrl(),
       correlationId: this.correlationId,
       attempt: this.attempt,
       timestamp: Date.now(),
@@ -79,34 +71,29 @@ export class RequestContext implements Context {
   }
 
   /**
-   * An event's errors and texts without the request's secrets (URL userinfo, secret query
-   * values, secret headers, `state.secrets`). Events without them are passed as they are;
-   * the scrubber is built on first need only, for the redaction in force.
+   * This request's secrets (made on first use: by an event, an error path or compose
+   * tagging the response), the one object its events and `secretsOf(response)` read.
    */
-  #cleanEvent(event: EventInput): EventInput {
-    let out: Record<string, unknown> | undefined;
-    for (const [key, value] of Object.entries(event)) {
-      if (key === 'type' || (typeof value !== 'string' && !(value instanceof Error) && !(key === 'error' && value !== undefined))) continue;
-      const clean = scrubError(value, this.#scrubber());
-      if (clean !== value) {
-        out ??= { ...event };
-        out[key] = clean;
-      }
-    }
-    return (out ?? event) as EventInput;
+  get secrets(): RequestSecrets {
+    this.#secrets ??= new RequestSecrets(this, this.#request);
+    return this.#secrets;
   }
+}
 
-  #scrubber(): Scrub {
-    if (!this.#scrub || this.#scrubBy !== this.redaction) {
-      const redaction = this.redaction;
-      const request = this.#request;
-      this.#scrubBy = redaction;
-      this.#scrub = createScrub(redaction, {
-        url: this.url,
-        headers: () => secretHeaders(request.headers, redaction),
-        secrets: () => this.state.secrets,
-      });
+/**
+ * An event's errors and texts without the request's secrets (URL userinfo, secret query
+ * values, secret headers, `state.secrets`). Events without them are passed as they are;
+ * the scrubber is built on first need only, for the redaction in force.
+ */
+function cleanEvent(event: EventInput, secrets: RequestSecrets): EventInput {
+  let out: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(event)) {
+    if (key === 'type' || (typeof value !== 'string' && !(value instanceof Error) && !(key === 'error' && value !== undefined))) continue;
+    const clean = secrets.error(value);
+    if (clean !== value) {
+      out ??= { ...event };
+      out[key] = clean;
     }
-    return this.#scrub;
   }
+  return (out ?? event) as EventInput;
 }

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { createServer } from 'node:http';
 import { type Context, compose, type Middleware } from '@sluice/core';
 
@@ -47,4 +48,10 @@ export function tokenBucket(perSecond: number, burst: number, start = 0): (now: 
     tokens -= 1;
     return true;
   };
+}
+
+/** Every view of an error a log could show: message, String, JSON, inspect with depth. */
+export function views(value: unknown): string {
+  const error = value as Error;
+  return [String(error?.message), String(value), JSON.stringify(value), inspect(value, { depth: 10 })].join('\n');
 }

@@ -14,7 +14,7 @@ import {
 } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failure } from './helpers.js';
+import { failure, views } from './helpers.js';
 import { useServer } from '@sluice/testing/node';
 
 // Values a middleware attaches to `context.state.secrets` (auth adds the credentials it
@@ -40,11 +40,6 @@ function attach(value: string): Middleware {
   };
 }
 
-/** Every view of a value: message, String, JSON, inspect with depth. */
-function views(value: unknown): string {
-  const error = value as Error;
-  return [String(error?.message), String(value), JSON.stringify(value), inspect(value, { depth: 10 })].join('\n');
-}
 
 
 function recorder(): { events: SluiceEvent[]; middleware: Middleware } {

@@ -1,5 +1,4 @@
-import { type Context, canReplay, cloneForReplay, createRedaction, toHttpError } from '@sluice/core';
-import type { AuthScheme } from '../scheme.js';
+import { addSecretNames, canReplay, cloneForReplay, toHttpError } from '@sluice/core';
 import type { AuthCall } from './call.js';
 import { discard } from './rebuild.js';
 import { exchange } from './redirects.js';
@@ -11,7 +10,8 @@ import { exchange } from './redirects.js';
 export async function authorize(call: AuthCall): Promise<Response> {
   const { scheme, scope, home, request, context } = call;
   if (!scope.has(home)) return call.next(request);
-  widenRedaction(scheme, context);
+  // The scheme's secret header and query names join the request's redaction.
+  if (scheme.secretNames) addSecretNames(context, scheme.secretNames);
   const firstCopy = request.body === null || !canReplay(request, context) ? request : request.clone();
   const first = await exchange({ ...call, copy: firstCopy });
   if (first.response.status !== 401 || !first.credentialed || !scheme.recover) return first.response;
@@ -32,11 +32,4 @@ export async function authorize(call: AuthCall): Promise<Response> {
     throw await toHttpError(second.response, context, { note: `still 401 after ${recoveredBy} and one replay` });
   }
   return second.response;
-}
-
-/** The scheme's secret header and query names join the request's redaction. */
-function widenRedaction(scheme: AuthScheme, context: Context): void {
-  if (scheme.secretNames?.some((name) => !context.redaction.names.has(name.toLowerCase()))) {
-    context.redaction = createRedaction([...context.redaction.names, ...scheme.secretNames]);
-  }
 }

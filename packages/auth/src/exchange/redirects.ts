@@ -1,5 +1,4 @@
-import { type Context, cloneForReplay } from '@sluice/core';
-import { addSecrets } from '../credentials/secrets.js';
+import { addSecrets, cloneForReplay, type Context } from '@sluice/core';
 import type { AuthScheme } from '../scheme.js';
 import type { AuthCall, Exchange } from './call.js';
 import { BODY_HEADERS, discard, manualRedirectsVisible, REDIRECT_STATUSES, rebuild } from './rebuild.js';

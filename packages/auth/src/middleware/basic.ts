@@ -1,6 +1,6 @@
+import { addSecrets } from '@sluice/core';
 import { base64Utf8 } from '../util/base64.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
-import { addSecrets } from '../credentials/secrets.js';
 
 /**
  * Options of {@link basic}: which origins get the credentials.

@@ -1,6 +1,6 @@
+import { addSecrets } from '@sluice/core';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
 import { checkSecret, readSecret, type SecretSource } from '../credentials/secret-value.js';
-import { addSecrets } from '../credentials/secrets.js';
 
 /**
  * Options of {@link bearer}: which origins get the token.

@@ -1,8 +1,8 @@
+import { addSecrets } from '@sluice/core';
 import { parseChallenges } from '../token/challenge.js';
 import { toHex } from '../util/hex.js';
 import { md5Hex } from '../util/md5.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware, type RecoverVerdict } from './auth-middleware.js';
-import { addSecrets } from '../credentials/secrets.js';
 
 /**
  * Options of {@link digest}: which origins get the credentials, and (for tests) how the

@@ -5,8 +5,7 @@ import { refreshable } from '../token/challenge.js';
 import { authorizationValue, type Token, type TokenProvider } from '../token/token.js';
 import { type RefreshWaited, TokenManager } from '../token/token-manager.js';
 import { type AuthMiddleware, type AuthMiddlewareOptions, createAuthMiddleware } from './auth-middleware.js';
-import { addSecrets } from '../credentials/secrets.js';
-import { checkNumber } from '@sluice/core';
+import { addSecrets, checkNumber } from '@sluice/core';
 
 declare module '@sluice/core' {
   interface SluiceEvents {

@@ -1,6 +1,8 @@
-import { type BreakerCounter, type BreakerPolicy, consecutiveBreaker } from '../circuit/breakers.js';
+import { type BreakerPolicy, consecutiveBreaker } from '../circuit/breakers.js';
+import { type Circuit, circuitTable } from '../circuit/table.js';
 import type { CircuitState, Context, Middleware } from '../types/index.js';
-import { CircuitOpenError, NetworkError, TimeoutError } from '../errors.js';
+import { NetworkError, TimeoutError } from '../errors.js';
+import { CircuitOpenError } from '../refusal-errors.js';
 import { isNetworkFailure } from '../http-error.js';
 
 /**
@@ -70,14 +72,6 @@ export interface CircuitBreakerOptions {
   maxCircuits?: number;
 }
 
-interface Circuit {
-  state: CircuitState;
-  counter: BreakerCounter;
-  openedAt: number;
-  probing: boolean;
-  reason: string;
-}
-
 interface Settings {
   policy: BreakerPolicy;
   halfOpenAfter: number;
@@ -111,16 +105,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
   if (!Number.isInteger(maxCircuits) || maxCircuits < 1) {
     throw new TypeError(`circuitBreaker(): "maxCircuits" must be an integer ≥ 1, got ${String(maxCircuits)}.`);
   }
-  const circuits = new Map<string, Circuit>();
-  const circuitFor = (key: string): Circuit => {
-    let circuit = circuits.get(key);
-    if (!circuit) {
-      circuit = { state: 'closed', counter: settings.policy.create(), openedAt: 0, probing: false, reason: '' };
-      circuits.set(key, circuit);
-      if (circuits.size > maxCircuits) dropOldestClosed(circuits);
-    }
-    return circuit;
-  };
+  const circuitFor = circuitTable(settings.policy, maxCircuits);
 
   return {
     name: 'circuitBreaker',
@@ -245,13 +230,4 @@ function resolve(options: CircuitBreakerOptions): Settings {
     clock: options.clock ?? Date.now,
     onStateChange: options.onStateChange,
   };
-}
-
-function dropOldestClosed(circuits: Map<string, Circuit>): void {
-  for (const [key, circuit] of circuits) {
-    if (circuit.state === 'closed') {
-      circuits.delete(key);
-      return;
-    }
-  }
 }

@@ -1,8 +1,7 @@
 import type { Context, Middleware, ThrowHttpErrors } from '../types/index.js';
 import { NetworkError, SluiceError } from '../errors.js';
 import { HttpError } from '../status-errors.js';
-import { createRedaction, DEFAULT_SECRET_NAMES } from '../redact.js';
-import { type Scrub, scrubError } from '../scrub.js';
+import { createRedaction, DEFAULT_SECRET_NAMES, type Redaction, type Scrub, scrubError } from '../secrets/index.js';
 import { discard } from '../discard.js';
 import { guardBody } from '../body-guard.js';
 import { deterministicFailure } from '../retry/deterministic.js';
@@ -86,15 +85,15 @@ export function errors(options: ErrorsOptions = {}): Middleware {
       try {
         response = await next(request);
       } catch (error) {
-        throw mapThrown(error, request, context, scrubberFor(request, redaction, context));
+        throw mapThrown(error, request, context, scrubberFor(request, redactionInForce(redaction, context), context));
       }
       // A body read that fails later (a reset mid-body) is mapped like a failed request.
       const guard = (): Response =>
-        guardBody(response, (error) => mapThrown(error, request, context, scrubberFor(request, redaction, context), 'body'));
+        guardBody(response, (error) => mapThrown(error, request, context, scrubberFor(request, redactionInForce(redaction, context), context), 'body'));
       if (passesThrough(response, request)) return guard();
       if (!throwsFor(context.options.throwHttpErrors ?? options.throwHttpErrors ?? true, response.status)) return guard();
       // The scrubber is made on the error path only: a request that succeeds never pays for it.
-      const scrub = scrubberFor(request, redaction, context);
+      const scrub = scrubberFor(request, redactionInForce(redaction, context), context);
       let mapped: SluiceError;
       try {
         mapped = (map ? await custom(map, response, context) : undefined) ?? (await toHttpError(response, context, { scrub }));
@@ -129,6 +128,18 @@ async function custom(
   return new SluiceError(`errors(): "map" returned something that is not a SluiceError (${detail}); extend SluiceError`, {
     cause: result,
   });
+}
+
+/**
+ * The names an error of this request is scrubbed by: the redaction in force when it
+ * widens this middleware's own (auth's secret names, `addSecretNames` inside errors()),
+ * else this middleware's own.
+ */
+function redactionInForce(own: Redaction, context: Context): Redaction {
+  const inForce = context.redaction;
+  if (inForce === own) return own;
+  for (const name of own.names) if (!inForce.names.has(name)) return own;
+  return inForce;
 }
 
 /** 2xx, 304, a 3xx the caller asked to see (`redirect: 'manual'`), and opaque responses. */

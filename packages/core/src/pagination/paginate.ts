@@ -1,6 +1,7 @@
 import type { CorrelationScope, SluiceRequestInit } from '../types/index.js';
-import { PaginationError, ResponseParseError } from '../errors.js';
-import { createRedaction, type Redaction, redactUrlInError } from '../redact.js';
+import { ResponseParseError } from '../errors.js';
+import { PaginationError } from '../refusal-errors.js';
+import { createRedaction, type Redaction, redactUrlInError } from '../secrets/index.js';
 import { assertPositiveInteger, type PaginationStrategy } from './strategy.js';
 import { discard } from '../discard.js';
 import type { AllOptions, Page, PaginateFetch, PaginateOptions, PaginateSource, PaginationEvent, Paginator } from './types.js';

@@ -1,4 +1,4 @@
-import { PaginationError } from '../errors.js';
+import { PaginationError } from '../refusal-errors.js';
 import { checkNumber } from '../check.js';
 
 /**

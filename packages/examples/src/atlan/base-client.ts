@@ -22,174 +22,26 @@
  *   bound to an undici `Agent` (./verify.ts, Node-side). TLS checks are a property of the
  *   connection, so `verify` is per client, not per call.
  */
-import { type AuthMiddleware, basic, bearer, digest, noAuth } from '@sluice/auth';
-import { type BackoffFunction, type FetchLike, type RetryOptions, type SluiceEvent, SluiceError } from '@sluice/core';
+import { type AuthMiddleware, digest, noAuth } from '@sluice/auth';
+import { type BackoffFunction, type FetchLike, type RetryOptions, SluiceError } from '@sluice/core';
 import { createClient, type ClientRequestOptions, type SluiceClient } from 'sluice';
-import { appendCookies, type CookieJarMiddleware, type CookieJarOptions, cookieJar } from './cookie-jar.js';
-import { type AtlanVerify, checkVerify, verifyFetch } from './verify.js';
+import { type CookieJarMiddleware, cookieJar } from './cookie-jar.js';
+import { checkVerify, verifyFetch } from './verify.js';
+import { postBody, toAuth, toSearchParams, withCookies } from './request-parts.js';
+import type { AtlanAuth, AtlanCredentials, AtlanPostOptions, AtlanRequestOptions, AtlanRetryConfig, BaseClientOptions } from './types.js';
 
-/**
- * A header set: a dict, a `Headers` object, or a list of tuples (like httpx).
- *
- * @example
- * ```ts
- * const headers: AtlanHeaders = [['user-agent', 'my-app/1.0'], ['x-request-id', '123']];
- * ```
- */
-export type AtlanHeaders = HeadersInit;
-
-/**
- * Query parameters: a dict, a list of tuples (for repeated keys), or a query string.
- *
- * @example
- * ```ts
- * const params: AtlanParams = [['tag', 'python'], ['tag', 'api']]; // ?tag=python&tag=api
- * ```
- */
-export type AtlanParams = Readonly<Record<string, string | number | boolean>> | ReadonlyArray<readonly [string, string | number | boolean]> | string;
-
-/**
- * Per-request credentials: a `[username, password]` tuple or `{ username, password }` for
- * basic auth, `{ bearer }` for a token, `{ digest: [username, password] }` for HTTP Digest
- * (httpx's `DigestAuth`).
- *
- * @example
- * ```ts
- * const basicAuth: AtlanAuth = ['user', 'pass'];
- * const tokenAuth: AtlanAuth = { bearer: 'access-token' };
- * const digestAuth: AtlanAuth = { digest: ['user', 'pass'] };
- * ```
- */
-export type AtlanAuth =
-  | readonly [username: string, password: string]
-  | { username: string; password: string }
-  | { bearer: string }
-  | { digest: readonly [username: string, password: string] };
-
-/**
- * Cookies for one request: a dict or a list of `[name, value]` tuples.
- *
- * @example
- * ```ts
- * const cookies: AtlanCookies = { session: 'abc', theme: 'dark' };
- * ```
- */
-export type AtlanCookies = Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
-
-/**
- * The SDK's httpx-retries settings.
- *
- * @example
- * ```ts
- * const config: AtlanRetryConfig = { total: 5, backoffFactor: 10, statusForcelist: [429, 500, 502, 503, 504] };
- * ```
- */
-export interface AtlanRetryConfig {
-  /** Most retries after the first attempt. Default 3. */
-  total?: number;
-  /** Seconds: retry `n` waits `backoffFactor × 2^(n-1)` s. Default 0.5. */
-  backoffFactor?: number;
-  /** Statuses that are retried. Default 429, 500, 502, 503, 504. */
-  statusForcelist?: readonly number[];
-}
-
-/**
- * Options shared by both request methods.
- *
- * @example
- * ```ts
- * const options: AtlanRequestOptions = { headers: { 'x-request-id': '123' }, params: { limit: 100, offset: 0 }, timeout: 30_000 };
- * ```
- */
-export interface AtlanRequestOptions {
-  /** Merged over the client-level headers; the request's value wins on the same name. */
-  headers?: AtlanHeaders;
-  params?: AtlanParams;
-  auth?: AtlanAuth;
-  /** Cookies sent with this call (a `Cookie` header), besides those of the cookie jar. */
-  cookies?: AtlanCookies;
-  /** `false` returns a 3xx response as is (fetch `redirect: 'manual'`). Default `true`. */
-  followRedirects?: boolean;
-  /** Deadline of this call in ms (every attempt and wait included). */
-  timeout?: number;
-  signal?: AbortSignal;
-}
-
-/**
- * A file for a multipart upload: a `Blob`/`File`, or its content with a file name and type.
- *
- * @example
- * ```ts
- * const file: AtlanFile = { filename: 'notes.txt', content: 'hello', contentType: 'text/plain' };
- * ```
- */
-export type AtlanFile = Blob | { filename: string; content: Blob | Uint8Array | string; contentType?: string };
-
-/**
- * Options of {@link BaseClient.executeHttpPostRequest}: at most one of `json`, `data`
- * (without files) or `content`.
- *
- * @example
- * ```ts
- * const upload: AtlanPostOptions = {
- *   data: { description: 'My file' },
- *   files: { file: { filename: 'file.txt', content: 'hello', contentType: 'text/plain' } },
- * };
- * ```
- */
-export interface AtlanPostOptions extends AtlanRequestOptions {
-  /** Any JSON-serialisable value, sent as `application/json`. */
-  json?: unknown;
-  /** Form fields: URL-encoded, or multipart fields when `files` are given. */
-  data?: Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
-  /** Raw bytes or text, sent as is. */
-  content?: Uint8Array | string | Blob;
-  /** Files to upload (multipart/form-data), by field name. */
-  files?: Readonly<Record<string, AtlanFile>>;
-}
-
-/**
- * Options of the {@link BaseClient} constructor.
- *
- * @example
- * ```ts
- * const options: BaseClientOptions = { httpHeaders: [['user-agent', 'my-app/1.0']], retry: { total: 2 } };
- * ```
- */
-export interface BaseClientOptions {
-  /** Client-level headers before `load()` (which may replace them). */
-  httpHeaders?: AtlanHeaders;
-  /** The retry config; `false` sends every request once. */
-  retry?: AtlanRetryConfig | false;
-  /** Extra Sluice retry options (e.g. an injected `sleep` for tests). */
-  retryTuning?: Partial<RetryOptions>;
-  /** Default deadline of a call in ms. Default 120 000. */
-  timeout?: number;
-  /** The terminal fetch. */
-  fetch?: FetchLike;
-  /**
-   * TLS certificate checks (Node): `true` (default), `false` (none; development only), or
-   * `{ ca }` to trust a private CA. Not with `fetch` (bring an Agent-bound fetch instead).
-   */
-  verify?: AtlanVerify;
-  /**
-   * Keeps cookies the servers set and sends them back, each origin only its own (Node).
-   * `false` turns it off; pass options or a jar of your own. Default: on.
-   */
-  cookieJar?: boolean | CookieJarOptions | CookieJarMiddleware;
-  /** Receives every pipeline event (the SDK's logging hooks). */
-  onEvent?: (event: SluiceEvent) => void;
-}
-
-/**
- * Credentials handed to {@link BaseClient.load}.
- *
- * @example
- * ```ts
- * const credentials: AtlanCredentials = { api_key: 'secret', base_url: 'https://api.datasource.com' };
- * ```
- */
-export type AtlanCredentials = Readonly<Record<string, unknown>>;
+export type {
+  AtlanAuth,
+  AtlanCookies,
+  AtlanCredentials,
+  AtlanFile,
+  AtlanHeaders,
+  AtlanParams,
+  AtlanPostOptions,
+  AtlanRequestOptions,
+  AtlanRetryConfig,
+  BaseClientOptions,
+} from './types.js';
 
 /**
  * A call on a client that is not usable: never loaded, or closed.
@@ -376,68 +228,4 @@ export class BaseClient {
     }
     return toAuth(auth);
   }
-}
-
-const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** RFC 6265 cookie-octets: printable ASCII except space, `"`, `,`, `;` and `\`. */
-const COOKIE_VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
-
-/** The request's headers with `cookies` appended to its `Cookie` header. */
-function withCookies(headers: AtlanHeaders | undefined, cookies: AtlanCookies | undefined): Headers {
-  const out = new Headers(headers);
-  if (cookies === undefined) return out;
-  if (cookies === null || typeof cookies !== 'object') throw new TypeError(`BaseClient: "cookies" must be a dict or [name, value] tuples, got ${cookies === null ? 'null' : typeof cookies}.`);
-  const entries = Array.isArray(cookies) ? cookies : Object.entries(cookies);
-  const parts: string[] = [];
-  for (const entry of entries as ReadonlyArray<readonly [unknown, unknown]>) {
-    const [name, value] = Array.isArray(entry) ? entry : [];
-    if (typeof name !== 'string' || !COOKIE_NAME.test(name)) throw new TypeError(`BaseClient: cookie name ${JSON.stringify(name)} is not a valid token.`);
-    if (typeof value !== 'string' || !COOKIE_VALUE.test(value)) {
-      throw new TypeError(`BaseClient: the value of cookie "${name}" must be a string without spaces, quotes, commas, semicolons or backslashes.`);
-    }
-    parts.push(`${name}=${value}`);
-  }
-  appendCookies(out, parts);
-  return out;
-}
-
-function toSearchParams(params: AtlanParams): URLSearchParams {
-  if (typeof params === 'string') return new URLSearchParams(params);
-  const entries = Array.isArray(params) ? params : Object.entries(params);
-  const out = new URLSearchParams();
-  for (const entry of entries as ReadonlyArray<readonly [string, unknown]>) {
-    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
-      throw new TypeError('BaseClient: "params" tuples must be [name, value] pairs.');
-    }
-    out.append(entry[0], String(entry[1]));
-  }
-  return out;
-}
-
-function toAuth(auth: AtlanAuth): AuthMiddleware {
-  if (Array.isArray(auth)) return basic(auth[0], auth[1]);
-  if ('bearer' in auth) return bearer(auth.bearer);
-  if ('username' in auth) return basic(auth.username, auth.password);
-  throw new TypeError('BaseClient: "auth" must be [username, password], { username, password }, { bearer } or { digest: [username, password] }.');
-}
-
-function postBody(options: AtlanPostOptions): ClientRequestOptions {
-  const given = (['json', 'content', 'data', 'files'] as const).filter((key) => options[key] !== undefined);
-  if (given.includes('json') && given.length > 1) {
-    throw new TypeError(`BaseClient.executeHttpPostRequest: "json" cannot be combined with ${given.filter((k) => k !== 'json').join(', ')}.`);
-  }
-  if (given.includes('content') && given.length > 1) {
-    throw new TypeError(`BaseClient.executeHttpPostRequest: "content" cannot be combined with ${given.filter((k) => k !== 'content').join(', ')}.`);
-  }
-  if (options.json !== undefined) return { json: options.json };
-  if (options.content !== undefined) return { body: options.content as BodyInit };
-  const fields = options.data === undefined ? [] : Array.isArray(options.data) ? options.data : Object.entries(options.data);
-  if (options.files === undefined) return options.data === undefined ? {} : { body: new URLSearchParams(fields as [string, string][]) };
-  const form = new FormData();
-  for (const [name, value] of fields) form.append(name, value);
-  for (const [name, file] of Object.entries(options.files)) {
-    if (file instanceof Blob) form.append(name, file, file instanceof File ? file.name : name);
-    else form.append(name, new Blob([file.content as BlobPart], { type: file.contentType ?? 'application/octet-stream' }), file.filename);
-  }
-  return { body: form };
 }

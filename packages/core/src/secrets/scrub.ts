@@ -1,4 +1,5 @@
-import { REDACTED, type Redaction, userinfoSecrets } from './redact.js';
+import { REDACTED, type Redaction } from './redaction.js';
+import { userinfoSecrets } from './userinfo.js';
 
 /*
  * Internal (not re-exported): the free-text scrubbing shared by the errors middleware and

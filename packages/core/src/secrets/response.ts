@@ -1,6 +1,3 @@
-import { createScrub, type Scrub, scrubError, secretHeaders } from './scrub.js';
-import type { Context } from './types/index.js';
-
 /**
  * The secrets of the request a response answered, for code that quotes the response after
  * the pipeline returned it (a body that does not parse, a log line): its URL redacted,
@@ -48,42 +45,11 @@ export function secretsOf(response: Response): ResponseSecrets | undefined {
 }
 
 /** Records the request's secrets for `response` (compose does, for every response it returns). */
-export function tagResponse(response: Response, context: Context, request: Request): Response {
-  const view = new RequestSecretsView(context, request);
+export function tagResponse(response: Response, secrets: ResponseSecrets): Response {
   try {
-    Object.defineProperty(response, SECRETS, { value: view, configurable: true });
+    Object.defineProperty(response, SECRETS, { value: secrets, configurable: true });
   } catch {
-    byResponse.set(response, view);
+    byResponse.set(response, secrets);
   }
   return response;
-}
-
-/** Reads the context lazily: nothing is built until an error path asks. */
-class RequestSecretsView implements ResponseSecrets {
-  #scrub: Scrub | undefined;
-  constructor(
-    private readonly context: Context,
-    private readonly request: Request,
-  ) {}
-  get correlationId(): string | undefined {
-    return this.context.correlationId;
-  }
-  url(url: string | URL): string {
-    return this.context.redaction.url(url);
-  }
-  text(text: string): string {
-    return this.scrub()(text);
-  }
-  error(error: unknown): unknown {
-    return scrubError(error, this.scrub());
-  }
-  private scrub(): Scrub {
-    const { context, request } = this;
-    this.#scrub ??= createScrub(context.redaction, {
-      url: context.url,
-      headers: () => secretHeaders(request.headers, context.redaction),
-      secrets: () => context.state.secrets,
-    });
-    return this.#scrub;
-  }
 }

@@ -42,6 +42,33 @@ function probe(rate: AdaptiveRate, server: (now: number) => boolean, start: numb
   }
 }
 
+/**
+ * Like {@link probe}, but each answer comes back `latency` ms after its send (the server
+ * decides on arrival, half-way): answers and sends interleave as they do on the wire.
+ * Returns when the first refusal is answered.
+ */
+function probeWithLatency(rate: AdaptiveRate, server: (now: number) => boolean, start: number, latency: number): number {
+  const pending: Array<{ at: number; ok: boolean }> = [];
+  let now = start;
+  for (;;) {
+    const wait = rate.take(now);
+    const next = wait > 0 ? now + wait : now;
+    while (pending.length > 0 && (pending[0] as { at: number }).at <= next) {
+      const answer = pending.shift() as { at: number; ok: boolean };
+      if (!answer.ok) {
+        rate.throttled(answer.at);
+        return answer.at;
+      }
+      rate.accepted(answer.at);
+    }
+    if (wait > 0) {
+      now = next;
+      continue;
+    }
+    pending.push({ at: now + latency, ok: server(now + latency / 2) });
+  }
+}
+
 describe('createAdaptiveRate', () => {
   it('costs nothing until the first throttle', () => {
     const rate = createAdaptiveRate();
@@ -124,6 +151,24 @@ describe('createAdaptiveRate', () => {
     const { end } = probe(rate, server, reopen + 1);
     const resumed = rate.rate(end + 1000);
     expect(resumed).toBeGreaterThan(0.97 * 200);
+    expect(resumed).toBeLessThanOrEqual(200);
+  });
+
+  it('after a slow herd that no bucket fit explains, resumes near the rate the server served over the probe’s last second', () => {
+    // A loaded client: the herd's requests reach the server over 450 ms, after the first answer's
+    // round trip, so its burst reads as 1 and the probe that follows fits no bucket.
+    const rate = createAdaptiveRate();
+    const server = tokenBucket(200, 20);
+    expect(rate.take(0)).toBe(0); // a new origin's first attempt goes alone…
+    if (server(20)) rate.accepted(40); // …and the rest follow its answer
+    herd(rate, server, 120, 3.75, 40);
+    const reopen = 1500;
+    expect(rate.take(reopen)).toBe(0);
+    for (let i = 0; i < 30; i++) rate.accepted(reopen + 1); // late answers to requests sent before the closure
+    const end = probeWithLatency(rate, server, reopen + 1, 60);
+    expect(end - reopen).toBeGreaterThan(1000); // the probe ran over a second
+    const resumed = rate.rate(end + 1000);
+    expect(resumed).toBeGreaterThan(0.9 * 200); // not the probe's average, which its slow start drags down
     expect(resumed).toBeLessThanOrEqual(200);
   });
 

@@ -45,6 +45,13 @@ describe('parseAnnouncedQuota', () => {
     expect(parseAnnouncedQuota(h({ 'x-ratelimit-remaining': '3', 'x-ratelimit-reset-after': '0.25' }), NOW)).toMatchObject({ resetMs: 250 });
   });
 
+  it('reads a reset given to the millisecond as precise, even when it ends in .000', () => {
+    expect(parseAnnouncedQuota(h({ 'x-ratelimit-remaining': '16', 'x-ratelimit-reset': `${NOW / 1000}.020` }), NOW)).toMatchObject({ resetMs: 20, resetPrecise: true });
+    expect(parseAnnouncedQuota(h({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': `${NOW / 1000 + 2}.000` }), NOW)).toMatchObject({ resetMs: 2_000, resetPrecise: true });
+    expect(parseAnnouncedQuota(h({ 'x-ratelimit-remaining': '1', 'x-ratelimit-reset-after': '0.005' }), NOW)).toMatchObject({ resetMs: 5, resetPrecise: true });
+    expect(parseAnnouncedQuota(h({ 'x-ratelimit-remaining': '1', 'x-ratelimit-reset-after': '1' }), NOW)).toMatchObject({ resetMs: 1_000, resetPrecise: false });
+  });
+
   it('corrects an epoch reset by the Date header only when the server clock is clearly off', () => {
     const serverClock = NOW - 60_000; // the server runs a minute behind
     const headers = h({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(serverClock / 1000 + 5), date: new Date(serverClock).toUTCString() });
@@ -160,6 +167,106 @@ describe('the gate with an announced quota', () => {
       if (kind === 'window') expect(gate.ticket?.(API)).toBeUndefined(); // held until the reset
       else expect(gate.closedFor(API)).toBe(0); // a bucket: the ledger holds nothing, the adaptive rate paces
     }
+  });
+
+  it('paces a refilling bucket at the rate its policy states, and retries its 429 when the next token is due', async () => {
+    const { clock, advance } = manualClock();
+    const gate = createRateGate({ clock });
+    const bucket = (remaining: number, status = 200) =>
+      new Response(status === 200 ? 'ok' : null, { status, headers: { ratelimit: `"b";r=${remaining};t=1`, 'ratelimit-policy': '"b";q=200;w=1' } });
+    const first = gate.ticket?.(API);
+    gate.observe(API, bucket(0), first); // 200 per second, nothing left now
+    expect(gate.ticket?.(API)).toBeUndefined();
+    await advance(15); // three requests' worth of 200/s
+    const probe = gate.ticket?.(API);
+    expect(probe).toBeDefined();
+    gate.observe(API, bucket(1), probe); // a window would refuse it; a bucket refilled
+    expect(gate.closedFor(API)).toBe(0);
+    // From now on the ledger paces: one request per 5 ms, the burst it has shown (2) at most.
+    let sent = 0;
+    for (let ms = 0; ms < 100; ms++) {
+      while (gate.ticket?.(API)) sent++;
+      await advance(1);
+    }
+    expect(sent).toBeGreaterThanOrEqual(19);
+    expect(sent).toBeLessThanOrEqual(22);
+    // A 429 with a whole-second reset: the retry waits for the next token, not a second.
+    const refused = gate.ticket?.(API) ?? { seq: 0, at: 0 };
+    gate.observe(API, bucket(0, 429), refused);
+    expect(gate.announcedReset?.(API)).toBeLessThanOrEqual(5);
+    expect(gate.closedFor(API)).toBeLessThanOrEqual(5); // closed until the next token, not for the second t=1 says
+  });
+
+  it('after a pause, lets out a paced bucket’s size less the attempts still on their way to the server', async () => {
+    const { clock, advance } = manualClock();
+    const gate = createRateGate({ clock });
+    const bucket = (remaining: number) => new Response('ok', { headers: { ratelimit: `"b";r=${remaining};t=1`, 'ratelimit-policy': '"b";q=200;w=1' } });
+    gate.observe(API, bucket(0), gate.ticket?.(API));
+    await advance(15);
+    const probe = gate.ticket?.(API);
+    await advance(100);
+    gate.observe(API, bucket(19), probe); // a bucket of 20, answered after a 100 ms round trip
+    await advance(1_000); // idle: the server's bucket is full again
+    const sent = [];
+    for (let i = 0; i < 10; i++) sent.push(gate.ticket?.(API));
+    expect(sent.every(Boolean)).toBe(true);
+    await advance(20); // those 10 are still on their way (half a round trip is 50 ms)
+    let more = 0;
+    while (gate.ticket?.(API)) more++;
+    expect(more).toBeLessThanOrEqual(10 - 3); // 20 − 10 on their way, less the reserve
+    expect(more).toBeGreaterThanOrEqual(4);
+  });
+
+  it('paces a bucket whose resets come to the millisecond, its rate read from them', async () => {
+    const { clock, advance } = manualClock();
+    const gate = createRateGate({ clock });
+    const legacy = (remaining: number, toFullMs: number) =>
+      new Response('ok', { headers: { 'x-ratelimit-limit': '20', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': ((NOW + toFullMs) / 1000).toFixed(3) } });
+    gate.observe(API, legacy(19, 5), gate.ticket?.(API)); // (20 − 19) / 5 ms: 200 per second
+    gate.observe(API, legacy(0, 100), gate.ticket?.(API));
+    await advance(15);
+    const probe = gate.ticket?.(API);
+    expect(probe).toBeDefined();
+    gate.observe(API, legacy(1, 90), probe);
+    let sent = 0;
+    for (let ms = 0; ms < 200; ms++) {
+      while (gate.ticket?.(API)) sent++;
+      await advance(1);
+    }
+    expect(sent).toBeGreaterThanOrEqual(35); // 200 per second, less the few tokens kept in reserve
+    expect(sent).toBeLessThanOrEqual(43);
+  });
+
+  it('lets one attempt go to a new origin and holds the rest until it answers (at most 1 s), unless told not to', async () => {
+    const { clock, advance } = manualClock();
+    const gate = createRateGate({ clock });
+    const signal = new AbortController().signal;
+    await gate.acquire(API, signal);
+    const first = gate.ticket?.(API);
+    expect(first).toBeDefined();
+    expect(gate.ticket?.(API)).toBeUndefined(); // not before the first answer
+    let through = 0;
+    const waiting = Array.from({ length: 3 }, () => gate.acquire(API, signal).then(() => through++));
+    await advance(50);
+    expect(through).toBe(0);
+    gate.observe(API, new Response(null, { status: 429, headers: { 'retry-after': '5' } }), first);
+    await advance(1_000);
+    expect(through).toBe(0); // the answer closed the origin: the herd never went
+    expect(gate.closedFor(API)).toBeGreaterThan(3_000);
+    await advance(4_000);
+    for (let i = 0; i < 200 && through < 3; i++) await advance(10); // the adaptive rate paces them after the 429
+    await Promise.all(waiting);
+    expect(through).toBe(3);
+    // A first attempt that never answers holds the rest for 1 s only.
+    const other = 'https://other.test';
+    gate.ticket?.(other);
+    expect(gate.ticket?.(other)).toBeUndefined();
+    await advance(1_000);
+    expect(gate.ticket?.(other)).toBeDefined();
+    // Turned off: every attempt goes at once.
+    const open = createRateGate({ clock, probeNewOrigins: false });
+    expect([open.ticket?.(API), open.ticket?.(API), open.ticket?.(API)].every(Boolean)).toBe(true);
+    expect(() => createRateGate({ probeNewOrigins: 'yes' as never })).toThrow('createRateGate: option "probeNewOrigins" must be a boolean, got yes.');
   });
 
   it('keeps a bounded number of idle origins, but never drops one held by a closure', async () => {

@@ -40,8 +40,8 @@ function watchedGate(options: Parameters<typeof createRateGate>[0] = {}) {
     closedFor: (origin) => real.closedFor(origin),
     epoch: (origin) => real.epoch?.(origin) ?? 0,
     ticket(origin) {
-      const ticket = real.ticket?.(origin) as SentTicket;
-      admittedOrder.set(ticket, ++order);
+      const ticket = real.ticket?.(origin);
+      if (ticket) admittedOrder.set(ticket, ++order); // undefined: not admitted now (closed, or a new origin's first answer awaited)
       return ticket;
     },
   };

@@ -28,10 +28,12 @@ export interface RateLimitedApiOptions {
   /**
    * The headers of a 429 (and of every answer, for the two `RateLimit` styles):
    * - `'retry-after'`: `Retry-After: <seconds>` on a 429;
-   * - `'ratelimit'`: the IETF draft `RateLimit-Policy: "bucket";q=<burst>;w=<s>` and
-   *   `RateLimit: "bucket";r=<remaining>;t=<seconds>`;
-   * - `'x-ratelimit'`: `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
-   *   `X-RateLimit-Reset` (epoch seconds), GitHub style.
+   * - `'ratelimit'`: the IETF draft `RateLimit-Policy: "bucket";q=<rate>;w=1` (the refill
+   *   rate, as whole requests per whole seconds) and `RateLimit: "bucket";r=<whole tokens
+   *   left>;t=<seconds until the bucket is full, rounded up>`;
+   * - `'x-ratelimit'`: `X-RateLimit-Limit` (the burst), `X-RateLimit-Remaining` (whole
+   *   tokens left) and `X-RateLimit-Reset` (the epoch time at which the bucket is full, in
+   *   seconds with three decimals), GitHub's names.
    */
   headers: RateLimitHeaderStyle;
   /** The msw path the API answers (any method). Default `'*'`: every request. */
@@ -118,21 +120,25 @@ export function rateLimitedApi(options: RateLimitedApiOptions): RateLimitedApi {
   };
   /** Seconds until one whole token is in the bucket. */
   const secondsToToken = () => (tokens >= 1 ? 0 : (1 - tokens) / rate);
+  /** Seconds until the bucket is full again: when its quota "resets". */
+  const secondsToFull = () => (burst - tokens) / rate;
 
   const headersFor = (admitted: boolean): Headers => {
     const out = new Headers();
     const remaining = Math.floor(tokens);
-    const wait = Math.max(1, Math.ceil(secondsToToken()));
-    const reset = remaining > 0 ? Math.ceil((burst - tokens) / rate) : wait;
     if (style === 'retry-after') {
-      if (!admitted) out.set('retry-after', String(wait));
+      if (!admitted) out.set('retry-after', String(Math.max(1, Math.ceil(secondsToToken()))));
     } else if (style === 'ratelimit') {
-      out.set('ratelimit-policy', `"bucket";q=${burst};w=${Math.max(1, Math.ceil(burst / rate))}`);
-      out.set('ratelimit', `"bucket";r=${remaining};t=${admitted ? reset : wait}`);
+      // The policy is the refill rate (the draft's q and w are whole numbers), the count
+      // the whole tokens left, and the reset the whole seconds until the bucket is full.
+      out.set('ratelimit-policy', `"bucket";${policyOf(rate)}`);
+      out.set('ratelimit', `"bucket";r=${remaining};t=${Math.ceil(secondsToFull() - 1e-9)}`);
     } else {
+      // GitHub's names, with the limit the bucket's size and the reset the epoch time at
+      // which it is full again, in seconds with milliseconds (as Discord sends it).
       out.set('x-ratelimit-limit', String(burst));
       out.set('x-ratelimit-remaining', String(remaining));
-      out.set('x-ratelimit-reset', String(Math.ceil(now() / 1000 + (admitted ? reset : wait))));
+      out.set('x-ratelimit-reset', ((now() + Math.ceil(secondsToFull() * 1000)) / 1000).toFixed(3));
     }
     return out;
   };
@@ -171,4 +177,10 @@ export function rateLimitedApi(options: RateLimitedApiOptions): RateLimitedApi {
       stats.limited = 0;
     },
   };
+}
+
+/** A refill rate as the draft's whole `q` per whole `w` seconds (`q=200;w=1`, `q=1;w=2` for 0.5/s). */
+function policyOf(rate: number): string {
+  if (rate >= 1) return `q=${Math.floor(rate)};w=1`;
+  return `q=1;w=${Math.ceil(1 / rate)}`;
 }

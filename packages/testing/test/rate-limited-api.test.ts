@@ -42,14 +42,15 @@ describe('rateLimitedApi', () => {
     const api = rateLimitedApi({ rate: 1, burst: 2, headers: 'ratelimit', now: time.now });
     server.use(...api.handlers);
     const first = await fetch(URL_);
-    expect(first.headers.get('ratelimit-policy')).toBe('"bucket";q=2;w=2');
+    // The policy is the refill rate; t is the whole seconds until the bucket is full.
+    expect(first.headers.get('ratelimit-policy')).toBe('"bucket";q=1;w=1');
     expect(first.headers.get('ratelimit')).toBe('"bucket";r=1;t=1');
     const second = await fetch(URL_);
-    expect(second.headers.get('ratelimit')).toBe('"bucket";r=0;t=1');
+    expect(second.headers.get('ratelimit')).toBe('"bucket";r=0;t=2');
     time.advance(250);
     const third = await fetch(URL_);
     expect(third.status).toBe(429);
-    expect(third.headers.get('ratelimit')).toBe('"bucket";r=0;t=1');
+    expect(third.headers.get('ratelimit')).toBe('"bucket";r=0;t=2');
     expect(third.headers.get('retry-after')).toBeNull();
   });
 
@@ -61,11 +62,32 @@ describe('rateLimitedApi', () => {
     expect(await ok.json()).toEqual({ hello: 'world' });
     expect(ok.headers.get('x-ratelimit-limit')).toBe('1');
     expect(ok.headers.get('x-ratelimit-remaining')).toBe('0');
-    expect(ok.headers.get('x-ratelimit-reset')).toBe(String(1_700_000_000 + 2));
+    expect(ok.headers.get('x-ratelimit-reset')).toBe('1700000002.000'); // empty: full again in 2 s
     time.advance(1000);
     const limited = await fetch(URL_);
     expect(limited.status).toBe(429);
-    expect(limited.headers.get('x-ratelimit-reset')).toBe(String(1_700_000_001 + 1));
+    expect(limited.headers.get('x-ratelimit-reset')).toBe('1700000002.000'); // half a token: 1 s to go
+  });
+
+  it('announces the truth of a fast bucket: its refill rate, whole tokens left, and a sub-second reset', async () => {
+    const time = clock(1_700_000_000_000);
+    const styled = rateLimitedApi({ rate: 200, burst: 20, headers: 'ratelimit', now: time.now });
+    server.use(...styled.handlers);
+    const answer = await fetch(URL_);
+    expect(answer.headers.get('ratelimit-policy')).toBe('"bucket";q=200;w=1'); // 200 per second, not 20 per second
+    expect(answer.headers.get('ratelimit')).toBe('"bucket";r=19;t=1'); // 5 ms to full, in whole seconds
+    server.resetHandlers();
+    const legacy = rateLimitedApi({ rate: 200, burst: 20, headers: 'x-ratelimit', now: time.now });
+    server.use(...legacy.handlers);
+    for (let i = 0; i < 3; i++) await fetch(URL_);
+    const last = await fetch(URL_);
+    expect(last.headers.get('x-ratelimit-limit')).toBe('20');
+    expect(last.headers.get('x-ratelimit-remaining')).toBe('16');
+    expect(last.headers.get('x-ratelimit-reset')).toBe('1700000000.020'); // 4 tokens at 200/s: 20 ms
+    const slow = rateLimitedApi({ rate: 0.5, burst: 1, headers: 'ratelimit', now: time.now });
+    server.resetHandlers();
+    server.use(...slow.handlers);
+    expect((await fetch(URL_)).headers.get('ratelimit-policy')).toBe('"bucket";q=1;w=2');
   });
 
   it('answers only its url', async () => {

@@ -28,9 +28,10 @@ import { checkKeys, checkNumber, type NumberRule, type OptionKeys } from '../che
  *   burst were larger by a tenth of what the herd refilled, half a token to two) and
  *   becomes W_max; the rate resumes at `probeFloor` (0.99) × it instead of β × it (the
  *   closure the throttle caused is already the back-off), and K doubles, so the probe
- *   past it comes later. A throttle
- *   after at least a second of sending without a fit measures the accepted rate since
- *   sending resumed the same way.
+ *   past it comes later. A throttle after at least a second of probing from a rough rate
+ *   without a fit takes 0.92 × what the server served over the last second (its saved
+ *   burst allowed for) the same way; after a second of other sending, the accepted rate
+ *   since sending resumed.
  * - When sending resumes after a closure, the burst the server saved meanwhile (as far as
  *   a herd or a fit has shown it) is partly spent at once (0.75 of it).
  * - The CUBIC clock starts when sending resumes (after the gate that a Retry-After
@@ -99,6 +100,8 @@ const MAX_OUTCOMES = 4096;
 const PROBE_START = 0.85;
 /** …and grows by this fraction of it per second. */
 const PROBE_GROWTH = 0.3;
+/** After a probe of a second or more that no bucket fit explains, the rate resumes from this share of what the server served over its last second. */
+const SERVED_SHARE = 0.92;
 /** The share of the server's refilled burst spent at once when sending resumes. */
 const CREDIT = 0.75;
 
@@ -270,7 +273,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
         const served = span >= 0.05 ? (recent.length - recentHead) / span : rate;
         const fit = slowStart ? fitted() : undefined;
         if (fit !== undefined) burstEstimate = fit.burst;
-        const learned = fit?.rate ?? probed(now, slowStart);
+        const learned = fit?.rate ?? probed(now, slowStart, served);
         herdOutcomes = undefined;
         roughRate = undefined;
         probeTimes.length = 0;
@@ -334,9 +337,14 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
    * The rate the server accepted since sending resumed, when that measures its sustained
    * rate: over at least a second of sending, or over a probe that no bucket fit explains.
    */
-  function probed(now: number, probing: boolean): number | undefined {
+  function probed(now: number, probing: boolean, served: number): number | undefined {
     if (resumedAt === undefined) return undefined;
     const span = now - resumedAt;
+    // A probe from a herd's rough rate that ran a second or more: what the server served over
+    // its last second, less the burst it may have saved while the probe started under its
+    // rate. The average since sending resumed is dragged down by that start, and pushed up by
+    // late answers to requests sent before the closure.
+    if (probing && roughRate !== undefined && span >= 1000) return SERVED_SHARE * served;
     return span >= (probing ? 100 : 1000) ? acceptedCount / (span / 1000) : undefined;
   }
 

@@ -114,12 +114,13 @@ function legacy(headers: Headers, now: number): AnnouncedQuota | undefined {
   const remaining = count(headers.get('x-ratelimit-remaining'));
   if (limit === undefined && remaining === undefined) return undefined;
   const reset = resetValue(headers.get('x-ratelimit-reset'), serverNow(headers, now));
-  const after = reset ? undefined : seconds(headers.get('x-ratelimit-reset-after'));
+  const afterText = reset ? null : headers.get('x-ratelimit-reset-after');
+  const after = seconds(afterText);
   return {
     ...optional('limit', limit),
     ...optional('remaining', remaining),
     ...optional('resetMs', reset?.ms ?? after),
-    resetPrecise: reset?.precise ?? false,
+    resetPrecise: reset?.precise ?? (after !== undefined && (afterText as string).includes('.')),
   };
 }
 
@@ -137,10 +138,11 @@ function resetValue(value: string | null, now: number): { ms: number; precise: b
   const text = value?.trim();
   if (!text || !NUMBER.test(text)) return undefined;
   const number = Number(text);
-  if (Math.abs(number * 1000 - now) < MAX_MS) return { ms: clampMs(number * 1000 - now), precise: !Number.isInteger(number) };
+  const decimal = text.includes('.'); // `1700000000.020`: given to the millisecond, even when it ends in .000
+  if (Math.abs(number * 1000 - now) < MAX_MS) return { ms: clampMs(number * 1000 - now), precise: decimal };
   if (Math.abs(number - now) < MAX_MS) return { ms: clampMs(number - now), precise: true };
   const delta = seconds(text);
-  return delta === undefined ? undefined : { ms: delta, precise: !Number.isInteger(number) };
+  return delta === undefined ? undefined : { ms: delta, precise: decimal };
 }
 
 /** Splits a list field into items of parameters; an item's bare leading token is stored under `''`. */

@@ -71,6 +71,13 @@ export interface RateGateOptions {
   maxOrigins?: number;
   /** Shares closures and announced quotas with other gates (see {@link SchedulerStateStore}). Default: none. */
   store?: SchedulerStateStore;
+  /**
+   * An origin that has never answered gets one attempt first; the others wait (holding no
+   * concurrency slot) until its answer, or an error, comes back, at most 1 s. A herd sent to
+   * a new origin would otherwise meet a closure or a quota that the first answer tells. As
+   * AWS SDK's adaptive retry mode starts slow. `false` sends them at once. Default `true`.
+   */
+  probeNewOrigins?: boolean;
 }
 
 /**
@@ -104,7 +111,8 @@ export interface RateGate {
   /**
    * The last look before the wire: counts the attempt against the origin's announced quota
    * and returns its ticket (pass it to `observe` with the response), or `undefined` when
-   * the origin is closed or its quota used up right now (the attempt must wait again).
+   * the origin is closed, its quota used up right now, or a new origin's first answer still
+   * awaited (the attempt must wait again).
    */
   ticket?(origin: string): SentTicket | undefined;
   /**

@@ -2,8 +2,8 @@ import { createAdaptiveRate } from './adaptive-rate.js';
 import { TimeoutError } from '../errors.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { type AnnouncedQuota, parseAnnouncedQuota } from './announced-quota.js';
-import { type GateWaiter, type OriginState, OriginTable } from './origin-table.js';
-import { quotaForget, quotaLearn, quotaRemaining, quotaTake, quotaWait, type SentTicket } from './quota-ledger.js';
+import { firstAnswerWait, type GateWaiter, type OriginState, OriginTable } from './origin-table.js';
+import { quotaForget, quotaLearn, quotaPaces, quotaRemaining, quotaTake, quotaWait, type SentTicket } from './quota-ledger.js';
 import type { SchedulerStateUpdate } from './store.js';
 import type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
 import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
@@ -44,6 +44,8 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
   const releaseWindowMs = checkNumber('createRateGate', 'releaseWindowMs', options.releaseWindowMs ?? 1000, { max: MAX_TIMER_MS, maxReason: 'the longest timer' });
   const maxClosedMs = checkNumber('createRateGate', 'maxClosedMs', options.maxClosedMs ?? 60_000, { max: MAX_TIMER_MS, maxReason: 'the longest timer' });
   const maxOrigins = checkNumber('createRateGate', 'maxOrigins', options.maxOrigins ?? 500, { integer: true, min: 1 });
+  const probeNewOrigins = options.probeNewOrigins ?? true;
+  if (typeof probeNewOrigins !== 'boolean') throw new TypeError(`createRateGate: option "probeNewOrigins" must be a boolean, got ${String(probeNewOrigins)}.`);
   const adaptive = options.adaptive ?? {};
   if (adaptive !== false && (adaptive === null || typeof adaptive !== 'object')) {
     throw new TypeError('createRateGate: option "adaptive" must be false or an options object.');
@@ -66,11 +68,14 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     ledger: undefined,
     epoch: 0,
     sent: 0,
+    firstSentAt: probeNewOrigins ? undefined : null,
   });
   const stateOf = (origin: string): OriginState => origins.use(origin, clock.now(), make);
 
   /** 0 when a request may go now (and takes its turn), else the ms to wait. */
   function turn(state: OriginState, now: number): number {
+    const first = firstAnswerWait(state, now);
+    if (first > 0) return first;
     const held = quotaWait(state.ledger, now);
     if (held > 0) return held;
     if (state.rate?.enabled) {
@@ -109,7 +114,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     }
     if (state.reopening) {
       state.reopening = false;
-      const counted = countsQuota(state); // a known quota paces the release itself
+      const counted = countsQuota(state) || quotaPaces(state.ledger); // a known quota paces the release itself
       if (!state.rate?.enabled && !counted) state.pace = { interval: releaseWindowMs / state.waiters.length, next: now };
     }
     // With a counted quota, release no more waiters than it has room for: the others would
@@ -179,6 +184,11 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
           kind: ledger?.kind ?? 'unknown',
           exhaustedAt: undefined,
           earlyProbe: ledger?.earlyProbe,
+          rate: ledger?.rate,
+          tokens: ledger?.tokens ?? 0,
+          tokensAt: ledger?.tokensAt ?? clock.now(),
+          peak: ledger?.peak ?? 1,
+          rtt: ledger?.rtt ?? 0,
         };
       } else {
         ledger.floor = Math.min(ledger.floor, quota.remaining + ledger.outstanding.size);
@@ -209,28 +219,8 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
 
     observe(origin, response, ticket) {
       const now = clock.now();
-      if (response === undefined) {
-        quotaForget(origins.peek(origin)?.ledger, ticket); // a network error (or an abort) says nothing about the rate
-        return;
-      }
-      const state = stateOf(origin);
-      const { status, headers } = response;
-      const announced = parseAnnouncedQuota(headers, now);
-      if (announced) learnQuota(origin, state, announced, ticket, now, status === 429);
-      const counted = countsQuota(state);
-      if (status === 429 || status === 503) {
-        const delay = serverDelay(headers, now);
-        // A throttle lowers the pace of what is admitted next; only a closure (below) sends back what was admitted already.
-        if ((status === 429 || delay !== undefined) && !counted) state.rate?.throttled(now);
-        if (state.ledger && status === 429) state.ledger.floor = 0;
-        if (delay !== undefined) close(origin, state, now + Math.min(delay, maxClosedMs, resetOf(state, now) ?? delay), true);
-        return;
-      }
-      state.rate?.accepted(now);
-      if (announced && state.waiters.length > 0 && now >= state.closedUntil) {
-        disarm(state); // the count may have changed: look again now
-        pump(origin, state);
-      }
+      learn(origin, response, ticket, now);
+      answered(origin, now); // after learning: the attempts it lets go meet what the answer said
     },
 
     closedFor(origin) {
@@ -253,13 +243,55 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     ticket(origin) {
       const state = stateOf(origin);
       const now = clock.now();
-      if (now < state.closedUntil || quotaWait(state.ledger, now) > 0) return undefined;
+      if (now < state.closedUntil || firstAnswerWait(state, now) > 0 || quotaWait(state.ledger, now) > 0) return undefined;
+      if (state.firstSentAt === undefined) state.firstSentAt = now;
       state.sent++;
       quotaTake(state.ledger, now, state.sent);
       if (state.rate && !state.rate.enabled) state.rate.take(now); // measures the send rate, free until the first throttle
       return { seq: state.sent, at: now };
     },
   };
+
+  /** What a response (or a network error, `undefined`) teaches the gate about its origin. */
+  function learn(origin: string, response: Response | undefined, ticket: SentTicket | undefined, now: number): void {
+    if (response === undefined) {
+      quotaForget(origins.peek(origin)?.ledger, ticket); // a network error (or an abort) says nothing about the rate
+      return;
+    }
+    const state = stateOf(origin);
+    const { status, headers } = response;
+    const announced = parseAnnouncedQuota(headers, now);
+    if (announced) learnQuota(origin, state, announced, ticket, now, status === 429);
+    const counted = countsQuota(state) || quotaPaces(state.ledger);
+    if (status === 429 || status === 503) {
+      const delay = serverDelay(headers, now);
+      // A throttle lowers the pace of what is admitted next; only a closure (below) sends back what was admitted already.
+      if ((status === 429 || delay !== undefined) && !counted) state.rate?.throttled(now);
+      if (state.ledger && status === 429) state.ledger.floor = 0;
+      if (delay !== undefined) close(origin, state, now + Math.min(delay, maxClosedMs, resetOf(state, now) ?? delay), true);
+      return;
+    }
+    state.rate?.accepted(now);
+    if (announced && state.waiters.length > 0 && now >= state.closedUntil) {
+      disarm(state); // the count may have changed: look again now
+      pump(origin, state);
+    }
+  }
+
+  /**
+   * The first answer of a new origin (or its first error) lets the attempts it held go. One
+   * attempt goes first, as a probe, so that a herd of them meets neither a closed origin
+   * (holding concurrency slots that other origins need) nor a quota it could have read.
+   */
+  function answered(origin: string, now: number): void {
+    const state = origins.peek(origin);
+    if (!state || state.firstSentAt === null) return;
+    state.firstSentAt = null;
+    if (state.waiters.length > 0 && now >= state.closedUntil) {
+      disarm(state);
+      pump(origin, state);
+    }
+  }
 
   function learnQuota(origin: string, state: OriginState, announced: AnnouncedQuota, ticket: SentTicket | undefined, now: number, refused: boolean): void {
     const wasOpen = !state.ledger || quotaRemaining(state.ledger) > 0;
@@ -331,6 +363,9 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
 /** ms until the announced window of a used-up quota resets (the ledger's precise reading), if it is known. */
 function resetOf(state: OriginState, now: number): number | undefined {
   const ledger = state.ledger;
+  // A paced bucket knows when its next request may go, even now: the server's whole-second
+  // delay is not waited for.
+  if (quotaPaces(ledger)) return quotaWait(ledger, now);
   if (!ledger || !countsQuota(state)) return undefined;
   const wait = quotaWait(ledger, now);
   return wait > 0 ? wait : undefined;
@@ -347,4 +382,4 @@ function countsQuota(state: OriginState): boolean {
 }
 
 /** Every key of {@link RateGateOptions}. */
-const GATE_KEYS: OptionKeys<RateGateOptions> = { adaptive: true, clock: true, releaseWindowMs: true, maxClosedMs: true, maxOrigins: true, store: true };
+const GATE_KEYS: OptionKeys<RateGateOptions> = { adaptive: true, clock: true, releaseWindowMs: true, maxClosedMs: true, maxOrigins: true, store: true, probeNewOrigins: true };

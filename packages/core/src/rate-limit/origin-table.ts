@@ -31,6 +31,24 @@ export interface OriginState {
   epoch: number;
   /** Attempts admitted so far (orders responses against later admissions). */
   sent: number;
+  /**
+   * When the first attempt to an origin that has never answered was admitted: until an
+   * answer (or an error) comes back, or {@link FIRST_ANSWER_HOLD_MS} pass, no other attempt
+   * to it is admitted. `undefined` before it, `null` once the origin has answered.
+   */
+  firstSentAt: number | null | undefined;
+}
+
+/** The longest a new origin's other attempts wait for its first answer. */
+export const FIRST_ANSWER_HOLD_MS = 1000;
+
+/** ms that a new origin still holds its other attempts while its first answer is awaited (0: none). */
+export function firstAnswerWait(state: OriginState, now: number): number {
+  if (state.firstSentAt === undefined || state.firstSentAt === null) return 0;
+  const left = state.firstSentAt + FIRST_ANSWER_HOLD_MS - now;
+  if (left > 0) return left;
+  state.firstSentAt = null; // never answered in time: stop holding
+  return 0;
 }
 
 /**

@@ -25,7 +25,7 @@ export const SLUICE_BUNDLES = [
   {
     name: 'sluice core standard set',
     source: "export { compose, errors, correlationId, timeout, retry, concurrency } from '@sluice/core';",
-    budget: 21_100,
+    budget: 21_900, // raised from 21.1 kB when the scheduler retune (sched2: paced buckets, the first-answer probe) and advfix's option checks landed: 21.1 kB measured + 4 %
   },
   { name: 'sluice compose alone', source: "export { compose } from '@sluice/core';", budget: 4_300 },
   { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 37_500 },

@@ -198,7 +198,7 @@ describe('refreshTokenGrant', () => {
 });
 
 describe('custom provider', () => {
-  it('re-auths on 401 with a closure that persists the new token (the blog seed)', async () => {
+  it('re-auths on 401 with a closure that persists the new token (the API-client patterns blog post)', async () => {
     const persisted = new Map<string, string>([['token', 'stale']]);
     let logins = 0;
     server.use(

@@ -13,6 +13,17 @@ beforeEach(async () => {
   redis = await suite.client();
 });
 
+/** A client whose second connection (the lock's subscriber) cannot be had: waiters poll. */
+async function withoutPubSub(): Promise<RedisClientLike> {
+  const client = await freshClient();
+  return {
+    sendCommand: (args, options) => client.sendCommand(args, options),
+    duplicate: () => {
+      throw new Error('no second connection allowed');
+    },
+  };
+}
+
 describe('redisTokenLock', () => {
   it('holds SET NX PX with a random fencing value while the task runs, and deletes it after', async () => {
     const lock = redisTokenLock(await freshClient(), { prefix: 'hold:', ttlMs: 5_000 });
@@ -109,14 +120,7 @@ describe('redisTokenLock', () => {
   });
 
   it('a polling waiter, and one queued in this process, stop at the abort too; an aborted signal never waits', async () => {
-    const client = await freshClient();
-    const noPubSub: RedisClientLike = {
-      sendCommand: (args, options) => client.sendCommand(args, options),
-      duplicate: () => {
-        throw new Error('no second connection allowed');
-      },
-    };
-    const lock = redisTokenLock(noPubSub, { prefix: 'abort-poll:', ttlMs: 60_000, pollMs: 20 });
+    const lock = redisTokenLock(await withoutPubSub(), { prefix: 'abort-poll:', ttlMs: 60_000, pollMs: 20 });
     await redis.set('abort-poll:lock:svc', 'other', { expiration: { type: 'PX', value: 60_000 } });
     const first = new AbortController();
     const second = new AbortController();
@@ -151,14 +155,7 @@ describe('redisTokenLock', () => {
   });
 
   it('falls back to polling when the subscriber connection cannot be opened', async () => {
-    const client = await freshClient();
-    const broken: RedisClientLike = {
-      sendCommand: (args, options) => client.sendCommand(args, options),
-      duplicate: () => {
-        throw new Error('no second connection allowed');
-      },
-    };
-    const lock = redisTokenLock(broken, { prefix: 'poll:', ttlMs: 60_000, pollMs: 20 });
+    const lock = redisTokenLock(await withoutPubSub(), { prefix: 'poll:', ttlMs: 60_000, pollMs: 20 });
     await redis.set('poll:lock:svc', 'other', { expiration: { type: 'PX', value: 60_000 } });
     const running = lock.run('svc', async () => 'polled');
     await new Promise((resolve) => setTimeout(resolve, 60));

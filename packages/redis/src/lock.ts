@@ -1,4 +1,4 @@
-import { inProcessLock, type TokenLock, type TokenLockRunOptions } from '@sluice/auth';
+import { inProcessLock, type TokenLock } from '@sluice/auth';
 import { AuthError } from '@sluice/core';
 import { checkClient, type RedisClientLike } from './client.js';
 import { checkRedisKeys, GARBAGE, positive, RedisLink, type RedisSharedOptions, SHARED_KEYS } from './health.js';

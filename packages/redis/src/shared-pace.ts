@@ -7,6 +7,8 @@ import { GARBAGE, type RedisLink } from './health.js';
  * |---|---|
  * | `mode` | `start` (slow start after the first throttle) or `probe` (a rate was measured) |
  * | `base`, `since` | the rate when sending resumed, and when it resumed (the end of the closure) |
+ * | `growth` | the share of `base` the rate grows by per second (probe mode) |
+ * | `at0..2`, `n0..2` | successes per 100 ms slot, the last three slots |
  * | `tat` | the next free turn (GCRA's theoretical arrival time), epoch ms |
  * | `ok` | successes since `since`, from every process |
  * | `burst` | the server's burst: the successes of the herd that met the first throttle |
@@ -34,16 +36,18 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return math.floor(tat - now)`;
 
 /**
- * A throttle (429/503) seen by any process; ARGV[5] is the closure it caused, ARGV[6] the
- * successes this process saw just before it first met a throttle of this origin.
+ * A throttle (429/503) seen by any process. ARGV: now, life, doubling ms, slow growth,
+ * the closure it caused (ms), this process's herd successes, start rate, FIT, BACKOFF,
+ * quick growth, UNDER.
  *
- * - The first throttle starts a slow start (from ARGV[7] req/s, doubling every ARGV[3] ms)
- *   once the closure ends. Throttles and reports during that first closure belong to the
- *   same herd: their successes add up to the server's burst.
- * - A later throttle (not one of the closure's stragglers) measures the server's rate: at
- *   a throttle its bucket is dry, so what it accepted since sending resumed is its burst
- *   plus its rate times the span. The pace resumes at ARGV[8] of that rate (ARGV[9] when
- *   the last measurement proved too high within 2 s) and probes up slowly from there.
+ * - The first throttle starts a slow start (from the start rate, doubling every doubling
+ *   ms) once the closure ends. Throttles and reports during that first closure belong to
+ *   the same herd: their successes add up to the server's burst.
+ * - A later throttle (not one of the closure's stragglers) measures the server's rate. At
+ *   a throttle its bucket is dry: after a run of 2 s or more, what it served since sending
+ *   resumed is its burst plus its rate times the span (resume at FIT × it, slow growth);
+ *   after a slow start, what it served over the last 200 ms is read roughly (BACKOFF ×
+ *   it, quick growth); soon after a measured rate, that rate was too high (UNDER × it).
  */
 const THROTTLE = `${RATE}
 local now = tonumber(ARGV[1])

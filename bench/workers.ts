@@ -6,6 +6,7 @@
  */
 import { type ApiServer, type ApiServerOptions, startApiServer } from '../packages/redis/test/fixtures/api-server.js';
 import { forkWorker } from '../packages/redis/test/fixtures/fork.js';
+import { acceptedToken } from '../packages/redis/test/fixtures/seed.js';
 import type { WorkerConfig } from '../packages/redis/test/fixtures/worker.js';
 import { type RedisServer, startRedis } from '../packages/redis/test/redis-server.js';
 import { fmt, type Row } from './pool.js';
@@ -16,6 +17,8 @@ interface Scenario {
   name: string;
   server: ApiServerOptions;
   worker: Omit<WorkerConfig, 'id' | 'apiUrl' | 'tokenUrl' | 'prefix' | 'redisUrl'>;
+  /** Every worker starts with one token that lives this long (ms), then expires mid-run. */
+  handedTokenMs?: number;
   /** The time the slowest worker needs at best, in ms, given each worker's request count. */
   ideal: (requestsEach: number) => number;
   describe: string;
@@ -23,10 +26,11 @@ interface Scenario {
 
 const TOKENS: Scenario = {
   name: 'token expiring mid-run',
-  server: { expiresIn: 1 },
-  worker: { requests: 200, lanes: 2, intervalMs: 10, skewMs: 200 },
+  server: { expiresIn: 3600 },
+  worker: { requests: 200, lanes: 2, intervalMs: 10, skewMs: 100 },
+  handedTokenMs: 500,
   ideal: (each) => (each / 2) * 10,
-  describe: `${WORKERS} workers × 200 GETs (2 lanes, 10 ms apart); tokens live 1 s`,
+  describe: `${WORKERS} workers × 200 GETs (2 lanes, 10 ms apart), all handed one token that expires 0.5 s into the run (new ones live 1 h)`,
 };
 
 const BUCKET: Scenario = {
@@ -70,8 +74,9 @@ async function runOnce(scenario: Scenario, redis: RedisServer | undefined, prefi
       }),
     );
     await Promise.all(pool.map((worker) => worker.ready));
+    const token = scenario.handedTokenMs === undefined ? undefined : acceptedToken(api, prefix, scenario.handedTokenMs);
     pool.forEach((worker) => {
-      worker.go();
+      worker.go(token);
     });
     const results = await Promise.all(pool.map((worker) => worker.result));
     return {

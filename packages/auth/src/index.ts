@@ -67,5 +67,6 @@ export {
   defaultTokenLock,
   inProcessLock,
   type TokenLock,
+  type TokenLockRunOptions,
   webLocksLock,
 } from './stores/lock.js';

@@ -92,6 +92,32 @@ describe('shared store', () => {
     expect(defaultTokenLock()).toBe(inProcessLock);
   });
 
+  it("passes the lock the refresh's signal: it aborts once every request waiting for the refresh was aborted", async () => {
+    const { config } = setup();
+    const signals: AbortSignal[] = [];
+    // A lock held elsewhere that never frees: only the signal ends the wait.
+    const held: TokenLock = {
+      run: (_name, _task, options) =>
+        new Promise((_, reject) => {
+          const signal = options?.signal;
+          if (signal) signals.push(signal);
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        }),
+    };
+    const fetch = compose([tokenAuth(clientCredentials(config), { lock: held, origins: [API] })]);
+    const first = new AbortController();
+    const second = new AbortController();
+    const requests = [fetch(`${API}/items`, { signal: first.signal }), fetch(`${API}/items`, { signal: second.signal })];
+    await vi.waitFor(() => expect(signals).toHaveLength(1));
+    first.abort();
+    await expect(requests[0]).rejects.toMatchObject({ name: 'AbortError' });
+    expect(signals[0]?.aborted).toBe(false); // the second request still waits for the refresh
+    second.abort();
+    await expect(requests[1]).rejects.toMatchObject({ name: 'AbortError' });
+    expect(signals[0]?.aborted).toBe(true);
+    expect(String(signals[0]?.reason)).toMatch(/every request waiting for it was aborted/);
+  });
+
   it('the in-process lock runs tasks one at a time per name, and survives a failing task', async () => {
     const order: string[] = [];
     const task = (name: string, fail = false) => async () => {

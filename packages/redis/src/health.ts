@@ -127,6 +127,11 @@ export class RedisLink {
   /**
    * Sends `args`, bounded by `timeoutMs`; `parse` turns the reply into a value or
    * {@link GARBAGE}. `onLate` hears a reply that came after the bound (to undo it).
+   *
+   * A readable reply that comes after the bound still proves that Redis answers: it ends
+   * the outage its own timeout (or another call's failure) began, with one
+   * `redis:recovered`, so a Redis that was only slow for a moment is used again at once
+   * instead of after `retryMs` and the next probe.
    */
   async run<T>(operation: string, args: string[], parse: (reply: unknown) => T | typeof GARBAGE, onLate?: (reply: unknown) => void): Promise<Outcome<T>> {
     const health = this.health;
@@ -135,7 +140,10 @@ export class RedisLink {
     const probe = health.down;
     if (probe) health.probing = true;
     try {
-      const settled = await this.bounded(args, onLate);
+      const settled = await this.bounded(args, (late) => {
+        onLate?.(late);
+        if (parse(late) !== GARBAGE) this.succeed(operation);
+      });
       if ('timeout' in settled) return this.fail(operation, 'timeout', `no answer within ${this.settings.timeoutMs} ms`);
       if ('error' in settled) return this.fail(operation, 'error', messageOf(settled.error));
       const value = parse(settled.reply);
@@ -147,7 +155,7 @@ export class RedisLink {
     }
   }
 
-  private async bounded(args: string[], onLate: ((reply: unknown) => void) | undefined): Promise<{ reply: unknown } | { error: unknown } | { timeout: true }> {
+  private async bounded(args: string[], onLate: (reply: unknown) => void): Promise<{ reply: unknown } | { error: unknown } | { timeout: true }> {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<{ timeout: true }>((resolve) => {
@@ -173,7 +181,7 @@ export class RedisLink {
     }
     try {
       const settled = await Promise.race([pending, timeout]);
-      if ('timeout' in settled && onLate) void pending.then((late) => 'reply' in late && onLate(late.reply));
+      if ('timeout' in settled) void pending.then((late) => 'reply' in late && onLate(late.reply));
       return settled;
     } finally {
       clearTimeout(timer);

@@ -63,7 +63,9 @@ interface LockSettings {
  *   in the store instead of calling the token endpoint.
  * - A holder that dies (killed, partitioned) stops extending: its lock expires after
  *   `ttlMs` and another process refreshes.
- * - A waiter gives up after `waitMs` with an `AuthError` that says so.
+ * - A waiter gives up after `waitMs` with an `AuthError` that says so, and at once, with
+ *   the signal's reason, when the caller's `signal` aborts (`tokenAuth` aborts it when
+ *   every request waiting for the refresh was aborted).
  * - Redis down, slow or unreadable: the refresh runs under the in-process lock (what one
  *   process does alone), and `onEvent` hears it once per outage.
  *
@@ -92,14 +94,21 @@ export function redisTokenLock(redis: RedisClientLike, options: RedisTokenLockOp
   };
   const subscriber = new Subscriber(link);
   return {
-    run: (name, task) => inProcessLock.run(link.key('lock', name), () => runLocked(link, subscriber, settings, name, task)),
+    run: (name, task, runOptions) => {
+      const signal = runOptions?.signal;
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      const queued = inProcessLock.run(link.key('lock', name), () => runLocked(link, subscriber, settings, name, task, signal));
+      return signal ? untilAborted(queued, signal) : queued;
+    },
   };
 }
 
-async function runLocked<T>(link: RedisLink, subscriber: Subscriber, settings: LockSettings, name: string, task: () => Promise<T>): Promise<T> {
+async function runLocked<T>(link: RedisLink, subscriber: Subscriber, settings: LockSettings, name: string, task: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  // Queued in this process behind another task and aborted meanwhile: neither wait nor run.
+  if (signal?.aborted) throw signal.reason;
   const key = link.key('lock', name);
   const fence = globalThis.crypto.randomUUID();
-  const taken = await acquire(link, subscriber, settings, name, key, fence);
+  const taken = await acquire(link, subscriber, settings, name, key, fence, signal);
   if (!taken) return task();
   const extension = setInterval(() => void extend(link, key, fence, settings.ttlMs), Math.max(1, Math.floor(settings.ttlMs / 3)));
   try {
@@ -111,14 +120,14 @@ async function runLocked<T>(link: RedisLink, subscriber: Subscriber, settings: L
 }
 
 /** `true` once the lock is ours; `false` when Redis cannot say (run without it). */
-async function acquire(link: RedisLink, subscriber: Subscriber, settings: LockSettings, name: string, key: string, fence: string): Promise<boolean> {
+async function acquire(link: RedisLink, subscriber: Subscriber, settings: LockSettings, name: string, key: string, fence: string, signal: AbortSignal | undefined): Promise<boolean> {
   const first = await tryAcquire(link, key, fence, settings.ttlMs);
   if (first === undefined) return false;
   if (first === 0) return true;
   const deadline = Date.now() + settings.waitMs;
   const listening = await subscriber.listen(channelOf(key));
   try {
-    return await waitForRelease(link, listening, settings, key, fence, deadline, name);
+    return await waitForRelease(link, listening, settings, key, fence, deadline, name, signal);
   } finally {
     listening?.release();
   }
@@ -132,8 +141,10 @@ async function waitForRelease(
   fence: string,
   deadline: number,
   name: string,
+  signal: AbortSignal | undefined,
 ): Promise<boolean> {
   for (;;) {
+    if (signal?.aborted) throw signal.reason;
     const held = await tryAcquire(link, key, fence, settings.ttlMs);
     if (held === undefined) return false;
     if (held === 0) return true;
@@ -145,8 +156,39 @@ async function waitForRelease(
     }
     const check = listening ? SUBSCRIBED_CHECK_MS : settings.pollMs;
     const ms = Math.min(held + 1, left, check);
-    await (listening ? listening.wait(ms) : new Promise((resolve) => setTimeout(resolve, ms)));
+    await (listening ? listening.wait(ms, signal) : pause(ms, signal));
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (the loop then throws its reason). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Settles like `promise`, or rejects with `signal.reason` as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** 0 when taken, the holder's remaining ms when held, `undefined` when Redis failed. */

@@ -17,8 +17,10 @@ import { SharedQuota } from './shared-quota.js';
  *   (`RateLimit`, `X-RateLimit-*`) takes one from a count kept in Redis (one Lua call),
  *   so N processes together spend the window once; at 0, every process waits for the
  *   reset. The server's announcements correct the count.
- * - **Pacing.** Each process paces its own release from the shared state; the adaptive
- *   rate's learning stays per process (docs/redis.md says why).
+ * - **The learnt rate.** Once an origin has been throttled, every send of every process
+ *   takes its turn from one pace in Redis, whose rate they measure together from what the
+ *   server served all of them (docs/redis.md, "How the shared pace works"). Each process
+ *   still releases its own waiters.
  * - **Faults.** Redis down, slow (each call bounded by `timeoutMs`) or unreadable: the
  *   gate works as a single process's gate; `onEvent` hears one `redis:degraded`.
  *

@@ -3,10 +3,10 @@ import type { RedisLink } from './health.js';
 
 /**
  * One channel being listened to by one waiter: {@link Listening.wait} ends at the next
- * message (or one that came since the last wait) or after `ms`.
+ * message (or one that came since the last wait), after `ms`, or when `signal` aborts.
  */
 export interface Listening {
-  wait(ms: number): Promise<void>;
+  wait(ms: number, signal?: AbortSignal): Promise<void>;
   release(): void;
 }
 
@@ -38,7 +38,7 @@ export class Subscriber {
       release();
       return undefined;
     }
-    return { wait: (ms) => waitFor(listener, ms), release };
+    return { wait: (ms, signal) => waitFor(listener, ms, signal), release };
   }
 
   private connect(): Promise<RedisSubscriberLike | undefined> {
@@ -107,19 +107,21 @@ export class Subscriber {
   }
 }
 
-function waitFor(listener: Listener, ms: number): Promise<void> {
-  if (listener.pending) {
+function waitFor(listener: Listener, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (listener.pending || signal?.aborted) {
     listener.pending = false;
     return Promise.resolve();
   }
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       listener.wake = undefined;
       listener.pending = false;
       resolve();
     };
     const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
     listener.wake = done;
   });
 }

@@ -1,31 +1,20 @@
 // Redis failing degrades, it never fails requests: killed mid-run, restarted, and slow.
 import { tokenAuth, clientCredentials } from '@sluice/auth';
 import { createClient as sluiceClient } from 'sluice';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type RedisEvent, redisTokenLock, redisTokenStore } from '../src/index.js';
-import { type ApiServer, startApiServer } from './fixtures/api-server.js';
 import { forkWorker, until } from './fixtures/fork.js';
-import { connect, type RedisServer, startRedis } from './redis-server.js';
+import { acceptedToken, storeToken } from './fixtures/seed.js';
+import { processSuite } from './fixtures/suites.js';
+import { connect } from './redis-server.js';
 
-let redisServer: RedisServer;
-let api: ApiServer;
-
-beforeAll(async () => {
-  redisServer = await startRedis();
-  api = await startApiServer();
-});
-afterAll(async () => {
-  await api.close();
-  await redisServer.stop();
-});
+const suite = processSuite();
 
 describe('Redis faults (real processes, real Redis)', () => {
   it('Redis killed mid-run: requests keep succeeding with one warning each; restarted: sharing resumes', async () => {
-    const redis = await connect(redisServer.url);
-    const seeded = { accessToken: 'seeded-faults', expiresAt: Date.now() + 600_000, tokenType: 'Bearer' };
-    api.accept(seeded.accessToken, seeded.expiresAt);
-    await redisTokenStore(redis, { prefix: 'faults:' }).set('svc', seeded);
-    redis.destroy();
+    const { redis: redisServer, api } = suite;
+    const seeded = acceptedToken(api, 'faults', 600_000);
+    await storeToken(redisServer.url, 'faults:', seeded);
     const before = api.stats.tokenCalls;
     const pool = Array.from({ length: 4 }, (_, i) =>
       forkWorker({ id: `f${i + 1}`, apiUrl: api.url, tokenUrl: api.tokenUrl, redisUrl: redisServer.url, prefix: 'faults:', lanes: 2, intervalMs: 10, skewMs: 0, retryMs: 200, timeoutMs: 500 }),
@@ -63,6 +52,7 @@ describe('Redis faults (real processes, real Redis)', () => {
   });
 
   it('a slow Redis (DEBUG SLEEP) slows a request by no more than the bound', async () => {
+    const { redis: redisServer, api } = suite;
     const redis = await connect(redisServer.url);
     const sleeper = await connect(redisServer.url);
     const events: RedisEvent[] = [];

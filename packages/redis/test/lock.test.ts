@@ -1,35 +1,28 @@
 import { AuthError } from '@sluice/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type RedisClientLike, type RedisEvent, redisTokenLock } from '../src/index.js';
-import { connect, type RedisServer, startRedis } from './redis-server.js';
+import { until } from './fixtures/fork.js';
+import { type Connection, redisSuite } from './fixtures/suites.js';
 
-let server: RedisServer;
-let redis: Awaited<ReturnType<typeof connect>>;
-const clients: Awaited<ReturnType<typeof connect>>[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await connect(server.url);
-});
-afterAll(async () => {
-  redis.destroy();
-  await server.stop();
-});
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await server.start();
+const suite = redisSuite();
+const freshClient = () => suite.client();
+const numsub = (channel: string) => suite.numsub(channel);
+/** A client for the test's own reads and writes. */
+let redis: Connection;
+beforeEach(async () => {
+  redis = await suite.client();
 });
 
-async function freshClient() {
-  const client = await connect(server.url);
-  clients.push(client);
-  return client;
+/** A client whose second connection (the lock's subscriber) cannot be had: waiters poll. */
+async function withoutPubSub(): Promise<RedisClientLike> {
+  const client = await freshClient();
+  return {
+    sendCommand: (args, options) => client.sendCommand(args, options),
+    duplicate: () => {
+      throw new Error('no second connection allowed');
+    },
+  };
 }
-
-const numsub = async (channel: string) => {
-  const reply = (await redis.sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number];
-  return reply[1];
-};
 
 describe('redisTokenLock', () => {
   it('holds SET NX PX with a random fencing value while the task runs, and deletes it after', async () => {
@@ -53,14 +46,14 @@ describe('redisTokenLock', () => {
     const running = lock.run('svc', async () => {
       ran = true;
     });
-    await until(async () => (await numsub('wake:lock:svc:released')) === 1);
+    await until(async () => (await numsub('wake:lock:svc:released')) === 1, 'the waiter to subscribe');
     expect(ran).toBe(false);
     await redis.del('wake:lock:svc');
     await redis.publish('wake:lock:svc:released', 'released');
     await running;
     expect(ran).toBe(true);
     // The subscriber connection is closed once nobody waits.
-    await until(async () => (await numsub('wake:lock:svc:released')) === 0);
+    await until(async () => (await numsub('wake:lock:svc:released')) === 0, 'the subscriber to leave');
   });
 
   it('takes over when the holder dies and its lock expires', async () => {
@@ -104,10 +97,50 @@ describe('redisTokenLock', () => {
     expect(ran).toBe(false);
   });
 
+  it("a waiter stops waiting when the caller's signal aborts, rejecting with its reason (pub/sub)", async () => {
+    const lock = redisTokenLock(await freshClient(), { prefix: 'abort:', ttlMs: 60_000, waitMs: 60_000 });
+    await redis.set('abort:lock:svc', 'other-process', { expiration: { type: 'PX', value: 60_000 } });
+    const controller = new AbortController();
+    let ran = false;
+    const running = lock.run('svc', async () => {
+      ran = true;
+    }, { signal: controller.signal });
+    await until(async () => (await numsub('abort:lock:svc:released')) === 1, 'the waiter to subscribe');
+    const reason = new Error('the caller went away');
+    controller.abort(reason);
+    await expect(running).rejects.toBe(reason);
+    expect(ran).toBe(false);
+    // It left: the subscriber connection closes and the other holder's lock is untouched.
+    await until(async () => (await numsub('abort:lock:svc:released')) === 0, 'the subscriber to leave');
+    expect(await redis.get('abort:lock:svc')).toBe('other-process');
+    // A later holder's release does not run the abandoned task.
+    await redis.del('abort:lock:svc');
+    expect(await lock.run('svc', async () => 'next')).toBe('next');
+    expect(ran).toBe(false);
+  });
+
+  it('a polling waiter, and one queued in this process, stop at the abort too; an aborted signal never waits', async () => {
+    const lock = redisTokenLock(await withoutPubSub(), { prefix: 'abort-poll:', ttlMs: 60_000, pollMs: 20 });
+    await redis.set('abort-poll:lock:svc', 'other', { expiration: { type: 'PX', value: 60_000 } });
+    const first = new AbortController();
+    const second = new AbortController();
+    const ran: string[] = [];
+    const polling = lock.run('svc', async () => void ran.push('first'), { signal: first.signal });
+    const queued = lock.run('svc', async () => void ran.push('second'), { signal: second.signal });
+    second.abort(new Error('second gone'));
+    await expect(queued).rejects.toThrow('second gone');
+    first.abort(new Error('first gone'));
+    await expect(polling).rejects.toThrow('first gone');
+    await expect(lock.run('svc', async () => void ran.push('third'), { signal: AbortSignal.abort(new Error('already')) })).rejects.toThrow('already');
+    await redis.del('abort-poll:lock:svc');
+    expect(await lock.run('svc', async () => 'free')).toBe('free');
+    expect(ran).toEqual([]);
+  });
+
   it('runs the task under the in-process lock when Redis is down, reporting one outage', async () => {
     const events: RedisEvent[] = [];
     const lock = redisTokenLock(await freshClient(), { prefix: 'down:', onEvent: (event) => events.push(event) });
-    await server.kill();
+    await suite.server.kill();
     let inside = 0;
     let most = 0;
     const task = async () => {
@@ -122,14 +155,7 @@ describe('redisTokenLock', () => {
   });
 
   it('falls back to polling when the subscriber connection cannot be opened', async () => {
-    const client = await freshClient();
-    const broken: RedisClientLike = {
-      sendCommand: (args, options) => client.sendCommand(args, options),
-      duplicate: () => {
-        throw new Error('no second connection allowed');
-      },
-    };
-    const lock = redisTokenLock(broken, { prefix: 'poll:', ttlMs: 60_000, pollMs: 20 });
+    const lock = redisTokenLock(await withoutPubSub(), { prefix: 'poll:', ttlMs: 60_000, pollMs: 20 });
     await redis.set('poll:lock:svc', 'other', { expiration: { type: 'PX', value: 60_000 } });
     const running = lock.run('svc', async () => 'polled');
     await new Promise((resolve) => setTimeout(resolve, 60));
@@ -145,11 +171,3 @@ describe('redisTokenLock', () => {
     expect(() => redisTokenLock(client, 'x' as never)).toThrow(/options must be an object, got string/);
   });
 });
-
-async function until(check: () => Promise<boolean>, tries = 200): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('condition not met');
-}

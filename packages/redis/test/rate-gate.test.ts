@@ -1,31 +1,13 @@
 import { TimeoutError } from '@sluice/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type RedisEvent, redisRateGate, redisSchedulerStore } from '../src/index.js';
 import { until } from './fixtures/fork.js';
-import { connect, type RedisServer, startRedis } from './redis-server.js';
+import { redisSuite } from './fixtures/suites.js';
 
 const ORIGIN = 'https://api.example.com';
-let server: RedisServer;
-const clients: Awaited<ReturnType<typeof connect>>[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterAll(async () => {
-  await server.stop();
-});
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await server.start();
-});
-
-async function client() {
-  const made = await connect(server.url);
-  clients.push(made);
-  return made;
-}
-
-const numsub = async (channel: string) => ((await (await client()).sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number])[1];
+const suite = redisSuite();
+const client = () => suite.client();
+const numsub = (channel: string) => suite.numsub(channel);
 const tooMany = (retryAfter: string) => new Response(null, { status: 429, headers: { 'retry-after': retryAfter } });
 
 describe('redisRateGate / redisSchedulerStore', () => {
@@ -88,6 +70,36 @@ describe('redisRateGate / redisSchedulerStore', () => {
     for (let i = 1; i < turns.length; i++) expect(turns[i]).toBeGreaterThan(turns[i - 1]!);
   });
 
+  it('a throttle after a long run measures the rate every process was served (its burst taken off) and resumes just under it', async () => {
+    const raw = await client();
+    const key = `measure:rate:pace:${ORIGIN}`;
+    const gate = redisRateGate(await client(), { prefix: 'measure:' });
+    // Sending resumed 4 s ago at 150/s (probing slowly); the processes were served 410, 10 of them the server's burst.
+    await raw.hSet(key, { mode: 'probe', base: '150', growth: '0.002', since: String(Date.now() - 4_000), tat: String(Date.now()), ok: '410', burst: '10' });
+    gate.observe(ORIGIN, tooMany('1'));
+    await until(async () => Number(await raw.hGet(key, 'since')) > Date.now(), 'the throttle to be folded in');
+    const base = Number(await raw.hGet(key, 'base'));
+    expect(base).toBeGreaterThan(90);
+    expect(base).toBeLessThan(100); // 0.98 × (410 − 10) / 4 s
+    expect(await raw.hGet(key, 'ok')).toBe('0');
+    // The closure's stragglers change nothing.
+    gate.observe(ORIGIN, tooMany('1'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Number(await raw.hGet(key, 'base'))).toBe(base);
+  });
+
+  it('with the pace hash unreadable, a gate goes on paced locally and reports it', async () => {
+    const raw = await client();
+    const events: RedisEvent[] = [];
+    const gate = redisRateGate(await client(), { prefix: 'badpace:', onEvent: (event) => events.push(event) });
+    await until(async () => (await numsub('badpace:rate')) === 1, 'the gate to subscribe');
+    gate.observe(ORIGIN, new Response(null, { status: 429 }));
+    await raw.set(`badpace:rate:pace:${ORIGIN}`, 'not a hash');
+    await gate.acquire(ORIGIN, AbortSignal.timeout(1_000), 1_000);
+    expect(events.map((event) => event.type)).toEqual(['redis:degraded']);
+    expect(events[0]).toMatchObject({ reason: 'error' });
+  });
+
   it('prefixes keep applications apart', async () => {
     const a = redisRateGate(await client(), { prefix: 'app-a:' });
     const b = redisRateGate(await client(), { prefix: 'app-b:' });
@@ -114,7 +126,7 @@ describe('redisRateGate / redisSchedulerStore', () => {
   it('with Redis down, a gate still closes on its own 429 and requests are not failed', async () => {
     const events: RedisEvent[] = [];
     const gate = redisRateGate(await client(), { prefix: 'down:', onEvent: (event) => events.push(event) });
-    await server.kill();
+    await suite.server.kill();
     gate.observe(ORIGIN, tooMany('2'));
     expect(gate.closedFor(ORIGIN)).toBeGreaterThan(0);
     await until(() => events.length === 1, 'the degraded event');

@@ -1,29 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type RedisEvent, redisTokenStore } from '../src/index.js';
-import { connect, type RedisServer, startRedis } from './redis-server.js';
+import { until } from './fixtures/fork.js';
+import { type Connection, redisSuite } from './fixtures/suites.js';
 
-let server: RedisServer;
-let redis: Awaited<ReturnType<typeof connect>>;
-const clients: Awaited<ReturnType<typeof connect>>[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-  redis = await connect(server.url);
+const suite = redisSuite();
+const freshClient = () => suite.client();
+/** The client the store under test and the test's own reads use. */
+let redis: Connection;
+beforeEach(async () => {
+  redis = await suite.client();
 });
-afterAll(async () => {
-  redis.destroy();
-  await server.stop();
-});
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await server.start();
-});
-
-async function freshClient() {
-  const client = await connect(server.url);
-  clients.push(client);
-  return client;
-}
 
 describe('redisTokenStore', () => {
   it('stores a token as JSON with a TTL equal to its remaining lifetime', async () => {
@@ -80,16 +66,16 @@ describe('redisTokenStore', () => {
     const store = redisTokenStore(client, { prefix: 'down:', onEvent: (event) => events.push(event), retryMs: 20 });
     const token = { accessToken: 'kept', expiresAt: Date.now() + 60_000 };
     await store.set('k', token);
-    await server.kill();
+    await suite.server.kill();
     for (let i = 0; i < 5; i++) expect(await store.get('k')).toEqual(token);
     await store.set('k', { ...token, accessToken: 'newer' });
     expect(await store.get('k')).toMatchObject({ accessToken: 'newer' });
     expect(events.map((event) => event.type)).toEqual(['redis:degraded']);
-    await server.start();
+    await suite.server.start();
     await until(async () => {
       await store.get('k');
       return events.length === 2;
-    });
+    }, 'the recovery event');
     expect(events[1]).toMatchObject({ type: 'redis:recovered' });
     // Redis restarted empty: it is the truth again.
     expect(await store.get('k')).toBeUndefined();
@@ -103,11 +89,3 @@ describe('redisTokenStore', () => {
     expect(() => redisTokenStore(redis, { onEvent: 'log' as never })).toThrow(/"onEvent" must be a function/);
   });
 });
-
-async function until(check: () => Promise<boolean>, tries = 200): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('condition not met');
-}

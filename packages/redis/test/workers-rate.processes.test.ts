@@ -1,19 +1,12 @@
 // Four real Node processes against one rate-limited API: with the rate gate shared through
 // Redis, a closure learnt by one holds all of them, and an announced quota is counted by all.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ApiServerOptions, startApiServer } from './fixtures/api-server.js';
 import { forkWorker } from './fixtures/fork.js';
 import type { WorkerConfig } from './fixtures/worker.js';
-import { type RedisServer, startRedis } from './redis-server.js';
+import { redisSuite } from './fixtures/suites.js';
 
-let redisServer: RedisServer;
-
-beforeAll(async () => {
-  redisServer = await startRedis();
-});
-afterAll(async () => {
-  await redisServer.stop();
-});
+const suite = redisSuite();
 
 interface Run {
   ok: number;
@@ -35,7 +28,7 @@ async function run(server: ApiServerOptions, worker: Pick<WorkerConfig, 'request
         intervalMs: 0,
         skewMs: 0,
         ...worker,
-        ...(redis ? { redisUrl: redisServer.url, shareRate: true, timeoutMs: 500 } : {}),
+        ...(redis ? { redisUrl: suite.server.url, shareRate: true, timeoutMs: 500 } : {}),
       }),
     );
     await Promise.all(pool.map((each) => each.ready));

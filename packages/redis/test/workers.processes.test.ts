@@ -1,11 +1,10 @@
 // Four real Node processes, each with its own client and Redis connection, one Redis and
 // one API server: the token they share expires mid-run and exactly one of them refreshes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisTokenStore } from '../src/index.js';
-import { type ApiServer, startApiServer } from './fixtures/api-server.js';
+import { describe, expect, it } from 'vitest';
 import { forkWorker, until, type Worker } from './fixtures/fork.js';
+import { acceptedToken, storeToken } from './fixtures/seed.js';
+import { processSuite } from './fixtures/suites.js';
 import type { WorkerConfig } from './fixtures/worker.js';
-import { connect, type RedisServer, startRedis } from './redis-server.js';
 
 /**
  * These tests check sharing, not the bound: on a loaded CI machine with four workers a
@@ -13,59 +12,39 @@ import { connect, type RedisServer, startRedis } from './redis-server.js';
  */
 const SHARED_MACHINE_BOUND = 500;
 
-let redisServer: RedisServer;
-let api: ApiServer;
-
-beforeAll(async () => {
-  redisServer = await startRedis();
-  api = await startApiServer();
-});
-afterAll(async () => {
-  await api.close();
-  await redisServer.stop();
-});
+const suite = processSuite();
 
 function workers(count: number, config: Omit<WorkerConfig, 'id' | 'apiUrl' | 'tokenUrl'>): Worker[] {
-  return Array.from({ length: count }, (_, i) => forkWorker({ id: `w${i + 1}`, apiUrl: api.url, tokenUrl: api.tokenUrl, ...config }));
-}
-
-/** Writes a live token into the shared store, as a previous run of the workers would have left it. */
-async function seed(prefix: string, lifetimeMs: number): Promise<string> {
-  const redis = await connect(redisServer.url);
-  const accessToken = `seeded-${prefix}`;
-  const expiresAt = Date.now() + lifetimeMs;
-  api.accept(accessToken, expiresAt);
-  await redisTokenStore(redis, { prefix }).set('svc', { accessToken, expiresAt, tokenType: 'Bearer' });
-  redis.destroy();
-  return accessToken;
+  return Array.from({ length: count }, (_, i) => forkWorker({ id: `w${i + 1}`, apiUrl: suite.api.url, tokenUrl: suite.api.tokenUrl, ...config }));
 }
 
 describe('many workers, one token (real processes, real Redis)', () => {
   it('4 workers × 200 requests with a token expiring mid-run: 1 token call in total, 0 failures', async () => {
-    const before = api.stats.tokenCalls;
-    const pool = workers(4, { redisUrl: redisServer.url, prefix: 'expiry:', timeoutMs: SHARED_MACHINE_BOUND, requests: 200, lanes: 2, intervalMs: 10, skewMs: 100 });
+    const before = suite.api.stats.tokenCalls;
+    const pool = workers(4, { redisUrl: suite.redis.url, prefix: 'expiry:', timeoutMs: SHARED_MACHINE_BOUND, requests: 200, lanes: 2, intervalMs: 10, skewMs: 100 });
     await Promise.all(pool.map((worker) => worker.ready));
-    const seeded = await seed('expiry:', 600);
+    const seeded = acceptedToken(suite.api, 'expiry', 600);
+    await storeToken(suite.redis.url, 'expiry:', seeded);
     pool.forEach((worker) => {
       worker.go();
     });
     const results = await Promise.all(pool.map((worker) => worker.result));
     const failed = results.reduce((sum, result) => sum + result.failed, 0);
     const ok = results.reduce((sum, result) => sum + result.ok, 0);
-    console.info(`workers: ${ok} ok, ${failed} failed, ${api.stats.tokenCalls - before} token call(s) by ${api.stats.tokenCallers.slice(before).join(',')}`);
+    console.info(`workers: ${ok} ok, ${failed} failed, ${suite.api.stats.tokenCalls - before} token call(s) by ${suite.api.stats.tokenCallers.slice(before).join(',')}`);
     expect(pool.flatMap((worker) => worker.events)).toEqual([]);
     expect(results.flatMap((result) => result.errors)).toEqual([]);
     expect(failed).toBe(0);
     expect(ok).toBe(800);
-    expect(api.stats.tokenCalls - before).toBe(1);
+    expect(suite.api.stats.tokenCalls - before).toBe(1);
     // Everyone ended on the refreshed token, not the seeded one.
-    const last = new Set(pool.map((worker) => api.stats.lastToken.get(worker.id)));
+    const last = new Set(pool.map((worker) => suite.api.stats.lastToken.get(worker.id)));
     expect(last.size).toBe(1);
-    expect(last.has(seeded)).toBe(false);
+    expect(last.has(seeded.accessToken)).toBe(false);
   });
 
   it('without Redis, the same run makes one token call per worker', async () => {
-    const before = api.stats.tokenCalls;
+    const before = suite.api.stats.tokenCalls;
     const pool = workers(4, { prefix: 'alone:', requests: 40, lanes: 2, intervalMs: 5, skewMs: 100 });
     await Promise.all(pool.map((worker) => worker.ready));
     pool.forEach((worker) => {
@@ -73,15 +52,15 @@ describe('many workers, one token (real processes, real Redis)', () => {
     });
     const results = await Promise.all(pool.map((worker) => worker.result));
     expect(results.reduce((sum, result) => sum + result.failed, 0)).toBe(0);
-    expect(api.stats.tokenCalls - before).toBe(4);
+    expect(suite.api.stats.tokenCalls - before).toBe(4);
   });
 
   it('a lock holder killed with SIGKILL mid-refresh: another worker refreshes once its lock expires', async () => {
-    const before = api.stats.tokenCalls;
-    const pool = workers(3, { redisUrl: redisServer.url, prefix: 'sigkill:', timeoutMs: SHARED_MACHINE_BOUND, lanes: 1, intervalMs: 20, skewMs: 0, lockTtlMs: 800, tokenTimeoutMs: 60_000 });
+    const before = suite.api.stats.tokenCalls;
+    const pool = workers(3, { redisUrl: suite.redis.url, prefix: 'sigkill:', timeoutMs: SHARED_MACHINE_BOUND, lanes: 1, intervalMs: 20, skewMs: 0, lockTtlMs: 800, tokenTimeoutMs: 60_000 });
     await Promise.all(pool.map((worker) => worker.ready));
-    api.hangTokenCalls(1);
-    const firstCall = api.nextTokenCall();
+    suite.api.hangTokenCalls(1);
+    const firstCall = suite.api.nextTokenCall();
     pool.forEach((worker) => {
       worker.go();
     });
@@ -94,9 +73,9 @@ describe('many workers, one token (real processes, real Redis)', () => {
       worker.stop();
     });
     const results = await Promise.all(survivors.map((worker) => worker.result));
-    console.info(`sigkill: holder ${holder} killed; token calls ${api.stats.tokenCallers.slice(before).join(' then ')}`);
+    console.info(`sigkill: holder ${holder} killed; token calls ${suite.api.stats.tokenCallers.slice(before).join(' then ')}`);
     expect(results.flatMap((result) => result.errors)).toEqual([]);
-    expect(api.stats.tokenCalls - before).toBe(2);
-    expect(api.stats.tokenCallers[before + 1]).not.toBe(holder);
+    expect(suite.api.stats.tokenCalls - before).toBe(2);
+    expect(suite.api.stats.tokenCallers[before + 1]).not.toBe(holder);
   });
 });

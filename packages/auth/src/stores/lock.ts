@@ -9,8 +9,29 @@
  * ```
  */
 export interface TokenLock {
-  /** Runs `task` once no other task holds `name`, and settles as it does; the lock is released either way. */
-  run<T>(name: string, task: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `task` once no other task holds `name`, and settles as it does; the lock is
+   * released either way. A lock that waits (for another process, say) should stop waiting
+   * when `options.signal` aborts and reject with its reason; one that never waits long
+   * may ignore it.
+   */
+  run<T>(name: string, task: () => Promise<T>, options?: TokenLockRunOptions): Promise<T>;
+}
+
+/**
+ * The caller's side of one {@link TokenLock.run}. `tokenAuth` passes the signal of the
+ * refresh: it aborts once every request waiting for that refresh was aborted.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const options: TokenLockRunOptions = { signal: controller.signal };
+ * await inProcessLock.run('my-token', async () => 'refreshed', options);
+ * ```
+ */
+export interface TokenLockRunOptions {
+  /** Aborts the wait for the lock; the lock then rejects with `signal.reason` and never runs the task. */
+  signal?: AbortSignal;
 }
 
 const queues = new Map<string, Promise<unknown>>();

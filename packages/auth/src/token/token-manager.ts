@@ -86,7 +86,7 @@ export class TokenManager {
     if (this.flight) return this.flight;
     const { lock, key } = this.options;
     const controller = new AbortController();
-    const promise = lock.run(key, () => this.refreshUnderLock(stale, fetch, controller));
+    const promise = lock.run(key, () => this.refreshUnderLock(stale, fetch, controller), { signal: controller.signal });
     const flight: Flight = { promise, controller, waiters: 0, settled: false };
     this.flight = flight;
     const done = () => {

@@ -85,6 +85,16 @@ describe('herdBurst', () => {
     expect(Math.abs(burst - 20)).toBeLessThan(1.5);
   });
 
+  it('reads the burst from the densest span when the herd reached the server slowly at first', () => {
+    const server = tokenBucket(200, 20);
+    const herd: SendOutcome[] = [{ at: 0, accepted: server(0) }]; // the first answer, alone
+    // 150 ms at 100/s (the bucket stays full), then 60 requests 1 ms apart.
+    for (let at = 100; at < 250; at += 10) herd.push({ at, accepted: server(at) });
+    for (let i = 0; i < 60; i++) herd.push({ at: 250 + i, accepted: server(250 + i) });
+    const burst = herdBurst(herd, 200) as number;
+    expect(Math.abs(burst - 20)).toBeLessThan(1.5); // from the first answer on, it would read 1
+  });
+
   it('never goes under one, and says undefined for a herd without a success', () => {
     expect(herdBurst([{ at: 0, accepted: true }, { at: 1000, accepted: true }], 200)).toBe(1);
     expect(herdBurst([{ at: 0, accepted: false }], 200)).toBeUndefined();

@@ -15,6 +15,13 @@ async function simulate(options: {
   /** Extra delay of each worker's first request, up to this many ms (new connections spread the herd). */
   setupMs: number;
   seed: number;
+  /**
+   * A client busy with thousands of calls fired at once: until this time (ms) it puts its
+   * requests on the wire one at a time, 10 ms apart at first and closer as it catches up,
+   * so the herd reaches the server slowly before it comes dense. Each attempt then takes
+   * its ticket, as the client does: the first answer comes back before the herd goes.
+   */
+  busyMs?: number;
 }) {
   let seed = options.seed;
   const random = () => {
@@ -48,7 +55,14 @@ async function simulate(options: {
     refusals.push(now);
     return 429;
   };
+  const busyMs = options.busyMs ?? 0;
   const latency = () => 1 + random() * 2;
+  let wire = 0; // when the busy client's last request left
+  const departure = () => {
+    if (now >= busyMs) return now;
+    wire = Math.max(now, wire + 10 * (1 - now / busyMs));
+    return wire;
+  };
   const signal = new AbortController().signal;
   let next = 0;
   let failed = 0;
@@ -59,14 +73,19 @@ async function simulate(options: {
       next++;
       for (let attempt = 0; ; attempt++) {
         await gate.acquire('https://api.test', signal);
+        const ticket = busyMs > 0 ? gate.ticket?.('https://api.test') : undefined;
+        if (busyMs > 0 && ticket === undefined) {
+          attempt--; // held after all (a new origin's first answer): not an attempt, wait again
+          continue;
+        }
         const status = await new Promise<number>((resolve) => {
-          schedule(now + latency() + setup, () => {
+          schedule(departure() + latency() + setup, () => {
             const answer = server();
             schedule(now + latency(), () => resolve(answer));
           });
           setup = 0;
         });
-        gate.observe('https://api.test', new Response(null, { status, headers: status === 429 ? { 'retry-after': '1' } : {} }));
+        gate.observe('https://api.test', new Response(null, { status, headers: status === 429 ? { 'retry-after': '1' } : {} }), ticket);
         if (status === 200) break;
         if (attempt === 3) {
           failed++;
@@ -112,6 +131,22 @@ describe('rate learning on a simulated clock (2,000 requests, 50 workers, 200/s,
       }
     });
   }
+
+  it('after a herd from a busy client (every call fired at once): two closures, then just under the server\'s rate', async () => {
+    // The first answer releases the herd, which the busy client puts on the wire slowly at
+    // first: its successes spread over hundreds of ms while the bucket is still full, so the
+    // burst must be read from their densest span. Read from the first answer on, it came out
+    // near 1 token: the probe's fit then overshot the rate (229/s) and 429s closed the origin
+    // twice more for a second each.
+    for (const seed of [1, 2, 3]) {
+      const result = await simulate({ rate: 200, burst: 20, total: 2000, workers: 50, setupMs: 0, busyMs: 300, seed });
+      expect(result.failed).toBe(0);
+      expect(result.closures).toBe(2);
+      expect(result.refusals).toBeLessThanOrEqual(60);
+      expect(result.steadyRate).toBeGreaterThan(0.97 * 200);
+      expect(result.steadyRate).toBeLessThanOrEqual(200 * 1.01);
+    }
+  });
 
   it('learns a slower server too (50/s, burst 10, 20 workers)', async () => {
     for (const setupMs of [0, 70]) {

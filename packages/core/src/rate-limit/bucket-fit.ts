@@ -48,8 +48,12 @@ export function herdRate(herd: readonly SendOutcome[], minSamples = 4, minSpan =
 }
 
 /**
- * The burst a herd shows, given the refill rate: everything it had accepted, less what
- * the bucket refilled between the herd's first response and its last success. (Counting
+ * The burst a herd shows, given the refill rate: the most that it accepted over any span
+ * from one success to a later one, less what the bucket refilled over that span (the
+ * smallest bucket that accepts every success of the herd). Its requests reached the server
+ * unevenly (a busy event loop, new connections): spans where they came slower than the
+ * refill left the bucket full and wasted refills, so the span from the first response to
+ * the last success reads the burst short, and the densest span is the closest. (Counting
  * the successes before the first refusal would be thrown off by responses that overtake
  * each other.)
  *
@@ -62,16 +66,18 @@ export function herdRate(herd: readonly SendOutcome[], minSamples = 4, minSpan =
  * ```
  */
 export function herdBurst(herd: readonly SendOutcome[], rate: number): number | undefined {
-  const first = herd[0];
-  if (first === undefined) return undefined;
   let accepted = 0;
-  let lastAccepted = first.at;
+  let burst = 0;
+  let lowest = Number.POSITIVE_INFINITY; // over the successes so far: (successes before it) − refill by its time
+  const start = herd[0]?.at ?? 0;
   for (const outcome of herd) {
     if (!outcome.accepted) continue;
+    const refilled = ((outcome.at - start) / 1000) * rate;
+    lowest = Math.min(lowest, accepted - refilled);
     accepted++;
-    lastAccepted = outcome.at;
+    burst = Math.max(burst, accepted - refilled - lowest);
   }
-  return accepted === 0 ? undefined : Math.max(1, accepted - ((lastAccepted - first.at) / 1000) * rate);
+  return accepted === 0 ? undefined : Math.max(1, burst);
 }
 
 /**

@@ -13,7 +13,8 @@ import type {
   ThrowHttpErrors,
 } from '@sluice/core';
 import type { AuthMiddleware } from '@sluice/auth';
-import type { Options as KyOptions, SearchParamsOption } from 'ky';
+import type { SearchParamsOption } from 'ky';
+import type { KyCallOptions } from './request-options.js';
 
 /**
  * Where an extra middleware goes in the standard chain. A bare middleware is appended at
@@ -142,5 +143,5 @@ export interface ClientOptions {
    */
   stack?: Stack;
   /** Other ky options (hooks, stringifyJson, ...) applied to every request. */
-  ky?: Omit<KyOptions, 'retry' | 'timeout' | 'totalTimeout' | 'throwHttpErrors' | 'fetch' | 'prefix' | 'baseUrl' | 'parseJson'>;
+  ky?: KyCallOptions;
 }

@@ -55,7 +55,10 @@ describe("ky's forms work as ky users expect", () => {
     [1, 2],
   ])('retry: %i makes %i attempt(s)', async (limit, attempts) => {
     let seen = 0;
-    server.use(http.get(`${BASE}/down`, () => (seen++, new HttpResponse('down', { status: 503 }))));
+    server.use(http.get(`${BASE}/down`, () => {
+      seen++;
+      return new HttpResponse('down', { status: 503 });
+    }));
     const client = createClient({ baseUrl: BASE, retry: limit, gate: false });
     await expect(client.get('down', { retry: { baseDelay: 0, maxDelay: 0 } })).rejects.toBeInstanceOf(ServerError);
     expect(seen).toBe(attempts);

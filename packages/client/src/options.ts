@@ -142,6 +142,10 @@ export interface ClientOptions {
    * middleware) are ignored: the stack's middlewares are used as they are, state included.
    */
   stack?: Stack;
-  /** Other ky options (hooks, stringifyJson, ...) applied to every request. */
+  /**
+   * Other ky options (hooks, stringifyJson, ...) applied to every request. A key Sluice
+   * owns (`retry`, `timeout`, `fetch`, `prefixUrl`...) or a typo of a ky key is refused;
+   * `headers` and `searchParams` go here or at the top level, not both (docs/client-options.md).
+   */
   ky?: KyCallOptions;
 }

@@ -28,11 +28,13 @@ export const SLUICE_BUNDLES = [
     budget: 21_900, // raised from 21.1 kB when the scheduler retune (sched2: paced buckets, the first-answer probe) and advfix's option checks landed: 21.1 kB measured + 4 %
   },
   { name: 'sluice compose alone', source: "export { compose } from '@sluice/core';", budget: 4_300 },
-  { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 37_500 },
+  // Raised from 37.5 / 48.5 kB when the client's key lists and checks landed (option-keys.ts: ky-level and per-request keys,
+  // typos refused; searchParams checked): 38.1 and 49.0 kB measured + 4 %. The cost is the client's (about 4.6 kB minified).
+  { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 39_600 },
   {
     name: 'sluice createClient + tokenAuth + clientCredentials',
     source: "export { createClient } from 'sluice'; export { tokenAuth, clientCredentials } from '@sluice/auth';",
-    budget: 48_500,
+    budget: 51_000,
   },
 ];
 

@@ -1,4 +1,4 @@
-import { type Redaction, ResponseParseError, secretsOf } from '@sluice/core';
+import { createRedaction, type Redaction, REDACTED, ResponseParseError, secretsOf } from '@sluice/core';
 import type { ResponsePromise } from 'ky';
 
 /*
@@ -6,10 +6,10 @@ import type { ResponsePromise } from 'ky';
  */
 
 /** A `.json()` that failed, quoted without any secret of the request (the body may echo one). */
-export function parseError(error: unknown, request: Request, response: Response, redaction: Redaction): ResponseParseError {
+export function parseError(error: unknown, request: Request, response: Response): ResponseParseError {
   const secrets = secretsOf(response);
   const type = response.headers.get('content-type') ?? 'no content-type';
-  const url = (secrets ?? redaction).url(response.url || request.url);
+  const url = (secrets ?? untaggedRedaction()).url(response.url || request.url);
   const message = `Cannot parse the body of ${request.method} ${url} (${response.status}, ${type}) as JSON: ${(error as Error).message}`;
   return new ResponseParseError(secrets ? secrets.text(message) : message, {
     cause: secrets ? secrets.error(error) : error,
@@ -40,4 +40,21 @@ export function rejectedResponse<T>(error: unknown): ResponsePromise<T> {
     Object.defineProperty(promise, name, { value: fail });
   }
   return promise;
+}
+
+let untagged: Redaction | undefined;
+
+/**
+ * How a URL is quoted when no request's secrets are known: a request ky could not build
+ * (`new Request` quotes the URL), or a response the pipeline did not return (one that an
+ * `afterResponse` hook or ky's download progress made). The secret names belong to the
+ * errors middleware of the stack; without them, every query value and the userinfo are
+ * hidden. Made on first use.
+ */
+export function untaggedRedaction(): Redaction {
+  if (untagged) return untagged;
+  const base = createRedaction();
+  const hidden = encodeURIComponent(REDACTED);
+  untagged = { ...base, url: (url) => base.url(url).replace(/([?&][^=&#]*=)[^&#]*/g, `$1${hidden}`) };
+  return untagged;
 }

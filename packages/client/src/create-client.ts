@@ -1,25 +1,22 @@
 import {
-  createRedaction,
-  DEFAULT_SECRET_NAMES,
   type FetchLike,
-  freshRequest,
   type PaginateOptions,
   type PaginationStrategy,
   type Paginator,
   paginate,
   redactUrlInError,
   type SluiceFetch,
-  type SluiceRequestInit,
   Stack,
 } from '@sluice/core';
 import ky, { type Input, type KyInstance, type Options as KyOptions, type ResponsePromise, replaceOption } from 'ky';
-import { parseError, refuseLineBreaks, rejectedResponse } from './call-errors.js';
+import { parseError, rejectedResponse, untaggedRedaction } from './call-errors.js';
+import { callOptions, sharedFetches } from './call-options.js';
 import type { ClientOptions } from './options.js';
-import { type CallChannel, type ClientRequestOptions, EMPTY_CHANNEL, pipelineInit, splitCall } from './request-options.js';
+import type { ClientRequestOptions } from './request-options.js';
 import { withSchemaErrors } from './schema.js';
 import { standardStack } from './standard-stack.js';
 import { dropQueryKeys, mergeSearchParams } from './search-params.js';
-import { resolveInput } from './urls.js';
+import { resolverFor } from './urls.js';
 import { checkOptions } from './validate.js';
 
 /**
@@ -119,7 +116,7 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
   const stack = options.stack ?? standardStack(options);
   const terminal = options.fetch as FetchLike | undefined;
   const pipeline = stack.compose(terminal ? { fetch: terminal } : {});
-  const redaction = createRedaction([...DEFAULT_SECRET_NAMES, ...(options.secrets ?? [])]);
+  const shared = sharedFetches(pipeline);
   // Whether the client's own ky options may put a signal on a request (a default signal, or hooks).
   const kyDefaultsMaySignal = options.ky?.signal != null || options.ky?.hooks !== undefined;
 
@@ -131,28 +128,19 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
     retry: 0,
     timeout: false,
     throwHttpErrors: false,
-    fetch: callFetch(pipeline, EMPTY_CHANNEL),
-    parseJson: (text, { request, response }) => {
-      if (text.trim() === '') return undefined;
-      try {
-        return JSON.parse(text);
-      } catch (error) {
-        throw parseError(error, request, response, redaction);
-      }
-    },
+    fetch: shared.plain,
+    parseJson,
   });
+  // Calls that bring no options use this one: its fetch tells the pipeline that no caller signal exists.
+  const kyQuiet = kyDefaultsMaySignal ? kyInstance : kyInstance.extend({ fetch: shared.quiet });
 
-  const schemaScope = { redaction };
-  const resolve = (input: Input): Input => resolveInput(baseUrl, input);
+  const resolve = resolverFor(baseUrl);
   // ky appends per-request params to the client's; Sluice lets the request's keys win.
   const clientParams = options.searchParams ?? options.ky?.searchParams;
-  const prepare = (input: Input, callOptions: ClientRequestOptions | undefined): [Input, KyOptions] => {
-    refuseLineBreaks(callOptions?.headers);
-    const split = splitCall(callOptions, kyDefaultsMaySignal || input instanceof Request);
-    const kyOptions = split.kyOptions as KyOptions;
-    // The call's own fetch carries its channel to the pipeline.
-    kyOptions.fetch = callFetch(pipeline, split.channel);
-    let target = resolve(input);
+  const prepare = (input: Input, given: ClientRequestOptions): [Input, KyOptions] => {
+    if (typeof given !== 'object') throw new TypeError(`The request options must be an object, got ${typeof given}.`);
+    const kyOptions = callOptions(given, kyDefaultsMaySignal || input instanceof Request, pipeline, shared);
+    let target = input;
     const requestParams = kyOptions.searchParams;
     if (clientParams != null && requestParams != null) {
       const { params, removed } = mergeSearchParams(clientParams, requestParams);
@@ -163,23 +151,26 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
     }
     return [target, kyOptions];
   };
-  const call =
-    (method: ClientMethod | undefined): ClientCall =>
-    <T>(input: Input, callOptions?: ClientRequestOptions) => {
+  const call = (method: ClientMethod | undefined): ClientCall => {
+    const quiet = (method ? kyQuiet[method] : kyQuiet) as (input: Input, options?: KyOptions) => ResponsePromise;
+    const full = (method ? kyInstance[method] : kyInstance) as (input: Input, options?: KyOptions) => ResponsePromise;
+    return <T>(input: Input, given?: ClientRequestOptions) => {
+      let target = input;
       try {
-        const [target, kyOptions] = prepare(input, callOptions);
-        try {
-          const promise = (method ? kyInstance[method]<T>(target, kyOptions) : kyInstance<T>(target, kyOptions)) as ResponsePromise<T>;
-          return withSchemaErrors(promise, schemaScope);
-        } catch (error) {
-          // `new Request` quotes the URL in its message, a password included: redact it.
-          throw redactUrlInError(error, target instanceof Request ? target.url : String(target), redaction);
-        }
+        target = resolve(input);
+        // The fast path: no options, no Request of the caller's; nothing is merged or made per call.
+        if (given == null && !(input instanceof Request)) return withSchemaErrors(quiet(target)) as ResponsePromise<T>;
+        if (given == null) return withSchemaErrors(full(target)) as ResponsePromise<T>;
+        const [prepared, kyOptions] = prepare(target, given);
+        target = prepared;
+        return withSchemaErrors(full(target, kyOptions)) as ResponsePromise<T>;
       } catch (error) {
-        // A request that cannot be built rejects the promise the caller holds; it never throws.
-        return rejectedResponse<T>(error);
+        // `new Request` quotes the URL in its message, a password included: redact it. A
+        // request that cannot be built rejects the promise the caller holds; it never throws.
+        return rejectedResponse<T>(redactUrlInError(error, target instanceof Request ? target.url : String(target), untaggedRedaction()));
       }
     };
+  };
 
   const client = call(undefined) as SluiceClient;
   const viaClient: SluiceFetch = (input, init) => client(input instanceof URL ? input.href : input, init as ClientRequestOptions);
@@ -210,9 +201,12 @@ export function createClient(options: ClientOptions = {}): SluiceClient {
   return client;
 }
 
-/** The fetch ky calls for one call: the pipeline, given ky's unknown options and the call's channel. */
-function callFetch(pipeline: SluiceFetch, channel: CallChannel): KyOptions['fetch'] {
-  // ky builds a new Request for every call and never sends it twice: the pipeline uses it as it is.
-  return ((input: Request, init?: Record<string, unknown>) =>
-    pipeline(freshRequest(input), pipelineInit(input, init, channel) as SluiceRequestInit)) as KyOptions['fetch'];
+/** ky's `parseJson`: an empty body is `undefined`; a body that is not JSON a {@link ResponseParseError} without the request's secrets. */
+function parseJson(text: string, { request, response }: { request: Request; response: Response }): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (text.trim() === '') return undefined;
+    throw parseError(error, request, response);
+  }
 }

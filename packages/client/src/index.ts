@@ -13,7 +13,7 @@ export type {
   MiddlewarePlacement,
   TimeoutPhases,
 } from './options.js';
-export type { ClientRequestOptions } from './request-options.js';
+export type { ClientRequestOptions, KyCallOptions } from './request-options.js';
 export {
   DEFAULT_TIMEOUT,
   standardStack,

@@ -13,7 +13,8 @@ import type {
   ThrowHttpErrors,
 } from '@sluice/core';
 import type { AuthMiddleware } from '@sluice/auth';
-import type { Options as KyOptions, SearchParamsOption } from 'ky';
+import type { SearchParamsOption } from 'ky';
+import type { KyCallOptions } from './request-options.js';
 
 /**
  * Where an extra middleware goes in the standard chain. A bare middleware is appended at
@@ -141,6 +142,10 @@ export interface ClientOptions {
    * middleware) are ignored: the stack's middlewares are used as they are, state included.
    */
   stack?: Stack;
-  /** Other ky options (hooks, stringifyJson, ...) applied to every request. */
-  ky?: Omit<KyOptions, 'retry' | 'timeout' | 'totalTimeout' | 'throwHttpErrors' | 'fetch' | 'prefix' | 'baseUrl' | 'parseJson'>;
+  /**
+   * Other ky options (hooks, stringifyJson, ...) applied to every request. A key Sluice
+   * owns (`retry`, `timeout`, `fetch`, `prefixUrl`...) or a typo of a ky key is refused;
+   * `headers` and `searchParams` go here or at the top level, not both (docs/client-options.md).
+   */
+  ky?: KyCallOptions;
 }

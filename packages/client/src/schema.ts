@@ -1,39 +1,41 @@
-import { type Redaction, ResponseValidationError, secretsOf, type ValidationIssue } from '@sluice/core';
+import { ResponseValidationError, secretsOf, type ValidationIssue } from '@sluice/core';
 import { type ResponsePromise, SchemaValidationError, type StandardSchemaV1Issue } from 'ky';
+import { untaggedRedaction } from './call-errors.js';
 
-/** What a validation error message needs from the client. */
-export interface SchemaErrorScope {
-  /** The client's redaction, for a response the pipeline did not tag (ky re-created it). */
-  redaction: Redaction;
-}
+/** Where a call's promise keeps ky's own `.json`. */
+const KY_JSON = Symbol('sluice.kyJson');
+type Wrapped = ResponsePromise<unknown> & { [KY_JSON]: (schema?: unknown) => Promise<unknown> };
 
 /**
  * Makes ky's `.json(schema)` (Standard Schema validation, done by ky) fail with a
  * {@link ResponseValidationError}, a SluiceError carrying the path of the failure, instead
- * of ky's own `SchemaValidationError`. Everything else ky does is left as it is.
+ * of ky's own `SchemaValidationError`. Everything else ky does is left as it is. Per
+ * call it costs two property writes: the `.json` it installs is one shared function.
  */
-export function withSchemaErrors<T>(promise: ResponsePromise<T>, scope: SchemaErrorScope): ResponsePromise<T> {
-  const json = promise.json.bind(promise) as (schema?: unknown) => Promise<unknown>;
-  const validated = (schema?: unknown): Promise<unknown> => {
-    const parsed = json(schema);
-    if (schema === undefined) return parsed;
-    return parsed.catch(async (error: unknown) => {
-      if (!(error instanceof SchemaValidationError)) throw error;
-      throw toValidationError(error, await promise, scope);
-    });
-  };
-  Object.defineProperty(promise, 'json', { value: validated, configurable: true, writable: true });
+export function withSchemaErrors<T>(promise: ResponsePromise<T>): ResponsePromise<T> {
+  const wrapped = promise as unknown as Wrapped;
+  wrapped[KY_JSON] = wrapped.json as Wrapped[typeof KY_JSON];
+  wrapped.json = validatedJson as Wrapped['json'];
   return promise;
 }
 
-function toValidationError(error: SchemaValidationError, response: Response, scope: SchemaErrorScope): ResponseValidationError {
+function validatedJson(this: Wrapped, schema?: unknown): Promise<unknown> {
+  const json = this[KY_JSON];
+  if (schema === undefined) return json();
+  return json(schema).catch(async (error: unknown) => {
+    if (!(error instanceof SchemaValidationError)) throw error;
+    throw toValidationError(error, await this);
+  });
+}
+
+function toValidationError(error: SchemaValidationError, response: Response): ResponseValidationError {
   const issues: ValidationIssue[] = error.issues.map((issue) => ({ message: issue.message, path: pathOf(issue) }));
   const first = issues[0];
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
   const where = first ? `at ${formatPath(first.path)}: ${first.message}` : 'with no issue reported';
   // The request's own secrets are scrubbed from the message: a schema's message may quote the body.
   const secrets = secretsOf(response);
-  const message = `The body of ${(secrets ?? scope.redaction).url(response.url)} (${response.status}) does not match the schema ${where}${more}`;
+  const message = `The body of ${(secrets ?? untaggedRedaction()).url(response.url)} (${response.status}) does not match the schema ${where}${more}`;
   return new ResponseValidationError(secrets ? secrets.text(message) : message, {
     cause: error,
     issues: secrets ? issues.map((issue) => ({ ...issue, message: secrets.text(issue.message) })) : issues,

@@ -75,3 +75,38 @@ export function dropQueryKeys(url: string, keys: ReadonlySet<string>): string {
   const rest = query.toString();
   return `${beforeHash.slice(0, queryAt)}${rest ? `?${rest}` : ''}${hash}`;
 }
+
+/**
+ * Refuses a `searchParams` option ky would take silently and turn into something else (a
+ * number, a dict value that is an object, a list item that is not a pair): `where` names
+ * the place, e.g. `'createClient: '`.
+ *
+ * @example
+ * ```ts
+ * checkSearchParams('createClient: ', { page: 2, tag: 'x' }); // fine
+ * checkSearchParams('createClient: ', 5); // TypeError
+ * ```
+ */
+export function checkSearchParams(where: string, option: unknown): void {
+  if (typeof option === 'string' || option instanceof URLSearchParams) return;
+  if (Array.isArray(option)) {
+    for (const pair of option as unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2 || !pair.every(isParamValue)) {
+        throw new TypeError(`${where}searchParams: a list must hold [key, value] pairs, e.g. [["tag", "a"], ["tag", "b"]].`);
+      }
+    }
+    return;
+  }
+  if (option === null || typeof option !== 'object') {
+    throw new TypeError(`${where}searchParams: must be a string, URLSearchParams, a dict or a list of [key, value] pairs, got ${option === null ? 'null' : typeof option}.`);
+  }
+  for (const [key, value] of Object.entries(option)) {
+    if (value !== undefined && !isParamValue(value)) {
+      throw new TypeError(`${where}searchParams: the value of "${key}" must be a string, number or boolean (undefined removes it), got ${value === null ? 'null' : typeof value}.`);
+    }
+  }
+}
+
+function isParamValue(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint';
+}

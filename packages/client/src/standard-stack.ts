@@ -1,6 +1,5 @@
 import {
   checkKeys,
-  checkNumber,
   concurrency,
   correlationId,
   errors,
@@ -8,12 +7,12 @@ import {
   type Middleware,
   observe,
   retry,
-  type OptionKeys,
   type RetryOptions,
   Stack,
   timeout,
 } from '@sluice/core';
 import { noAuth } from '@sluice/auth';
+import { TIMEOUT_KEYS } from './option-keys.js';
 import type { ClientOptions, MiddlewarePlacement, TimeoutPhases } from './options.js';
 
 /**
@@ -49,18 +48,18 @@ export function standardStack(options: ClientOptions = {}): Stack {
   );
   if (options.correlationId !== false) list.push(correlationId(options.correlationId ?? {}));
   if (options.onEvent) list.push(observe({ onEvent: options.onEvent }));
-  if (phases.total !== false) list.push(timeout({ total: phases.total }));
+  if (phases.total !== false) list.push(named(() => timeout({ total: phases.total }), 'timeout()', 'total', phases.totalName));
   if (options.retry !== false) {
     list.push(retry(retryOptions(options)));
   }
   const limit = options.concurrency;
   if (limit !== undefined && limit !== false) {
-    list.push(concurrency(typeof limit === 'number' ? { limit } : limit));
+    list.push(typeof limit === 'number' ? named(() => concurrency({ limit }), 'concurrency', 'limit', 'concurrency') : concurrency(limit));
   }
   // An auth slot unless `auth: false`: with no client credentials, `noAuth()` sends none
   // but still applies a per-request `auth` (Atlan's application SDK passes auth per call).
   if (options.auth !== false) list.push(bindAuth(options.auth || noAuth(), options));
-  if (phases.attempt !== false) list.push(timeout({ attempt: phases.attempt }));
+  if (phases.attempt !== false) list.push(named(() => timeout({ attempt: phases.attempt }), 'timeout()', 'attempt', 'timeout.attempt'));
   return placeExtras(new Stack(list), options.middleware ?? []);
 }
 
@@ -74,23 +73,35 @@ function bindAuth(auth: Middleware, options: ClientOptions): Middleware {
   });
 }
 
-/** Normalises and checks the `timeout` option. */
-function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | false; total: number | false } {
-  if (value === false) return { attempt: false, total: false };
-  if (value === undefined) return { ...DEFAULT_TIMEOUT };
-  if (typeof value === 'number') return { attempt: DEFAULT_TIMEOUT.attempt, total: checkMs(value, 'timeout') };
+/** The `timeout` option as the two phases; the numbers are checked by timeout() itself. */
+function timeoutPhases(value: ClientOptions['timeout']): { attempt: number | false; total: number | false; totalName: string } {
+  if (value === false) return { attempt: false, total: false, totalName: 'timeout.total' };
+  if (value === undefined) return { ...DEFAULT_TIMEOUT, totalName: 'timeout.total' };
+  if (typeof value === 'number') return { attempt: DEFAULT_TIMEOUT.attempt, total: value, totalName: 'timeout' };
   if (typeof value !== 'object' || value === null) {
     throw new TypeError(`createClient: "timeout" must be a number of ms, false, or { attempt, total }; got ${String(value)}.`);
   }
-  checkKeys('createClient: "timeout"', value, { attempt: true, total: true } satisfies OptionKeys<TimeoutPhases>);
+  checkKeys('createClient: "timeout"', value, TIMEOUT_KEYS);
   return {
-    attempt: value.attempt === undefined ? DEFAULT_TIMEOUT.attempt : checkMs(value.attempt, 'timeout.attempt'),
-    total: value.total === undefined ? DEFAULT_TIMEOUT.total : checkMs(value.total, 'timeout.total'),
+    attempt: value.attempt === undefined ? DEFAULT_TIMEOUT.attempt : value.attempt,
+    total: value.total === undefined ? DEFAULT_TIMEOUT.total : value.total,
+    totalName: 'timeout.total',
   };
 }
 
-function checkMs(value: number | false, what: string): number | false {
-  return value === false ? false : checkNumber('createClient', what, value, { unit: 'ms', above: true, max: 2_147_483_647, maxReason: 'the longest timer' });
+/**
+ * Builds a middleware whose option the client passes on as it is, so that the middleware's
+ * own check is the only one; its message then names the client's option
+ * (`timeout(): "total"` becomes `createClient: "timeout"` for `timeout: -1`).
+ */
+function named(build: () => Middleware, where: string, name: string, clientName: string): Middleware {
+  try {
+    return build();
+  } catch (error) {
+    const prefix = `${where}: "${name}"`;
+    if (!(error instanceof TypeError) || !error.message.startsWith(prefix)) throw error;
+    throw new TypeError(`createClient: "${clientName}"${error.message.slice(prefix.length)}`);
+  }
 }
 
 function placeExtras(base: Stack, extras: ReadonlyArray<Middleware | MiddlewarePlacement>): Stack {

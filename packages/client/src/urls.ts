@@ -12,15 +12,24 @@ const MASK = encodeURIComponent(REDACTED);
  * (`'?page=2'`) goes onto the base URL itself without adding a `/`; `''` is the base URL.
  * Absolute URLs, `URL` and `Request` objects are left alone.
  *
+ * Made once per base URL, with its trailing slashes cut once.
+ *
  * @example
  * ```ts
- * resolveInput('https://api.example.com/v1', '?page=2'); // 'https://api.example.com/v1?page=2'
+ * const resolve = resolverFor('https://api.example.com/v1/');
+ * resolve('/users/1'); // 'https://api.example.com/v1/users/1'
+ * resolve('?page=2'); // 'https://api.example.com/v1/?page=2'
  * ```
  */
-export function resolveInput(baseUrl: string | undefined, input: Input): Input {
-  if (typeof input !== 'string' || baseUrl === undefined || ABSOLUTE.test(input.trimStart())) return input;
-  if (input === '' || input.startsWith('?') || input.startsWith('#')) return `${baseUrl}${input}`;
-  return `${baseUrl.replace(/\/+$/, '')}/${input.replace(/^\/+/, '')}`;
+export function resolverFor(baseUrl: string | undefined): (input: Input) => Input {
+  if (baseUrl === undefined) return (input) => input;
+  const joined = baseUrl.replace(/\/+$/, '');
+  return (input) => {
+    if (typeof input !== 'string') return input;
+    if (input === '' || input.startsWith('?') || input.startsWith('#')) return `${baseUrl}${input}`;
+    if (ABSOLUTE.test(input.trimStart())) return input;
+    return `${joined}/${input.charCodeAt(0) === 47 ? input.replace(/^\/+/, '') : input}`;
+  };
 }
 
 /**

@@ -1,13 +1,9 @@
-import { checkKeys, checkNumber, type OptionKeys } from '@sluice/core';
+import { checkKeys, Stack } from '@sluice/core';
+import { refuseLineBreaks } from './call-errors.js';
+import { CLIENT_KEYS, KY_KEYS, OWNED_ELSEWHERE, typoOf } from './option-keys.js';
 import type { ClientOptions } from './options.js';
+import { checkSearchParams } from './search-params.js';
 import { maskUserinfo } from './urls.js';
-
-/** Every key of {@link ClientOptions}: the compiler keeps this list complete. */
-const CLIENT_KEYS: OptionKeys<ClientOptions> = {
-  baseUrl: true, headers: true, searchParams: true, timeout: true, correlationId: true, fetch: true, middleware: true,
-  throwHttpErrors: true, mapError: true, secrets: true, retry: true, gate: true, retryBudget: true, concurrency: true,
-  auth: true, onEvent: true, stack: true, ky: true,
-};
 
 /**
  * Checks client options and throws a `TypeError` naming what is wrong. Returns the
@@ -26,9 +22,7 @@ export function checkOptions(options: ClientOptions): string | undefined {
     if (key in options) throw new TypeError(`createClient: unknown option "${key}" (use "baseUrl"). Known options: ${Object.keys(CLIENT_KEYS).join(', ')}.`);
   }
   checkKeys('createClient', options, CLIENT_KEYS);
-  if (options.ky !== undefined && (options.ky === null || typeof options.ky !== 'object')) {
-    throw new TypeError(`createClient: "ky" must be an object of ky options, got ${options.ky === null ? 'null' : typeof options.ky}.`);
-  }
+  checkKy(options);
   let baseUrl: string | undefined;
   if (options.baseUrl !== undefined) {
     let parsed: URL;
@@ -72,11 +66,49 @@ export function checkOptions(options: ClientOptions): string | undefined {
       throw new TypeError('createClient: "auth" must be an auth middleware from @sluice/auth (bearer, basic, apiKey, tokenAuth) or false.');
     }
   }
-  if (options.concurrency !== undefined && options.concurrency !== false && typeof options.concurrency === 'number') {
-    checkNumber('createClient', 'concurrency', options.concurrency, { integer: true, min: 1 });
+  if (options.stack !== undefined && !(options.stack instanceof Stack)) {
+    throw new TypeError(`createClient: "stack" must be a Stack (from stack(), or client.stack edited), got ${describe(options.stack)}.`);
+  }
+  if (options.searchParams !== undefined) checkSearchParams('createClient: ', options.searchParams);
+  const retry = options.retry;
+  if (retry !== null && typeof retry === 'object') {
+    // The retry middleware owns gate and retryBudget; the top-level ones are a shortcut to them.
+    for (const key of ['gate', 'retryBudget'] as const) {
+      if (options[key] !== undefined && retry[key] !== undefined) {
+        throw new TypeError(`createClient: "${key}" is given twice, at the top level and in "retry"; give it once (both go to the retry middleware).`);
+      }
+    }
   }
   if (options.middleware !== undefined && !Array.isArray(options.middleware)) {
     throw new TypeError('createClient: "middleware" must be an array of middlewares or { middleware, before | after | replace }.');
   }
   return baseUrl;
+}
+
+/** The `ky` option: an object of ky options, without the ones Sluice owns elsewhere and without typos. */
+function checkKy(options: ClientOptions): void {
+  const ky = options.ky as Record<string, unknown> | null | undefined;
+  if (ky === undefined) return;
+  if (ky === null || typeof ky !== 'object') {
+    throw new TypeError(`createClient: "ky" must be an object of ky options, got ${describe(ky)}.`);
+  }
+  for (const key in ky) {
+    if (key in KY_KEYS) continue;
+    const owner = OWNED_ELSEWHERE[key];
+    if (owner) throw new TypeError(`createClient: "ky.${key}" is Sluice's, not ky's, in a client: use ${owner.client}.`);
+    const typo = typoOf(key, KY_KEYS);
+    if (typo !== undefined) throw new TypeError(`createClient: unknown option "ky.${key}" (did you mean "ky.${typo}"?).`);
+    // Other keys are fetch extensions (`dispatcher`, `next`...): ky forwards them, as it does without Sluice.
+  }
+  for (const key of ['headers', 'searchParams'] as const) {
+    if (ky[key] !== undefined && options[key] !== undefined) {
+      throw new TypeError(`createClient: "${key}" is given twice, at the top level and in "ky"; give it once, at the top level.`);
+    }
+  }
+  if (ky.searchParams !== undefined) checkSearchParams('createClient: ky.', ky.searchParams);
+  refuseLineBreaks(ky.headers as HeadersInit | undefined);
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }

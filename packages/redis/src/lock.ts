@@ -1,7 +1,8 @@
 import { inProcessLock, type TokenLock } from '@sluice/auth';
 import { AuthError } from '@sluice/core';
 import { checkClient, type RedisClientLike } from './client.js';
-import { checkRedisKeys, GARBAGE, positive, RedisLink, type RedisSharedOptions, SHARED_KEYS } from './health.js';
+import { GARBAGE, RedisLink } from './link.js';
+import { checkRedisKeys, positive, type RedisSharedOptions, SHARED_KEYS } from './options.js';
 import type { OptionKeys } from '@sluice/core';
 import { type Listening, Subscriber } from './subscriber.js';
 

@@ -1,4 +1,3 @@
-import { sleep } from '@sluice/core';
 import { HttpResponse } from 'msw';
 import { authenticateClient } from './client-auth.js';
 import type { OAuthSim } from './state.js';
@@ -15,7 +14,7 @@ export async function tokenEndpoint(sim: OAuthSim, request: Request): Promise<Re
   sim.stats.tokenCalls++;
   if (sim.tokenDelayMs > 0) {
     try {
-      await sleep(sim.tokenDelayMs, request.signal);
+      await pause(sim.tokenDelayMs, request.signal);
     } catch {
       // The client went away while the server "worked": answer nothing.
       return Response.error();
@@ -66,4 +65,20 @@ function grantedScope(sim: OAuthSim, client: OAuthClient, form: URLSearchParams)
 
 function oauthError(status: number, error: string, description: string): Response {
   return HttpResponse.json({ error, error_description: description }, { status });
+}
+
+/** The server's "work": waits `ms`, or rejects at once when the client aborts (browser-safe, no Node timers). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -12,14 +12,8 @@ import type { OAuthClient } from './types.js';
 /** Answers one token call. */
 export async function tokenEndpoint(sim: OAuthSim, request: Request): Promise<Response> {
   sim.stats.tokenCalls++;
-  if (sim.tokenDelayMs > 0) {
-    try {
-      await pause(sim.tokenDelayMs, request.signal);
-    } catch {
-      // The client went away while the server "worked": answer nothing.
-      return Response.error();
-    }
-  }
+  // The client went away while the server "worked": answer nothing.
+  if (sim.tokenDelayMs > 0 && !(await stillThereAfter(sim.tokenDelayMs, request.signal))) return Response.error();
   const failures = sim.failures;
   if (failures.count > 0) {
     failures.count--;
@@ -67,18 +61,18 @@ function oauthError(status: number, error: string, description: string): Respons
   return HttpResponse.json({ error, error_description: description }, { status });
 }
 
-/** The server's "work": waits `ms`, or rejects at once when the client aborts (browser-safe, no Node timers). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
+/** Waits `ms` (the server's "work"): `true` after it, `false` at once when the client aborts. Browser-safe. */
+function stillThereAfter(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const gone = () => {
       clearTimeout(timer);
-      reject(signal.reason);
+      resolve(false);
     };
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
+      signal.removeEventListener('abort', gone);
+      resolve(true);
     }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', gone, { once: true });
   });
 }

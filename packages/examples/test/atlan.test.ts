@@ -20,6 +20,18 @@ function untilAborted(signal: AbortSignal): Promise<Response> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(HttpResponse.error()), { once: true }));
 }
 
+/** Answers GET `${API}${path}` only when the request is aborted; resolves once the server holds a request. */
+function holdUntilAborted(path: string): Promise<void> {
+  return new Promise<void>((arrived) => {
+    server.use(
+      http.get(`${API}${path}`, ({ request }) => {
+        arrived();
+        return untilAborted(request.signal);
+      }),
+    );
+  });
+}
+
 interface Echo {
   method: string;
   query: Array<[string, string]>;
@@ -76,12 +88,7 @@ describe('load and close', () => {
     );
     await expect(fresh.load({ credentials: {} })).rejects.toThrow(/"credentials.api_key" is required/);
 
-    let arrived!: () => void;
-    const started = new Promise<void>((resolve) => (arrived = resolve));
-    server.use(http.get(`${API}/slow`, ({ request }) => {
-      arrived();
-      return untilAborted(request.signal);
-    }));
+    const started = holdUntilAborted('/slow');
     const client = await loaded();
     const pending = client.executeHttpGetRequest(`${API}/slow`);
     await started;
@@ -154,12 +161,7 @@ describe('params, auth and bodies', () => {
 
 describe('timeout per call', () => {
   it('fails a slow call with a TimeoutError, and a caller abort surfaces as the abort reason', async () => {
-    let arrived!: () => void;
-    const started = new Promise<void>((resolve) => (arrived = resolve));
-    server.use(http.get(`${API}/slow`, ({ request }) => {
-      arrived();
-      return untilAborted(request.signal);
-    }));
+    const started = holdUntilAborted('/slow');
     const client = await loaded();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let settled = false;

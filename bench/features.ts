@@ -9,9 +9,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cache } from '@sluice/cache';
-import { CircuitOpenError, circuitBreaker, consecutiveBreaker, dedupe, sleep } from '@sluice/core';
+import { CircuitOpenError, circuitBreaker, consecutiveBreaker, dedupe } from '@sluice/core';
 import { createClient } from 'sluice';
-import type { Row } from './pool.js';
+import { type Row, sleep } from './pool.js';
 
 interface CountingServer {
   readonly url: string;

@@ -1,4 +1,5 @@
 /** Small helpers shared by the benchmark sections. */
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** Outcome of {@link runPool}. */
 export interface PoolResult {
@@ -49,7 +50,14 @@ export async function runPool(
   return { done, failed, errors: [...errors], elapsedMs: performance.now() - started, stopped: controller.signal.aborted };
 }
 
-export { sleep } from '@sluice/core';
+/** Waits `ms`; on abort it rejects with the signal's reason (the bench is Node-only). */
+export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
+  }
+}
 
 /** One row of the final table. */
 export interface Row {

@@ -7,10 +7,7 @@ export {
   createAuthMiddleware,
   type RecoverVerdict,
 } from './middleware/auth-middleware.js';
-export {
-  type AuthScopeOptions,
-  originsOf,
-} from './credentials/scope.js';
+export type { AuthScopeOptions } from './credentials/scope.js';
 export type { SecretSource } from './credentials/secret-value.js';
 export {
   bearer,
@@ -37,9 +34,7 @@ export {
   type TokenAuthOptions,
 } from './middleware/token-auth.js';
 export {
-  authorizationValue,
   isExpiring,
-  normalizeToken,
   type Token,
   type TokenProvider,
   type TokenRequestContext,

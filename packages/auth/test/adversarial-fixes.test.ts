@@ -1,13 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { apiKey, basic, bearer, clientCredentials, digest, refreshTokenGrant, tokenAuth } from '@sluice/auth';
 import { AuthError, compose, errors } from '@sluice/core';
+import { type Listening, listen } from '@sluice/testing/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 /** Every text an error shows: message, body, toString, JSON, and the same down its cause chain. */
 function everything(error: unknown): string {
@@ -22,23 +17,22 @@ function everything(error: unknown): string {
 }
 
 describe('a token endpoint answering 200 with a body that is not JSON (fix 1)', () => {
-  let server: Server;
+  let server: Listening;
   let base = '';
   const bodies: Record<string, string> = {
     '/cut': '{"access_token":"ACCESSTOK-77","refresh_token":"REFRESHTOK-88"',
     '/form': 'access_token=ACCESSTOK-77&refresh_token=REFRESHTOK-88&token_type=bearer',
   };
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(bodies[req.url ?? ''] ?? ''));
-    });
-    base = await listen(server);
+    server = await listen(
+      createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(bodies[req.url ?? ''] ?? ''));
+      }),
+    );
+    base = server.url;
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterAll(() => server.close());
 
   it.each(['/cut', '/form'])('%s: the AuthError shows neither token anywhere', async (path) => {
     const provider = clientCredentials({ tokenUrl: `${base}${path}`, clientId: 'app', clientSecret: 'CLIENTSECRET-99' });

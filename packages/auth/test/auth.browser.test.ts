@@ -1,4 +1,5 @@
-import { apiKey, bearer, clientCredentials, normalizeToken, type TokenLock, tokenAuth, webLocksLock, webStorageStore } from '@sluice/auth';
+import { apiKey, bearer, clientCredentials, type TokenLock, tokenAuth, webLocksLock, webStorageStore } from '@sluice/auth';
+import { normalizeToken } from '../src/token/token.js';
 import { compose, errors, type Middleware, UnauthorizedError } from '@sluice/core';
 import { oauthServer } from '@sluice/testing';
 import { HttpResponse, http } from 'msw';

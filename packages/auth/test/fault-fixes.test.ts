@@ -1,35 +1,27 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { bearer, clientCredentials, isExpiring, tokenAuth } from '@sluice/auth';
 import { compose, errors, NetworkError, retry } from '@sluice/core';
 import Provider from 'oidc-provider';
+import { type Listening, listen } from '@sluice/testing/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function close(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
 describe('redirects that auth follows itself (fix 4, fix 2)', () => {
-  let api: Server;
+  let api: Listening;
   let base = '';
   let loopHits = 0;
   beforeAll(async () => {
-    api = createServer((req, res) => {
-      if (req.url === '/moved') res.writeHead(302, { location: '/final' }).end();
-      else if (req.url === '/loop') {
-        loopHits++;
-        res.writeHead(307, { location: '/loop' }).end();
-      } else res.writeHead(200, { 'content-type': 'text/plain' }).end(req.headers.authorization ?? 'none');
-    });
-    base = await listen(api);
+    api = await listen(
+      createServer((req, res) => {
+        if (req.url === '/moved') res.writeHead(302, { location: '/final' }).end();
+        else if (req.url === '/loop') {
+          loopHits++;
+          res.writeHead(307, { location: '/loop' }).end();
+        } else res.writeHead(200, { 'content-type': 'text/plain' }).end(req.headers.authorization ?? 'none');
+      }),
+    );
+    base = api.url;
   });
-  afterAll(() => close(api));
+  afterAll(() => api.close());
 
   it('response.redirected is true after auth follows a redirect, false without one', async () => {
     const pipeline = compose([errors(), bearer('t0k', { origins: [base] })]);
@@ -75,29 +67,32 @@ describe('the refresh skew of short-lived tokens (fix 7)', () => {
   });
 
   describe('against a real OpenID provider (oidc-provider) with a 5 s access-token TTL', () => {
-    let issuerServer: Server;
-    let api: Server;
+    let issuerServer: Listening;
+    let api: Listening;
     let issuer = '';
     let apiBase = '';
     let apiHits = 0;
     beforeAll(async () => {
-      issuerServer = createServer();
-      issuer = await listen(issuerServer);
+      const issuerHttp = createServer();
+      issuerServer = await listen(issuerHttp);
+      issuer = issuerServer.url;
       const provider = new Provider(issuer, {
         clients: [{ client_id: 'svc', client_secret: 'svc-secret-value', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] }],
         features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
         ttl: { ClientCredentials: 5 },
       });
-      issuerServer.on('request', provider.callback());
-      api = createServer((req, res) => {
-        apiHits++;
-        res.writeHead(req.headers.authorization?.startsWith('Bearer ') ? 200 : 401).end('{}');
-      });
-      apiBase = await listen(api);
+      issuerHttp.on('request', provider.callback());
+      api = await listen(
+        createServer((req, res) => {
+          apiHits++;
+          res.writeHead(req.headers.authorization?.startsWith('Bearer ') ? 200 : 401).end('{}');
+        }),
+      );
+      apiBase = api.url;
     });
     afterAll(async () => {
-      await close(issuerServer);
-      await close(api);
+      await issuerServer.close();
+      await api.close();
     });
 
     it('N sequential requests within the lifetime make 1 token call, not N', async () => {

@@ -1,4 +1,4 @@
-import { normalizeToken } from '@sluice/auth';
+import { normalizeToken } from '../src/token/token.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseChallenges, refreshable } from '../src/token/challenge.js';

@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type Listening, listen } from '@sluice/testing/node';
 import { apiKey, bearer } from '@sluice/auth';
 import { compose } from '@sluice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,12 +14,12 @@ interface Hit {
 }
 
 const hits: Hit[] = [];
-let home: Server;
-let other: Server;
+let home: Listening;
+let other: Listening;
 let HOME = '';
 let OTHER = '';
 
-function start(name: Hit['server'], routes: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<Server> {
+function start(name: Hit['server'], routes: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<Listening> {
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => {
@@ -30,7 +30,7 @@ function start(name: Hit['server'], routes: (req: IncomingMessage, res: ServerRe
       routes(req, res, body);
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  return listen(server);
 }
 
 function redirect(res: ServerResponse, status: number, location: string) {
@@ -55,12 +55,12 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{}');
   });
-  HOME = `http://127.0.0.1:${(home.address() as AddressInfo).port}`;
-  OTHER = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+  HOME = home.url;
+  OTHER = other.url;
 });
 
 afterAll(async () => {
-  await Promise.all([home, other].map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all([home.close(), other.close()]);
 });
 
 function take(): Omit<Hit, 'body' | 'apiKey'>[] {

@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage } from 'node:http';
 import { inspect } from 'node:util';
 import {
   apiKey,
@@ -15,7 +14,7 @@ import {
 import { AuthError, compose, type Middleware, observe, type SluiceEvent } from '@sluice/core';
 import { HttpResponse, http, passthrough } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { useServer } from '@sluice/testing/node';
+import { type Listening, listen, useServer } from '@sluice/testing/node';
 
 const API = 'https://api.test';
 const TOKEN_URL = 'https://auth.test/oauth/token';
@@ -231,7 +230,7 @@ describe('a refresh nobody waits for any more is aborted (bug 6)', () => {
   });
 
   describe('with a real token endpoint that hangs', () => {
-    let tokenServer: Server;
+    let tokenServer: Listening;
     let received: Promise<IncomingMessage>;
     let closed: Promise<void>;
     beforeAll(async () => {
@@ -243,21 +242,19 @@ describe('a refresh nobody waits for any more is aborted (bug 6)', () => {
       closed = new Promise((resolve) => {
         onClose = resolve;
       });
-      tokenServer = createServer((request, response) => {
-        onRequest(request);
-        response.on('close', onClose); // never answered: closes only when the client gives up
-      });
-      await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
+      tokenServer = await listen(
+        createServer((request, response) => {
+          onRequest(request);
+          response.on('close', onClose); // never answered: closes only when the client gives up
+        }),
+      );
     });
-    afterAll(async () => {
-      tokenServer.closeAllConnections();
-      await new Promise((resolve) => tokenServer.close(resolve));
-    });
+    afterAll(() => tokenServer.close());
 
     it('a caller abort during the token call settles at once and closes the token connection', async () => {
-      const { port } = tokenServer.address() as AddressInfo;
-      server.use(http.post(`http://127.0.0.1:${port}/token`, () => passthrough()));
-      const provider = clientCredentials({ tokenUrl: `http://127.0.0.1:${port}/token`, clientId: 'svc', clientSecret: 'secret' });
+      const tokenUrl = `${tokenServer.url}/token`;
+      server.use(http.post(tokenUrl, () => passthrough()));
+      const provider = clientCredentials({ tokenUrl, clientId: 'svc', clientSecret: 'secret' });
       const pipeline = compose([tokenAuth(provider, { origins: ['http://127.0.0.1:1'], tokenTimeoutMs: 30_000 })]);
       const controller = new AbortController();
       const outcome = pipeline('http://127.0.0.1:1/x', { signal: controller.signal }).catch((e: unknown) => e);

@@ -111,26 +111,29 @@ export function cache(options: CacheOptions = {}): Middleware {
       const policy = CachePolicy.fromObject(entry.policy as unknown as CachePolicy.CachePolicyObject);
       const { response: hit, revalidation } = policy.evaluateRequest(asked);
       if (hit && !revalidation) return served(entry, hit.headers, context, 'hit');
+      const stored: Stored = { entry, policy, key, context, next, s: settings };
       if (hit && revalidation) {
-        refreshInBackground(request, revalidation.headers, policy, entry, key, context, next, settings);
+        refreshInBackground(stored, request, revalidation.headers);
         return served(entry, hit.headers, context, 'stale');
       }
-      return revalidate(request, revalidation?.headers ?? {}, policy, entry, key, context, next, settings);
+      return revalidate(stored, request, revalidation?.headers ?? {});
     },
   };
 }
 
+/** A stored entry found for a GET, and what revalidating it needs. */
+interface Stored {
+  readonly entry: CacheEntry;
+  readonly policy: CachePolicy;
+  readonly key: string;
+  readonly context: Context;
+  readonly next: Next;
+  readonly s: Settings;
+}
+
 /** Sends the conditional request; a 304 serves the stored body, anything else replaces it. */
-async function revalidate(
-  request: Request,
-  headers: CachePolicy.Headers,
-  policy: CachePolicy,
-  entry: CacheEntry,
-  key: string,
-  context: Context,
-  next: Next,
-  s: Settings,
-): Promise<Response> {
+async function revalidate(stored: Stored, request: Request, headers: CachePolicy.Headers): Promise<Response> {
+  const { entry, policy, key, context, next, s } = stored;
   const conditional = new Request(request, { headers: toHeaders(headers) });
   const asked = toPolicyRequest(conditional, s.authenticated);
   const response = await next(conditional);
@@ -143,22 +146,14 @@ async function revalidate(
 }
 
 /** stale-while-revalidate: one background revalidation per key, under its own signal. */
-function refreshInBackground(
-  request: Request,
-  headers: CachePolicy.Headers,
-  policy: CachePolicy,
-  entry: CacheEntry,
-  key: string,
-  context: Context,
-  next: Next,
-  s: Settings,
-): void {
+function refreshInBackground(stored: Stored, request: Request, headers: CachePolicy.Headers): void {
+  const { key, context, s } = stored;
   if (s.refreshing.has(key)) return;
   s.refreshing.add(key);
   // The caller may abort or finish at once: the refresh must not follow its signal.
   const detached = new Request(request, { signal: new AbortController().signal });
   context.signal = detached.signal;
-  revalidate(detached, headers, policy, entry, key, context, next, s)
+  revalidate(stored, detached, headers)
     .then((response) => response.body?.cancel())
     .catch(() => undefined)
     .finally(() => s.refreshing.delete(key));

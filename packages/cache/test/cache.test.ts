@@ -1,7 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { type CacheEntry, type CacheStore, cache, memoryStore } from '@sluice/cache';
 import { compose, errors, type Middleware, type SluiceEvent } from '@sluice/core';
+import { type Listening, listen } from '@sluice/testing/node';
 import { createClient } from 'sluice';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -12,14 +12,14 @@ interface Answer {
   body?: string;
   chunks?: string[];
 }
-let server: Server;
+let server: Listening;
 let base = '';
 let answer: (path: string, headers: IncomingHttpHeaders) => Answer = () => ({});
 let seen: Array<{ method: string; path: string; headers: IncomingHttpHeaders }> = [];
 let version = 1;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  const http = createServer((req, res) => {
     seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });
     // No Date header: freshness counts from the (faked) client clock.
     res.sendDate = false;
@@ -29,10 +29,10 @@ beforeAll(async () => {
     if (a.chunks) for (const chunk of a.chunks) res.write(chunk);
     res.end(a.status === 304 ? undefined : (a.body ?? (a.chunks ? '' : `v${version}`)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(http);
+  base = server.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 beforeEach(() => {
   seen = [];
   version = 1;

@@ -63,9 +63,6 @@ export {
   cloneForReplay,
 } from './replay.js';
 export {
-  sleep,
-} from './sleep.js';
-export {
   stack,
   Stack,
 } from './stack.js';

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetworkError, type SluiceEvent, TimeoutError, UnauthorizedError } from '@sluice/core';
@@ -12,13 +11,25 @@ import { atlanRetry, BaseClient, ClientStateError } from '../src/atlan/base-clie
 import { cookieJar } from '../src/atlan/cookie-jar.js';
 import { DataApiClient } from '../src/atlan/data-api-client.js';
 import { verifyFetch } from '../src/atlan/verify.js';
-import { useServer } from '@sluice/testing/node';
+import { type Listening, listen, useServer } from '@sluice/testing/node';
 
 const API = 'https://atlan.test';
 
 /** Settles only when `signal` aborts; for handlers that must hang until the client gives up. */
 function untilAborted(signal: AbortSignal): Promise<Response> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(HttpResponse.error()), { once: true }));
+}
+
+/** Answers GET `${API}${path}` only when the request is aborted; resolves once the server holds a request. */
+function holdUntilAborted(path: string): Promise<void> {
+  return new Promise<void>((arrived) => {
+    server.use(
+      http.get(`${API}${path}`, ({ request }) => {
+        arrived();
+        return untilAborted(request.signal);
+      }),
+    );
+  });
 }
 
 interface Echo {
@@ -77,12 +88,7 @@ describe('load and close', () => {
     );
     await expect(fresh.load({ credentials: {} })).rejects.toThrow(/"credentials.api_key" is required/);
 
-    let arrived!: () => void;
-    const started = new Promise<void>((resolve) => (arrived = resolve));
-    server.use(http.get(`${API}/slow`, ({ request }) => {
-      arrived();
-      return untilAborted(request.signal);
-    }));
+    const started = holdUntilAborted('/slow');
     const client = await loaded();
     const pending = client.executeHttpGetRequest(`${API}/slow`);
     await started;
@@ -155,12 +161,7 @@ describe('params, auth and bodies', () => {
 
 describe('timeout per call', () => {
   it('fails a slow call with a TimeoutError, and a caller abort surfaces as the abort reason', async () => {
-    let arrived!: () => void;
-    const started = new Promise<void>((resolve) => (arrived = resolve));
-    server.use(http.get(`${API}/slow`, ({ request }) => {
-      arrived();
-      return untilAborted(request.signal);
-    }));
+    const started = holdUntilAborted('/slow');
     const client = await loaded();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let settled = false;
@@ -317,21 +318,22 @@ describe('digest auth, cookies, redirects (the SDK\'s remaining features)', () =
 describe('verify (TLS checks) against a local https server with a self-signed certificate', () => {
   // The certificate is generated per run in a temp dir and deleted afterwards: no key is committed.
   let dir = '';
-  let tls: Server;
+  let tls: Listening | undefined;
   let origin = '';
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-atlan-verify-'));
     writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: dir, stdio: 'pipe' });
-    tls = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ secure: true }));
-    });
-    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
-    origin = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+    tls = await listen(
+      createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ secure: true }));
+      }),
+    );
+    origin = tls.url;
   }, 30_000);
   afterAll(async () => {
-    await new Promise((resolve) => tls?.close(resolve));
+    await tls?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

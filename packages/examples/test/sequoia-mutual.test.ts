@@ -1,18 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { NetworkError } from '@sluice/core';
+import { type Listening, listen } from '@sluice/testing/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSequoia } from '../src/sequoia/client.js';
 import { mutualTlsFetch, tlsFetch } from '../src/sequoia/mutual.js';
 
 // Certificates are generated per run in a temp dir and deleted afterwards: no key is committed.
 let dir = '';
-let server: Server;
+let server: Listening | undefined;
 let origin = '';
 let registryUrl = '';
 const seen: Array<{ cn: string | undefined; accept: string | undefined; authorization: string | undefined }> = [];
@@ -38,7 +38,7 @@ beforeAll(async () => {
   issue('server', '127.0.0.1', 'ca', 'server.ext');
   issue('client', 'sequoia-client', 'ca');
   issue('intruder', 'intruder', 'rogue'); // signed by a CA the server does not trust
-  server = createServer({ key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
+  const https = createServer({ key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
     const url = new URL(req.url ?? '/', origin);
     const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
     seen.push({ cn: typeof cn === 'string' ? cn : undefined, accept: req.headers.accept, authorization: req.headers.authorization });
@@ -52,13 +52,13 @@ beforeAll(async () => {
     }
     return json(404, { statusCode: 404, message: 'Not Found' });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(https);
+  origin = server.url;
   registryUrl = `${origin}/registry/services/demo`;
 }, 30_000);
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await server?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -107,14 +107,20 @@ describe('browse pagination', () => {
   });
 });
 
+/** The identity service (client `svc`, secret `s3cret`) and the simulated API that checks its tokens. */
+function guardedApi() {
+  const oauth = oauthServer({ issuer: 'https://identity.sequoia.test', clients: [{ clientId: 'svc', clientSecret: 's3cret' }] });
+  const verify = async (request: Request) => {
+    const verdict = await oauth.verify(request);
+    return verdict.ok ? undefined : verdict.response;
+  };
+  server.use(...oauth.handlers, ...sequoiaApi({ contents, identityUrl: oauth.issuer, authorize: verify }).handlers);
+  return oauth;
+}
+
 describe('auth types', () => {
   it('CLIENT_GRANT fetches a token from the identity service and sends it only to service origins', async () => {
-    const oauth = oauthServer({ issuer: 'https://identity.sequoia.test', clients: [{ clientId: 'svc', clientSecret: 's3cret' }] });
-    const verify = async (request: Request) => {
-      const verdict = await oauth.verify(request);
-      return verdict.ok ? undefined : verdict.response;
-    };
-    server.use(...oauth.handlers, ...sequoiaApi({ contents, identityUrl: oauth.issuer, authorize: verify }).handlers);
+    const oauth = guardedApi();
     const client = await connectSequoia({ registryUrl: REGISTRY, auth: { type: 'CLIENT_GRANT', clientId: 'svc', clientSecret: 's3cret' }, resources });
     expect((await client.metadata.contents.read('demo', 'demo:c1')).resources).toHaveLength(1);
     expect((await client.metadata.contents.browse('demo').first()).resources).toHaveLength(5);
@@ -122,12 +128,7 @@ describe('auth types', () => {
   });
 
   it('CLIENT_GRANT with a byoToken uses it first, and a wrong secret fails with a typed error', async () => {
-    const oauth = oauthServer({ issuer: 'https://identity.sequoia.test', clients: [{ clientId: 'svc', clientSecret: 's3cret' }] });
-    const verify = async (request: Request) => {
-      const verdict = await oauth.verify(request);
-      return verdict.ok ? undefined : verdict.response;
-    };
-    server.use(...oauth.handlers, ...sequoiaApi({ contents, identityUrl: oauth.issuer, authorize: verify }).handlers);
+    const oauth = guardedApi();
     const byoToken = await oauth.issueToken('svc');
     const withByo = await connectSequoia({ registryUrl: REGISTRY, auth: { type: 'CLIENT_GRANT', clientId: 'svc', clientSecret: 's3cret', byoToken }, resources });
     await withByo.metadata.contents.read('demo', 'demo:c1');

@@ -1,5 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Context, type ContextManager, context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -7,10 +6,11 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { tokenAuth } from '@sluice/auth';
 import { type Middleware, NotFoundError, NetworkError, type RateGateClock, rateLimit } from '@sluice/core';
 import { otel } from '@sluice/otel';
+import { type Listening, listen } from '@sluice/testing/node';
 import { createClient } from 'sluice';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-let server: Server;
+let server: Listening;
 let base = '';
 let statuses: number[] = [];
 let seen: IncomingHttpHeaders[] = [];
@@ -19,18 +19,18 @@ const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProces
 
 beforeAll(async () => {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  server = createServer((req, res) => {
+  const http = createServer((req, res) => {
     seen.push(req.headers);
     if (req.headers.authorization === 'Bearer t1') return res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
     res.writeHead(statuses.shift() ?? 200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(http);
+  base = server.url;
 });
 afterAll(async () => {
   propagation.disable();
   await provider.shutdown();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
 });
 beforeEach(() => {
   exporter.reset();

@@ -1,5 +1,5 @@
 export type { RedisClientLike, RedisSubscriberLike } from './client.js';
-export type { RedisEvent, RedisSharedOptions } from './health.js';
+export type { RedisEvent, RedisSharedOptions } from './options.js';
 export { type RedisTokenStoreOptions, redisTokenStore } from './token-store.js';
 export { type RedisTokenLockOptions, redisTokenLock } from './lock.js';
 export { type RedisRateGateOptions, redisSchedulerStore } from './scheduler-store.js';

@@ -1,7 +1,9 @@
+import { addAbortListener } from 'node:events';
 import { inProcessLock, type TokenLock } from '@sluice/auth';
 import { AuthError } from '@sluice/core';
 import { checkClient, type RedisClientLike } from './client.js';
-import { checkRedisKeys, GARBAGE, positive, RedisLink, type RedisSharedOptions, SHARED_KEYS } from './health.js';
+import { GARBAGE, RedisLink } from './link.js';
+import { checkRedisKeys, positive, type RedisSharedOptions, SHARED_KEYS } from './options.js';
 import type { OptionKeys } from '@sluice/core';
 import { type Listening, Subscriber } from './subscriber.js';
 
@@ -174,21 +176,16 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** Settles like `promise`, or rejects with `signal.reason` as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  let listener: Disposable | undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    listener = addAbortListener(signal, () => reject(signal.reason));
   });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    listener?.[Symbol.dispose]();
+  }
 }
 
 /** 0 when taken, the holder's remaining ms when held, `undefined` when Redis failed. */

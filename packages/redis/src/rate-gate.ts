@@ -1,6 +1,8 @@
-import { createRateGate, parseAnnouncedQuota, type RateGate, type SchedulerStateStore, serverDelay, sleep, TimeoutError } from '@sluice/core';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createRateGate, parseAnnouncedQuota, type RateGate, type SchedulerStateStore, serverDelay, TimeoutError } from '@sluice/core';
 import { checkClient, type RedisClientLike } from './client.js';
-import { checkRedisKeys, RedisLink } from './health.js';
+import { RedisLink } from './link.js';
+import { checkRedisKeys } from './options.js';
 import { RATE_GATE_KEYS, type RedisRateGateOptions, redisSchedulerStore } from './scheduler-store.js';
 import { SharedPace } from './shared-pace.js';
 import { SharedQuota } from './shared-quota.js';
@@ -96,7 +98,7 @@ async function acquire(gate: RateGate, quota: SharedQuota, pace: SharedPace, ori
         message: `Still waiting at the rate-limit gate for ${origin} after ${waited} ms, the time that was left: the rate shared by every process through Redis lets it go in ${wait} ms; the request was never sent`,
       });
     }
-    await sleep(wait, signal);
+    await pause(wait, signal);
     if (pace.knows(origin) && !quota.knows(origin) && gate.closedFor(origin) === 0) return; // its reserved turn
   }
 }
@@ -111,4 +113,13 @@ function engaging(store: SchedulerStateStore, pace: SharedPace): SchedulerStateS
         if (update.closedUntil !== undefined) pace.engage(update.origin);
       }),
   };
+}
+
+/** Waits `ms`; on abort it rejects with the signal's own reason (a `TimeoutError`, say), not Node's `AbortError`. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
+  }
 }

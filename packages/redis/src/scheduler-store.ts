@@ -1,6 +1,7 @@
 import type { OptionKeys, RateGateOptions, SchedulerStateStore, SchedulerStateUpdate } from '@sluice/core';
 import { checkClient, type RedisClientLike, type RedisSubscriberLike } from './client.js';
-import { checkRedisKeys, GARBAGE, RedisLink, type RedisSharedOptions, SHARED_KEYS } from './health.js';
+import { GARBAGE, RedisLink } from './link.js';
+import { checkRedisKeys, type RedisSharedOptions, SHARED_KEYS } from './options.js';
 
 /**
  * Options of {@link redisSchedulerStore} and {@link redisRateGate}.

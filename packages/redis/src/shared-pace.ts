@@ -1,4 +1,4 @@
-import { GARBAGE, type RedisLink } from './health.js';
+import { GARBAGE, type RedisLink } from './link.js';
 
 /**
  * The shared pace of one origin lives in one Redis hash, `<prefix>rate:pace:<origin>`:

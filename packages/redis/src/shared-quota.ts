@@ -1,5 +1,5 @@
 import type { AnnouncedQuota } from '@sluice/core';
-import { GARBAGE, type RedisLink } from './health.js';
+import { GARBAGE, type RedisLink } from './link.js';
 
 /**
  * Takes one request from the shared count of an announced quota. Returns -1 when the

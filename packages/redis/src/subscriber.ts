@@ -1,5 +1,5 @@
 import type { RedisSubscriberLike } from './client.js';
-import type { RedisLink } from './health.js';
+import type { RedisLink } from './link.js';
 
 /**
  * One channel being listened to by one waiter: {@link Listening.wait} ends at the next

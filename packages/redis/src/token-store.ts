@@ -1,6 +1,7 @@
 import { memoryStore, type Token, type TokenStore } from '@sluice/auth';
 import { checkClient, type RedisClientLike } from './client.js';
-import { checkRedisKeys, GARBAGE, RedisLink, type RedisSharedOptions, SHARED_KEYS } from './health.js';
+import { GARBAGE, RedisLink } from './link.js';
+import { checkRedisKeys, type RedisSharedOptions, SHARED_KEYS } from './options.js';
 
 /**
  * Options of {@link redisTokenStore}.

@@ -13,8 +13,8 @@ const suite = processSuite();
 describe('Redis faults (real processes, real Redis)', () => {
   it('Redis killed mid-run: requests keep succeeding with one warning each; restarted: sharing resumes', async () => {
     const { redis: redisServer, api } = suite;
-    const seeded = acceptedToken(api, 'faults', 600_000);
-    await storeToken(redisServer.url, 'faults:', seeded);
+    const prestored = acceptedToken(api, 'faults', 600_000);
+    await storeToken(redisServer.url, 'faults:', prestored);
     const before = api.stats.tokenCalls;
     const pool = Array.from({ length: 4 }, (_, i) =>
       forkWorker({ id: `f${i + 1}`, apiUrl: api.url, tokenUrl: api.tokenUrl, redisUrl: redisServer.url, prefix: 'faults:', lanes: 2, intervalMs: 10, skewMs: 0, retryMs: 200, timeoutMs: 500 }),
@@ -35,7 +35,7 @@ describe('Redis faults (real processes, real Redis)', () => {
     // The restarted Redis is empty: one worker refreshes, and every worker ends on its token.
     await until(() => {
       const last = pool.map((worker) => api.stats.lastToken.get(worker.id));
-      return new Set(last).size === 1 && last[0] !== seeded.accessToken;
+      return new Set(last).size === 1 && last[0] !== prestored.accessToken;
     }, 'every worker to use the one refreshed token');
     pool.forEach((worker) => {
       worker.stop();

@@ -23,8 +23,8 @@ describe('many workers, one token (real processes, real Redis)', () => {
     const before = suite.api.stats.tokenCalls;
     const pool = workers(4, { redisUrl: suite.redis.url, prefix: 'expiry:', timeoutMs: SHARED_MACHINE_BOUND, requests: 200, lanes: 2, intervalMs: 10, skewMs: 100 });
     await Promise.all(pool.map((worker) => worker.ready));
-    const seeded = acceptedToken(suite.api, 'expiry', 600);
-    await storeToken(suite.redis.url, 'expiry:', seeded);
+    const prestored = acceptedToken(suite.api, 'expiry', 600);
+    await storeToken(suite.redis.url, 'expiry:', prestored);
     pool.forEach((worker) => {
       worker.go();
     });
@@ -37,10 +37,10 @@ describe('many workers, one token (real processes, real Redis)', () => {
     expect(failed).toBe(0);
     expect(ok).toBe(800);
     expect(suite.api.stats.tokenCalls - before).toBe(1);
-    // Everyone ended on the refreshed token, not the seeded one.
+    // Everyone ended on the refreshed token, not the prestored one.
     const last = new Set(pool.map((worker) => suite.api.stats.lastToken.get(worker.id)));
     expect(last.size).toBe(1);
-    expect(last.has(seeded.accessToken)).toBe(false);
+    expect(last.has(prestored.accessToken)).toBe(false);
   });
 
   it('without Redis, the same run makes one token call per worker', async () => {

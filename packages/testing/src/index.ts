@@ -1,8 +1,4 @@
-export {
-  type HandlerSet,
-  seededRandom,
-  toHandlers,
-} from './handler-set.js';
+export { type HandlerSet, toHandlers } from './handler-set.js';
 export {
   rateLimitedApi,
   type RateLimitedApi,

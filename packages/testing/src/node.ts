@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { getResponse, type RequestHandler } from 'msw';
 import { type HandlerSet, toHandlers } from './handler-set.js';
+import { type Listening, listen } from './listen.js';
 
 /**
  * A running local server (see {@link serve}).
@@ -12,12 +12,7 @@ import { type HandlerSet, toHandlers } from './handler-set.js';
  * await server.close();
  * ```
  */
-export interface ServedHandlers {
-  /** The base URL, e.g. `http://127.0.0.1:53211` (no trailing slash). */
-  readonly url: string;
-  /** Stops the server and drops open connections. */
-  close(): Promise<void>;
-}
+export type ServedHandlers = Listening;
 
 /**
  * Options of {@link serve}.
@@ -63,23 +58,9 @@ export async function serve(handlers: readonly (RequestHandler | HandlerSet)[], 
       } else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  return {
-    url: base,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listen(server, port);
+  base = listening.url;
+  return listening;
 }
 
 async function handle(handlers: RequestHandler[], base: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -154,4 +135,5 @@ function drainOrClose(res: ServerResponse): Promise<void> {
   });
 }
 
+export { type Listening, listen } from './listen.js';
 export { type TestLifecycle, useServer } from './use-server.js';

@@ -1,4 +1,5 @@
-import { flakyApi, seededRandom } from '@sluice/testing';
+import { flakyApi } from '@sluice/testing';
+import { seededRandom } from '../src/handler-set.js';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useServer } from '@sluice/testing/node';

@@ -1,6 +1,7 @@
 import { pageNumber, paginate } from '@sluice/core';
 import { flakyApi, paginatedCollection, recorder } from '@sluice/testing';
-import { type ServedHandlers, serve } from '@sluice/testing/node';
+import { createServer } from 'node:http';
+import { listen, type ServedHandlers, serve } from '@sluice/testing/node';
 import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -86,5 +87,30 @@ describe('serve (node)', () => {
   it('rejects bad input with a TypeError', async () => {
     await expect(serve('x' as never)).rejects.toThrow('serve(): "handlers" must be an array of msw handlers or handler sets.');
     await expect(serve([], { port: -1 })).rejects.toThrow('serve(): "port" must be an integer from 0 to 65535, got -1.');
+  });
+});
+
+describe('listen (node)', () => {
+  it('starts a node:http server on a free 127.0.0.1 port and stops it, open connections included', async () => {
+    let hold: (() => void) | undefined;
+    const server = createServer((req, res) => {
+      if (req.url === '/hang') hold = () => res.destroy();
+      else res.end('ok');
+    });
+    running = await listen(server);
+    expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await (await fetch(`${running.url}/`)).text()).toBe('ok');
+    const hanging = fetch(`${running.url}/hang`).catch((error: unknown) => error);
+    await vi.waitFor(() => expect(hold).toBeDefined(), { interval: 1 });
+    await running.close();
+    running = undefined;
+    expect(server.listening).toBe(false);
+    expect(await hanging).toBeInstanceOf(TypeError);
+  });
+
+  it('rejects when the port is taken', async () => {
+    running = await listen(createServer());
+    const port = Number(new URL(running.url).port);
+    await expect(listen(createServer(), port)).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
 });

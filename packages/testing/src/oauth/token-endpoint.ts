@@ -1,4 +1,3 @@
-import { sleep } from '@sluice/core';
 import { HttpResponse } from 'msw';
 import { authenticateClient } from './client-auth.js';
 import type { OAuthSim } from './state.js';
@@ -13,14 +12,8 @@ import type { OAuthClient } from './types.js';
 /** Answers one token call. */
 export async function tokenEndpoint(sim: OAuthSim, request: Request): Promise<Response> {
   sim.stats.tokenCalls++;
-  if (sim.tokenDelayMs > 0) {
-    try {
-      await sleep(sim.tokenDelayMs, request.signal);
-    } catch {
-      // The client went away while the server "worked": answer nothing.
-      return Response.error();
-    }
-  }
+  // The client went away while the server "worked": answer nothing.
+  if (sim.tokenDelayMs > 0 && !(await stillThereAfter(sim.tokenDelayMs, request.signal))) return Response.error();
   const failures = sim.failures;
   if (failures.count > 0) {
     failures.count--;
@@ -66,4 +59,20 @@ function grantedScope(sim: OAuthSim, client: OAuthClient, form: URLSearchParams)
 
 function oauthError(status: number, error: string, description: string): Response {
   return HttpResponse.json({ error, error_description: description }, { status });
+}
+
+/** Waits `ms` (the server's "work"): `true` after it, `false` at once when the client aborts. Browser-safe. */
+function stillThereAfter(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const gone = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', gone);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', gone, { once: true });
+  });
 }

@@ -14,24 +14,30 @@ describe('redisRateGate and the end of a process', () => {
     server = await startRedis();
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@sluice/source', script, server.url], {
       cwd: root,
-      stdio: ['pipe', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
     });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
-    // Not a timed assertion: only a bound on a hang, far above the few ms an exit takes.
-    const hang = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<boolean>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('ready')) resolve();
+        stdout += chunk.toString();
+        if (stdout.includes('ready')) resolve(true);
       });
-      child.once('exit', (code) => reject(new Error(`the child exited (${code}) before it was ready`)));
+      void exited.then(() => resolve(false));
     });
+    expect(await ready, `the child exited before it was ready: ${stderr}`).toBe(true);
     await server.kill();
     child.stdin.write('redis is gone\n');
-    const { code, signal } = await exited;
+    // Not a timed assertion: only a bound on a hang, far above the few ms an exit takes.
+    const hang = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const ended = await exited;
     clearTimeout(hang);
-    expect(signal).toBeNull();
-    expect(code).toBe(0);
-  });
+    expect(ended, `the child's stderr: ${stderr}`).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });

@@ -1,7 +1,8 @@
 /**
  * The part of a node-redis client (`createClient()` from `redis`, v6) that Sluice uses.
- * Pass your own connected client; Sluice never connects or closes it. Only the lock opens
- * a connection of its own ({@link RedisClientLike.duplicate}) to listen on pub/sub.
+ * Pass your own connected client; Sluice never connects or closes it. Only the lock and
+ * the rate gate open a connection of their own ({@link RedisClientLike.duplicate}) to
+ * listen on pub/sub.
  *
  * @example
  * ```ts
@@ -15,14 +16,20 @@
 export interface RedisClientLike {
   /** Runs one raw command (`['GET', key]`). `abortSignal` drops it while it is still queued. */
   sendCommand(args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>;
-  /** A new client with the same options, not yet connected (the lock's subscriber). */
-  duplicate(): RedisSubscriberLike;
+  /**
+   * A new client with the same options, `overrides` on top, not yet connected (the
+   * subscribers of the lock and of the rate gate; the gate's never reconnects nor pings
+   * by itself, so that no timer of node-redis keeps the process alive).
+   */
+  duplicate(overrides?: { socket?: object; pingInterval?: undefined }): RedisSubscriberLike;
   /** `false` while the client is disconnected: Sluice then skips Redis at once. */
   readonly isReady?: boolean;
+  /** The options the client was created with (the rate gate's subscriber keeps its `socket` ones). */
+  readonly options?: { readonly socket?: object } | undefined;
 }
 
 /**
- * The subscriber connection the lock opens with {@link RedisClientLike.duplicate}.
+ * The subscriber connection the lock and the rate gate open with {@link RedisClientLike.duplicate}.
  *
  * @example
  * ```ts
@@ -45,6 +52,19 @@ export interface RedisSubscriberLike {
   on(event: 'error', listener: (error: Error) => void): unknown;
   /** Lets the process exit while this connection is open (the rate gate's subscription). */
   unref?(): void;
+  /** `false` once the connection is closed for good (it will not reconnect by itself). */
+  readonly isOpen?: boolean;
+}
+
+/**
+ * A subscriber for the rate gate that cannot keep the process alive: `unref()`ed, and
+ * neither reconnecting nor pinging by itself (node-redis's timers for both are not
+ * `unref()`ed); its owner reopens it when it closes.
+ */
+export function unrefSubscriber(client: RedisClientLike): RedisSubscriberLike {
+  const connection = client.duplicate({ socket: { ...client.options?.socket, reconnectStrategy: false }, pingInterval: undefined });
+  connection.unref?.();
+  return connection;
 }
 
 /** Checks the `redis` argument of the public functions. */

@@ -1,5 +1,5 @@
 import type { OptionKeys, RateGateOptions, SchedulerStateStore, SchedulerStateUpdate } from '@sluice/core';
-import { checkClient, type RedisClientLike, type RedisSubscriberLike } from './client.js';
+import { checkClient, type RedisClientLike, type RedisSubscriberLike, unrefSubscriber } from './client.js';
 import { GARBAGE, RedisLink } from './link.js';
 import { checkRedisKeys, type RedisSharedOptions, SHARED_KEYS } from './options.js';
 
@@ -86,23 +86,33 @@ class Listener {
   }
 
   private async open(): Promise<void> {
+    this.retry = undefined;
     if (this.closed) return;
     let connection: RedisSubscriberLike;
     try {
-      connection = this.link.client.duplicate();
-      connection.on('error', () => undefined); // node-redis reconnects and resubscribes
+      // It does not reconnect by itself (node-redis would wait on timers that keep the
+      // process alive): when it closes, `reopen` opens a new one on an unref()ed timer.
+      connection = unrefSubscriber(this.link.client);
       this.connection = connection;
-      connection.unref?.(); // a gate's subscription must not keep the process alive
+      connection.on('error', () => {
+        if (connection.isOpen === false) this.reopen(connection);
+      });
       await within(connection.connect(), this.link.settings.timeoutMs * 4);
       await within(connection.subscribe(this.channel, (message) => this.deliver(message, 'rate.message')), this.link.settings.timeoutMs * 4);
     } catch {
-      this.connection?.destroy();
-      this.connection = undefined;
-      if (!this.closed) this.retry = unref(setTimeout(() => void this.open(), this.link.settings.retryMs));
+      this.reopen(this.connection);
       return;
     }
     if (this.closed) connection.destroy();
     else await this.catchUp();
+  }
+
+  /** Drops `connection` (the current one) and opens another after `retryMs`, then catches up. */
+  private reopen(connection: RedisSubscriberLike | undefined): void {
+    if (connection !== this.connection) return;
+    connection?.destroy();
+    this.connection = undefined;
+    if (!this.closed && this.retry === undefined) this.retry = unref(setTimeout(() => void this.open(), this.link.settings.retryMs));
   }
 
   private async catchUp(): Promise<void> {
@@ -179,7 +189,7 @@ function asEntries(reply: unknown): string[] | typeof GARBAGE {
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = unref(setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms));
   });
   try {
     await Promise.race([promise, late]);

@@ -134,6 +134,17 @@ describe('redisRateGate / redisSchedulerStore', () => {
     await gate.acquire('https://other.example.com', AbortSignal.timeout(1_000));
   });
 
+  it('Redis restarted: the gate subscribes again (its subscriber does not reconnect by itself) and hears closures', async () => {
+    const a = redisRateGate(await client(), { prefix: 'back:', retryMs: 100 });
+    await until(async () => (await numsub('back:rate')) === 1, 'the gate to subscribe');
+    await suite.server.kill();
+    await suite.server.start();
+    await until(async () => (await numsub('back:rate')) === 1, 'the gate to subscribe again');
+    const b = redisRateGate(await client(), { prefix: 'back:' });
+    b.observe(ORIGIN, tooMany('5'));
+    await until(() => a.closedFor(ORIGIN) > 0, 'the closure to reach the gate that lost Redis');
+  });
+
   it('rejects bad input with a clear TypeError', async () => {
     const redis = await client();
     expect(() => redisRateGate(42 as never)).toThrow(/redisRateGate\(redis\): "redis" must be a node-redis client.*got number/);

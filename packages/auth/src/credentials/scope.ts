@@ -1,3 +1,5 @@
+import { REDACTED } from '@sluice/core';
+
 /**
  * Options that say which origins get credentials. Requests to any other origin are sent
  * without them.
@@ -40,10 +42,19 @@ function originOf(value: string | URL, what: string): string {
   try {
     url = new URL(String(value));
   } catch {
-    throw new TypeError(`${what} is not an absolute URL: ${JSON.stringify(String(value))}.`);
+    throw new TypeError(`${what} is not an absolute URL: ${JSON.stringify(maskUserinfo(String(value)))}.`);
+  }
+  if (url.username || url.password) {
+    // Only the origin is kept: a password here would be ignored, and it is not echoed.
+    throw new TypeError(`${what} must not carry credentials (user:password@); give them to the auth middleware itself. The value is not shown.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new TypeError(`${what} must be an http(s) URL, got ${JSON.stringify(url.protocol)}.`);
   }
   return url.origin;
+}
+
+/** `text` with what could be a URL's userinfo (`…//user:pw@`, or `user:pw@` first) replaced, for a message. */
+export function maskUserinfo(text: string): string {
+  return text.replace(/^([^/?#]*\/\/)?[^/?#]*@/, (_whole, scheme: string | undefined) => `${scheme ?? ''}${REDACTED}@`);
 }

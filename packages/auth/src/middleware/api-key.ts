@@ -50,6 +50,9 @@ export function apiKey(options: ApiKeyOptions): AuthMiddleware {
   }
   const name = header ?? query;
   if (typeof name !== 'string' || name === '') throw new TypeError(`apiKey(options): "${header !== undefined ? 'header' : 'query'}" must be a non-empty string.`);
+  if (header !== undefined && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
+    throw new TypeError(`apiKey(options): "header" must be an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~), got ${JSON.stringify(header)}.`);
+  }
   checkSecret(value, 'apiKey(options): "value"');
   return createAuthMiddleware(
     {

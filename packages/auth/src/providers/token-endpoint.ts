@@ -48,12 +48,17 @@ export async function callTokenEndpoint(call: TokenCall, context: TokenRequestCo
       body,
     });
   }
-  let json: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    json = JSON.parse(text) as Record<string, unknown>;
+    parsed = JSON.parse(text);
   } catch {
     throw new AuthError(`The token endpoint ${where} answered ${response.status} with a body that is not JSON.`, { status: response.status, body });
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
+    throw new AuthError(`The token endpoint ${where} answered ${response.status} with ${got}, not a JSON object with an access_token.`, { status: response.status, body });
+  }
+  const json = parsed as Record<string, unknown>;
   const accessToken = json.access_token;
   if (typeof accessToken !== 'string' || accessToken === '') {
     throw new AuthError(`The token endpoint ${where} answered without an access_token.`, { status: response.status, body });

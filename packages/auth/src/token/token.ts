@@ -79,7 +79,9 @@ export interface TokenProvider {
 
 /**
  * Checks a provider's token and fills `expiresAt` from a JWT's `exp` claim when absent.
- * An opaque (non-JWT) token is accepted as is.
+ * An opaque (non-JWT) token is accepted as is; one that cannot go in a header (a CR, LF
+ * or NUL, a character above U+00FF, a `tokenType` that is not an auth scheme) is an
+ * `AuthError` that does not quote it.
  *
  * @example
  * ```ts
@@ -90,6 +92,14 @@ export interface TokenProvider {
 export function normalizeToken(token: Token): Token {
   if (!token || typeof token.accessToken !== 'string' || token.accessToken === '') {
     throw new AuthError('The token provider returned no accessToken (expected { accessToken: string, … }).');
+  }
+  // It goes into the Authorization header: what would split it or not fit is refused here,
+  // as an AuthError that never quotes it, rather than by Headers.set on every request.
+  if (/[\r\n\0\u0100-\uffff]/.test(token.accessToken)) {
+    throw new AuthError('The token provider returned an accessToken that cannot go in a header (a CR, LF or NUL, or a character above U+00FF); refused (the value is not shown).');
+  }
+  if (token.tokenType !== undefined && token.tokenType !== '' && (typeof token.tokenType !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(token.tokenType))) {
+    throw new AuthError('The token provider returned a tokenType that is not an HTTP auth scheme (letters, digits and !#$%&\'*+-.^_`|~ only); refused (the value is not shown).');
   }
   if (token.expiresAt !== undefined && !Number.isFinite(token.expiresAt)) {
     throw new AuthError(`The token provider returned an invalid expiresAt (${String(token.expiresAt)}); expected epoch milliseconds.`);

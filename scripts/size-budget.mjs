@@ -51,10 +51,11 @@ export const PEER_BUNDLES = [
 ];
 
 /**
- * Bundles one entry's source text; resolves with its minified and gzipped sizes in bytes.
+ * Bundles one entry's source text; resolves with its minified and gzipped sizes in bytes,
+ * and the minified bytes each source file contributes (esbuild's metafile), largest first.
  *
  * @param {string} source ESM re-exports of what the app uses
- * @returns {Promise<{ minified: number, gzipped: number }>}
+ * @returns {Promise<{ minified: number, gzipped: number, inputs: Array<{ file: string, bytes: number }> }>}
  */
 export async function measureBundle(source) {
   const result = await build({
@@ -67,9 +68,16 @@ export async function measureBundle(source) {
     target: 'es2022',
     conditions: ['@sluice/source'],
     logLevel: 'silent',
+    metafile: true,
+    outfile: 'bundle.js', // not written: names the output in the metafile
   });
   const code = result.outputFiles[0]?.contents ?? new Uint8Array();
-  return { minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength };
+  const output = Object.values(result.metafile.outputs)[0];
+  const inputs = Object.entries(output?.inputs ?? {})
+    .map(([file, { bytesInOutput }]) => ({ file: file.replace(/^(?:packages\/|node_modules\/)/, ''), bytes: bytesInOutput }))
+    .filter(({ bytes }) => bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+  return { minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength, inputs };
 }
 
 /** Formats bytes as kB with one decimal. */

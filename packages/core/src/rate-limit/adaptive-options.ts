@@ -36,34 +36,13 @@ export interface AdaptiveRateOptions {
   probeFloor?: number;
 }
 
-/** The options with their defaults, checked. */
-export interface AdaptiveConfig {
-  beta: number;
-  scale: number;
-  minRate: number;
-  smoothing: number;
-  burstSeconds: number;
-  doublingMs: number;
-  coalesceMs: number;
-  probeFloor: number;
-}
-
-/** Checks `options` (unknown keys, ranges) and fills in the defaults. */
-export function readAdaptiveOptions(options: AdaptiveRateOptions): AdaptiveConfig {
+/** Checks the keys of `options` (unknown ones refused with the closest known one). */
+export function checkAdaptiveKeys(options: AdaptiveRateOptions): void {
   checkKeys('createAdaptiveRate', options, ADAPTIVE_KEYS);
-  return {
-    beta: rateOption('beta', options.beta ?? 0.7, { above: true, max: 1 }),
-    scale: rateOption('scale', options.scale ?? 0.4, { above: true }),
-    minRate: rateOption('minRate', options.minRate ?? 0.5, { above: true }),
-    smoothing: rateOption('smoothing', options.smoothing ?? 0.8, { above: true, max: 1 }),
-    burstSeconds: rateOption('burstSeconds', options.burstSeconds ?? 0.01, {}),
-    doublingMs: rateOption('slowStartDoublingMs', options.slowStartDoublingMs ?? 100, { above: true }),
-    coalesceMs: rateOption('coalesceMs', options.coalesceMs ?? 100, {}),
-    probeFloor: rateOption('probeFloor', options.probeFloor ?? 0.99, { above: true, max: 1 }),
-  };
 }
 
-function rateOption(name: string, value: unknown, rule: NumberRule): number {
+/** Checks one numeric option of the adaptive rate. */
+export function rateOption(name: string, value: unknown, rule: NumberRule): number {
   return checkNumber('createAdaptiveRate', name, value, rule);
 }
 

@@ -1,4 +1,4 @@
-import { type AdaptiveRateOptions, readAdaptiveOptions } from './adaptive-options.js';
+import { type AdaptiveRateOptions, checkAdaptiveKeys, rateOption } from './adaptive-options.js';
 import { CubicCurve } from './cubic.js';
 import { createHerdProbe, PROBE_START } from './herd-probe.js';
 import { createSendMeter } from './send-meter.js';
@@ -87,7 +87,15 @@ const CREDIT = 0.75;
  * ```
  */
 export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveRate {
-  const { beta, scale, minRate, smoothing, burstSeconds, doublingMs, coalesceMs, probeFloor } = readAdaptiveOptions(options);
+  checkAdaptiveKeys(options);
+  const beta = rateOption('beta', options.beta ?? 0.7, { above: true, max: 1 });
+  const scale = rateOption('scale', options.scale ?? 0.4, { above: true });
+  const minRate = rateOption('minRate', options.minRate ?? 0.5, { above: true });
+  const smoothing = rateOption('smoothing', options.smoothing ?? 0.8, { above: true, max: 1 });
+  const burstSeconds = rateOption('burstSeconds', options.burstSeconds ?? 0.01, {});
+  const doublingMs = rateOption('slowStartDoublingMs', options.slowStartDoublingMs ?? 100, { above: true });
+  const coalesceMs = rateOption('coalesceMs', options.coalesceMs ?? 100, {});
+  const probeFloor = rateOption('probeFloor', options.probeFloor ?? 0.99, { above: true, max: 1 });
 
   const curve = new CubicCurve(beta, scale, minRate);
   const meter = createSendMeter(smoothing);

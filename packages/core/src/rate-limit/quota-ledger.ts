@@ -1,6 +1,6 @@
 import { bucketLearn, bucketTake, bucketWait, learnRate } from './quota-bucket.js';
 import { type AnnouncedQuota, type QuotaLedger, quotaPaces, type SentTicket } from './quota-state.js';
-import { answerOf, createLedger, windowLearn, windowTake, windowWait } from './quota-window.js';
+import { createLedger, windowLearn, windowTake, windowWait } from './quota-window.js';
 
 /*
  * Internal: the per-origin ledger of an announced quota, as the gate uses it (see
@@ -54,9 +54,8 @@ export function quotaLearn(
     bucketLearn(ledger, remaining, ticket, now, refused);
     return ledger;
   }
-  const answer = answerOf(quota, remaining, ticket, now, refused);
-  if (!ledger) return createLedger(quota, answer, ticket, sent);
-  windowLearn(ledger, answer, quota.resetPrecise);
+  if (!ledger) return createLedger(quota, remaining, ticket, now, sent, refused);
+  windowLearn(ledger, quota, remaining, ticket, now, refused);
   return ledger;
 }
 

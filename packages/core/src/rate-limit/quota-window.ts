@@ -51,39 +51,21 @@ export function windowTake(ledger: QuotaLedger, now: number, seq: number): void 
   ledger.outstanding.set(seq, now);
 }
 
-/** What an answer tells of the attempt it answers: when it was sent, and the announced reset's upper bound. */
-interface Answer {
-  remaining: number;
-  sentAt: number;
-  upper: number | undefined;
-  now: number;
-  refused: boolean;
-}
-
-/** The answer to `ticket` that announced `remaining`. */
-export function answerOf(quota: AnnouncedQuota, remaining: number, ticket: SentTicket | undefined, now: number, refused: boolean): Answer {
-  const upper = quota.resetMs === undefined ? undefined : now + quota.resetMs;
-  return { remaining, sentAt: Math.min(now, ticket?.at ?? now), upper, now, refused };
-}
-
 /** The ledger that a first announcement of what is left opens; `sent` is the origin's admission count now. */
-export function createLedger(quota: AnnouncedQuota, answer: Answer, ticket: SentTicket | undefined, sent: number): QuotaLedger {
-  const { remaining, now } = answer;
+export function createLedger(quota: AnnouncedQuota, remaining: number, ticket: SentTicket | undefined, now: number, sent: number, refused: boolean): QuotaLedger {
   const windowMs = quota.windowMs;
-  const resetAt = windowReset(answer, windowMs, quota.resetPrecise) ?? now + (windowMs ?? 1000);
   // The attempts admitted after this one, before any ledger existed, are still out.
   const outstanding = new Map<number, number>();
   for (let seq = (ticket?.seq ?? sent) + 1; seq <= sent; seq++) outstanding.set(seq, now);
-  const exhaustedAt = remaining === 0 || answer.refused ? now : undefined;
   const created: QuotaLedger = {
     limit: quota.limit,
     windowMs,
     floor: remaining,
     outstanding,
-    resetAt,
+    resetAt: resetFor(quota, ticket, now, windowMs),
     expectFresh: false,
     kind: 'unknown',
-    exhaustedAt,
+    exhaustedAt: remaining === 0 || refused ? now : undefined,
     earlyProbe: undefined,
     rate: undefined,
     tokens: 0,
@@ -95,9 +77,8 @@ export function createLedger(quota: AnnouncedQuota, answer: Answer, ticket: Sent
   return created;
 }
 
-/** Folds an answer into a window ledger: a fresh window, or a lower count in the current one. */
-export function windowLearn(ledger: QuotaLedger, answer: Answer, precise: boolean): void {
-  const { remaining, now, refused, upper } = answer;
+/** Folds the answer to `ticket`, announcing `remaining`, into a window ledger: a fresh window, or a lower count in the current one. */
+export function windowLearn(ledger: QuotaLedger, quota: AnnouncedQuota, remaining: number, ticket: SentTicket | undefined, now: number, refused: boolean): void {
   prune(ledger, now);
   // Responses arrive out of order, so `remaining` wobbles up by a few; a new window shows
   // as a jump of half the limit, as the answer to the probe, or after the reset.
@@ -106,14 +87,21 @@ export function windowLearn(ledger: QuotaLedger, answer: Answer, precise: boolea
   if (fresh) {
     ledger.exhaustedAt = remaining === 0 || refused ? now : undefined;
     ledger.floor = remaining;
-    ledger.resetAt = windowReset(answer, ledger.windowMs, precise) ?? now + (ledger.windowMs ?? 1000);
+    ledger.resetAt = resetFor(quota, ticket, now, ledger.windowMs);
     ledger.expectFresh = false;
     return;
   }
   ledger.floor = Math.min(ledger.floor, remaining);
   if (remaining === 0 || refused) ledger.exhaustedAt ??= now;
   // A reset given to the millisecond is the server's latest word; a rounded one only narrows.
-  if (upper !== undefined && (upper < ledger.resetAt || precise)) ledger.resetAt = upper;
+  const upper = quota.resetMs === undefined ? undefined : now + quota.resetMs;
+  if (upper !== undefined && (upper < ledger.resetAt || quota.resetPrecise)) ledger.resetAt = upper;
+}
+
+/** Where the window that the answer to `ticket` opened ends (see `windowReset`), else one window (or a second) from now. */
+function resetFor(quota: AnnouncedQuota, ticket: SentTicket | undefined, now: number, windowMs: number | undefined): number {
+  const upper = quota.resetMs === undefined ? undefined : now + quota.resetMs;
+  return windowReset(Math.min(now, ticket?.at ?? now), now, upper, windowMs, quota.resetPrecise) ?? now + (windowMs ?? 1000);
 }
 
 function prune(ledger: QuotaLedger, now: number): void {
@@ -129,7 +117,7 @@ function prune(ledger: QuotaLedger, now: number): void {
  * length (the policy's `w`, else the announced reset rounded down to whole seconds), and
  * never after the announced upper bound. Never early: a probe sent early would meet a 429.
  */
-function windowReset({ sentAt, now, upper }: Answer, windowMs: number | undefined, precise: boolean): number | undefined {
+function windowReset(sentAt: number, now: number, upper: number | undefined, windowMs: number | undefined, precise: boolean): number | undefined {
   if (upper === undefined) return windowMs === undefined ? undefined : now + windowMs;
   if (precise) return upper;
   const span = windowMs ?? Math.floor((upper - sentAt) / 1000) * 1000;

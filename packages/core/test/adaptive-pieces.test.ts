@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { CubicCurve } from '../src/rate-limit/cubic.js';
 import { createHerdProbe } from '../src/rate-limit/herd-probe.js';
 import { createSendMeter } from '../src/rate-limit/send-meter.js';
 import { createServedWindow } from '../src/rate-limit/served-window.js';
@@ -41,33 +40,6 @@ describe('served window', () => {
     const served = createServedWindow();
     served.add(0);
     expect(served.servedSince(0, 40, 7)).toBe(7);
-  });
-});
-
-describe('CUBIC curve', () => {
-  it('starts from the floor, dips to it at K and grows past W_max after', () => {
-    const curve = new CubicCurve(0.7, 0.4, 0.5);
-    curve.setMax(100);
-    expect(curve.max).toBe(100);
-    expect(curve.floor).toBeCloseTo(70);
-    const k = Math.cbrt((100 * 0.3) / 0.4);
-    expect(curve.at(0)).toBeCloseTo(70); // 0.4 (0 − K)³ + 100 = 70
-    expect(curve.at(k)).toBeCloseTo(100);
-    expect(curve.at(k + 1)).toBeCloseTo(100.4);
-  });
-
-  it('resumes at the fraction of a measured rate and doubles K', () => {
-    const curve = new CubicCurve(0.7, 0.4, 0.5);
-    curve.setMax(100, 0.99);
-    expect(curve.floor).toBeCloseTo(99);
-    const k = 2 * Math.cbrt((100 * 0.3) / 0.4);
-    expect(curve.at(k)).toBeCloseTo(100);
-  });
-
-  it('never goes below the minimum rate', () => {
-    const curve = new CubicCurve(0.7, 0.4, 5);
-    curve.setMax(1);
-    expect(curve.floor).toBe(5);
   });
 });
 

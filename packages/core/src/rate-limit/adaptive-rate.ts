@@ -1,5 +1,4 @@
 import { type AdaptiveRateOptions, checkAdaptiveKeys, rateOption } from './adaptive-options.js';
-import { CubicCurve } from './cubic.js';
 import { createHerdProbe, PROBE_START } from './herd-probe.js';
 import { createSendMeter } from './send-meter.js';
 import { createServedWindow } from './served-window.js';
@@ -97,7 +96,6 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   const coalesceMs = rateOption('coalesceMs', options.coalesceMs ?? 100, {});
   const probeFloor = rateOption('probeFloor', options.probeFloor ?? 0.99, { above: true, max: 1 });
 
-  const curve = new CubicCurve(beta, scale, minRate);
   const meter = createSendMeter(smoothing);
   const served = createServedWindow();
   const probe = createHerdProbe();
@@ -109,6 +107,10 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   let lastRefill = 0;
   let slowStart = false; // the probe after a herd (slow start, or growth from its rough rate)
   let startRate = minRate;
+  // CUBIC: W_max, the floor the curve never goes below (β·W_max, or probeFloor·W_max after a probe), and K in seconds.
+  let maxRate = minRate;
+  let floorRate = minRate;
+  let window = 0;
   let lastThrottle = Number.NEGATIVE_INFINITY;
   let resumedAt: number | undefined; // first send after the last throttle
   let firstSend: number | undefined;
@@ -117,15 +119,15 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
 
   function currentRate(now: number): number {
     if (!enabled) return Number.POSITIVE_INFINITY;
-    if (resumedAt === undefined) return curve.floor;
+    if (resumedAt === undefined) return floorRate;
     const elapsed = Math.max(0, now - resumedAt) / 1000;
     let rate: number;
     const rough = probe.roughRate;
     if (slowStart) {
       rate = rough === undefined ? startRate * 2 ** ((elapsed * 1000) / doublingMs) : rough * (PROBE_START + PROBE_GROWTH * elapsed);
     } else {
-      rate = curve.at(elapsed);
-      if (meter.valid) rate = Math.min(rate, Math.max(2 * meter.rate, curve.floor));
+      rate = Math.max(floorRate, scale * (elapsed - window) ** 3 + maxRate);
+      if (meter.valid) rate = Math.min(rate, Math.max(2 * meter.rate, floorRate));
     }
     return Math.max(minRate, Math.min(rate, 1e6));
   }
@@ -140,10 +142,10 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       if (burst !== undefined) burstEstimate = burst;
       const rough = probe.roughRate;
       startRate = Math.max(minRate, rough === undefined ? acceptedCount : rough * PROBE_START);
-      curve.floor = startRate;
+      floorRate = startRate;
     }
     // The server refilled its bucket while the gate was closed: spend part of it at once.
-    const refilled = Math.min(burstEstimate, ((now - lastThrottle) / 1000) * (probe.roughRate ?? curve.max));
+    const refilled = Math.min(burstEstimate, ((now - lastThrottle) / 1000) * (probe.roughRate ?? maxRate));
     credit = Math.floor(refilled * CREDIT);
     resumedAt = now;
     lastRefill = now;
@@ -176,7 +178,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
     const elapsed = firstSend === undefined ? 0 : now - firstSend;
     // A herd's responses are kept to learn the server's bucket when sending resumes (see `resume`).
     herd = slowStart = elapsed < 1000;
-    if (!herd) curve.setMax(Math.max(minRate, acceptedCount / (elapsed / 1000)));
+    if (!herd) setMax(Math.max(minRate, acceptedCount / (elapsed / 1000)));
     enabled = true;
   }
 
@@ -190,8 +192,19 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
     const learned = fit?.rate ?? probe.probed(now, slowStart, servedRate, acceptedCount, resumedAt);
     probe.end();
     slowStart = false;
-    if (learned === undefined) curve.setMax(Math.max(minRate, Math.min(rate, servedRate)));
-    else curve.setMax(Math.max(minRate, Math.min(rate, learned)), probeFloor);
+    if (learned === undefined) setMax(Math.max(minRate, Math.min(rate, servedRate)));
+    else setMax(Math.max(minRate, Math.min(rate, learned)), probeFloor);
+  }
+
+  /**
+   * Sets CUBIC's W_max and K = ∛(W_max (1 − β) / C). A measured W_max (`fraction` given)
+   * is the rate the server just proved it sustains: the rate resumes at `fraction` × it
+   * rather than β × it, and K doubles, so the probe past it comes later.
+   */
+  function setMax(rate: number, fraction?: number): void {
+    maxRate = rate;
+    floorRate = Math.max(minRate, rate * Math.max(beta, fraction ?? beta));
+    window = Math.cbrt((rate * (1 - beta)) / scale) * (fraction === undefined ? 1 : 2);
   }
 
   /** Keeps a response of the first second, or of a herd until sending resumes. */

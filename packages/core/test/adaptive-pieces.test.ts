@@ -90,12 +90,16 @@ describe('herd probe', () => {
     const probe = createHerdProbe();
     const accepted = herd(probe);
     probe.start(accepted);
-    // The probe sends every 5 ms (200/s) from 1000 ms, against a server that refills
-    // about 200/s: the 40 accepted sends, then a refusal.
+    // The probe sends every 5 ms from 1000 ms: its first 40 sends are accepted and the 41st
+    // (at 1200 ms) refused. A bucket full at its burst when the probe started refuses it
+    // exactly when burst + 0.2 s × rate runs out at 40 sends.
     for (let i = 0; i <= 40; i++) probe.sent(1000 + i * 5);
     const fit = probe.fit(40, 1000);
-    expect(fit).toBeDefined();
-    expect(fit?.rate).toBeGreaterThan(0);
+    if (!fit) throw new Error('no fit');
+    expect(fit.burst).toBeGreaterThanOrEqual(20); // the herd's burst, read with its refills
+    expect(fit.burst).toBeLessThan(30);
+    expect(fit.burst + 0.2 * fit.rate).toBeGreaterThan(38);
+    expect(fit.burst + 0.2 * fit.rate).toBeLessThan(41);
     probe.end();
     expect(probe.roughRate).toBeUndefined();
     expect(probe.fit(40, 1000)).toBeUndefined();

@@ -1,7 +1,8 @@
 /**
  * Section `size`: what each bundle costs a browser app (esbuild, browser ESM, minified,
  * gzip), Sluice's beside the peers'. The Sluice budgets `npm run check` enforces come
- * from the same list (scripts/size-budget.mjs).
+ * from the same list (scripts/size-budget.mjs). Under each Sluice bundle it lists the
+ * source files that weigh most (minified bytes, from esbuild's metafile): where to cut.
  */
 import { kB, measureBundle, PEER_BUNDLES, SLUICE_BUNDLES } from '../scripts/size-budget.mjs';
 import type { Row } from './pool.js';
@@ -11,9 +12,10 @@ export async function sizeSection({ log }: SectionContext): Promise<Row[]> {
   const rows: Row[] = [];
   const ky = await measureBundle(PEER_BUNDLES[0]?.source ?? '');
   for (const bundle of [...SLUICE_BUNDLES, ...PEER_BUNDLES]) {
-    const { minified, gzipped } = await measureBundle(bundle.source);
+    const { minified, gzipped, inputs } = await measureBundle(bundle.source);
     const budget = 'budget' in bundle && bundle.budget !== undefined ? `budget ${kB(bundle.budget)}; ` : '';
     log(`  ${bundle.name}: ${kB(gzipped)} min+gzip (${kB(minified)} minified)`);
+    if (budget) log(`    heaviest: ${inputs.slice(0, 8).map(({ file, bytes }) => `${file.replace(/^[^/]+\/src\//, '')} ${kB(bytes)}`).join(', ')}`);
     rows.push({
       section: 'size',
       subject: bundle.name,

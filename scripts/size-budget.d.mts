@@ -6,5 +6,10 @@ export interface BundleEntry {
 }
 export declare const SLUICE_BUNDLES: readonly (BundleEntry & { budget: number })[];
 export declare const PEER_BUNDLES: readonly BundleEntry[];
-export declare function measureBundle(source: string): Promise<{ minified: number; gzipped: number }>;
+/** One source file of a bundle and the minified bytes it contributes. */
+export interface BundleInput {
+  file: string;
+  bytes: number;
+}
+export declare function measureBundle(source: string): Promise<{ minified: number; gzipped: number; inputs: BundleInput[] }>;
 export declare function kB(bytes: number): string;

@@ -32,6 +32,9 @@ export interface HttpErrorInit extends SluiceErrorOptions {
   note?: string | undefined;
 }
 
+/** The fields an {@link HttpError} copies from its init and shows in `toJSON`, in this order. */
+const HTTP_FIELDS = ['status', 'statusText', 'method', 'url', 'headers', 'body', 'attempts'] as const;
+
 /**
  * A response with a non-2xx status. Subclasses tell the meaning by status.
  *
@@ -44,45 +47,32 @@ export class HttpError extends SluiceError {
   /** The class name, `'HttpError'`. */
   override name = 'HttpError';
   /** The HTTP status code of the response. */
-  readonly status: number;
+  readonly status!: number;
   /** The status text of the response (may be empty over HTTP/2). */
-  readonly statusText: string;
+  readonly statusText!: string;
   /** The request method. */
-  readonly method: string;
+  readonly method!: string;
   /** The request URL, with secret query parameters redacted. */
-  readonly url: string;
+  readonly url!: string;
   /** The response headers, with secret values redacted. */
-  readonly headers: Record<string, string>;
+  readonly headers!: Record<string, string>;
   /** A preview of the response body (JSON when the content-type says so, else text), read from at most 8 KiB and redacted; `undefined` when there was none. */
-  readonly body: unknown;
+  readonly body!: unknown;
   /** How many attempts were made before this response, retries included. */
-  attempts: number;
+  attempts!: number;
 
   /** Builds the error and its message, `"<METHOD> <url> failed with <status> <statusText>"`, from redacted values. */
   constructor(init: HttpErrorInit) {
     const reason = init.statusText ? `${init.status} ${init.statusText}` : String(init.status);
     super(`${init.method} ${init.url} failed with ${reason}${init.note ? ` (${init.note})` : ''}`, init);
-    this.status = init.status;
-    this.statusText = init.statusText;
-    this.method = init.method;
-    this.url = init.url;
-    this.headers = init.headers;
-    this.body = init.body;
-    this.attempts = init.attempts;
+    for (const key of HTTP_FIELDS) (this as Record<string, unknown>)[key] = init[key];
   }
 
   /** The redacted fields as a plain object for logs. */
   override toJSON(): Record<string, unknown> {
-    return {
-      ...super.toJSON(),
-      status: this.status,
-      statusText: this.statusText,
-      method: this.method,
-      url: this.url,
-      headers: this.headers,
-      body: this.body,
-      attempts: this.attempts,
-    };
+    const json = super.toJSON();
+    for (const key of HTTP_FIELDS) json[key] = this[key];
+    return json;
   }
 }
 

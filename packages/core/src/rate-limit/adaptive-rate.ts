@@ -1,5 +1,9 @@
-import { fitBucketRate, herdBurst, herdRate, type SendOutcome } from './bucket-fit.js';
-import { checkKeys, checkNumber, type NumberRule, type OptionKeys } from '../check.js';
+import { type AdaptiveRateOptions, checkAdaptiveKeys, rateOption } from './adaptive-options.js';
+import { createHerdProbe, PROBE_START } from './herd-probe.js';
+import { createSendMeter } from './send-meter.js';
+import { createServedWindow } from './served-window.js';
+
+export type { AdaptiveRateOptions };
 
 /**
  * The adaptive send rate of one origin: a token bucket whose fill rate follows a CUBIC
@@ -40,36 +44,6 @@ import { checkKeys, checkNumber, type NumberRule, type OptionKeys } from '../che
  * - Throttles that arrive together (one herd) count once: see `coalesceMs`.
  */
 
-/**
- * Tuning of the adaptive rate ({@link RateGateOptions.adaptive}). Every field has the default shown.
- *
- * @example
- * ```ts
- * const options: AdaptiveRateOptions = { beta: 0.8, minRate: 1 };
- * ```
- */
-export interface AdaptiveRateOptions {
-  /** Multiplicative decrease on a throttle (CUBIC β). Default `0.7`. */
-  beta?: number;
-  /** How fast the rate probes back up after a throttle (CUBIC C, in requests/s³). Default `0.4`. */
-  scale?: number;
-  /** The rate never goes below this many requests per second. Default `0.5`. */
-  minRate?: number;
-  /** Smoothing of the measured send rate (weight of the newest half-second). Default `0.8`. */
-  smoothing?: number;
-  /** Tokens the bucket may save up, in seconds of the current rate (at least one token). Default `0.01`. */
-  burstSeconds?: number;
-  /** Doubling period of the slow start that follows a first throttle from a herd. Default `100` ms. */
-  slowStartDoublingMs?: number;
-  /** Throttles closer together than this count as one. Default `100` ms. */
-  coalesceMs?: number;
-  /**
-   * When a throttle ends the slow start that follows a herd, the server's sustained rate
-   * has just been measured (see {@link AdaptiveRate}); the rate then resumes at this
-   * fraction of it instead of β × it (and CUBIC's K doubles). Default `0.99`.
-   */
-  probeFloor?: number;
-}
 
 /**
  * The adaptive rate of one origin. Times are milliseconds on the caller's clock.
@@ -94,14 +68,8 @@ export interface AdaptiveRate {
   accepted(now: number): void;
 }
 
-const HALF_SECOND = 500;
-const MAX_OUTCOMES = 4096;
-/** The probe after a herd with a rough rate starts at this fraction of it… */
-const PROBE_START = 0.85;
-/** …and grows by this fraction of it per second. */
+/** The probe after a herd with a rough rate grows by this fraction of it per second. */
 const PROBE_GROWTH = 0.3;
-/** After a probe of a second or more that no bucket fit explains, the rate resumes from this share of what the server served over its last second. */
-const SERVED_SHARE = 0.92;
 /** The share of the server's refilled burst spent at once when sending resumes. */
 const CREDIT = 0.75;
 
@@ -118,7 +86,7 @@ const CREDIT = 0.75;
  * ```
  */
 export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveRate {
-  checkKeys('createAdaptiveRate', options, ADAPTIVE_KEYS);
+  checkAdaptiveKeys(options);
   const beta = rateOption('beta', options.beta ?? 0.7, { above: true, max: 1 });
   const scale = rateOption('scale', options.scale ?? 0.4, { above: true });
   const minRate = rateOption('minRate', options.minRate ?? 0.5, { above: true });
@@ -128,224 +96,104 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   const coalesceMs = rateOption('coalesceMs', options.coalesceMs ?? 100, {});
   const probeFloor = rateOption('probeFloor', options.probeFloor ?? 0.99, { above: true, max: 1 });
 
+  const meter = createSendMeter(smoothing);
+  const served = createServedWindow();
+  const probe = createHerdProbe();
   let enabled = false;
   // Token bucket.
   let tokens = 0;
   let credit = 0; // sends allowed at once when sending resumes: the burst the server saved meanwhile
   let burstEstimate = 0; // the server's burst, once a herd or a probe has shown it
   let lastRefill = 0;
-  // CUBIC state.
-  let slowStart = false;
+  let slowStart = false; // the probe after a herd (slow start, or growth from its rough rate)
   let startRate = minRate;
-  let maxRate = minRate; // W_max
-  let floorRate = minRate; // β·W_max (or probeFloor·W_max after a probe): the curve never goes below it
-  let window = 0; // K, seconds
+  // CUBIC: W_max, the floor the curve never goes below (β·W_max, or probeFloor·W_max after a probe), and K in seconds.
+  let maxRate = minRate;
+  let floorRate = minRate;
+  let window = 0;
   let lastThrottle = Number.NEGATIVE_INFINITY;
   let resumedAt: number | undefined; // first send after the last throttle
-  // Measurements.
   let firstSend: number | undefined;
   let acceptedCount = 0; // non-throttled responses since `resumedAt` (or since the first send)
-  // Times of the non-throttled responses of the last second, from index `recentHead` on: a
-  // window that drops its oldest entries by moving the head (Array#shift on a window of
-  // thousands of entries copies it every time), compacted once the head passes half of it.
-  const recent: number[] = [];
-  let recentHead = 0;
-  const dropRecentBefore = (from: number): void => {
-    while (recentHead < recent.length && (recent[recentHead] as number) < from) recentHead++;
-    if (recentHead > 64 && recentHead * 2 > recent.length) {
-      recent.splice(0, recentHead);
-      recentHead = 0;
-    }
-  };
   let herd = false; // the first throttle came from a herd; its successes are still arriving
-  // The responses from the first send until sending resumes after a herd (cleared after a
-  // second without a throttle), and the herd's rough rate (see `herdRate`).
-  let herdOutcomes: SendOutcome[] | undefined = [];
-  let roughRate: number | undefined;
-  let herdAccepted = 0;
-  const probeTimes: number[] = []; // the sends of the probe that follows a herd
-  let measuredRate = 0;
-  let measuredBucket: number | undefined;
-  let bucketCount = 0;
-  let measuredValid = false;
 
   function currentRate(now: number): number {
     if (!enabled) return Number.POSITIVE_INFINITY;
     if (resumedAt === undefined) return floorRate;
     const elapsed = Math.max(0, now - resumedAt) / 1000;
     let rate: number;
+    const rough = probe.roughRate;
     if (slowStart) {
-      rate =
-        roughRate === undefined
-          ? startRate * 2 ** ((elapsed * 1000) / doublingMs)
-          : roughRate * (PROBE_START + PROBE_GROWTH * elapsed);
+      rate = rough === undefined ? startRate * 2 ** ((elapsed * 1000) / doublingMs) : rough * (PROBE_START + PROBE_GROWTH * elapsed);
     } else {
       rate = Math.max(floorRate, scale * (elapsed - window) ** 3 + maxRate);
-      if (measuredValid) rate = Math.min(rate, Math.max(2 * measuredRate, floorRate));
+      if (meter.valid) rate = Math.min(rate, Math.max(2 * meter.rate, floorRate));
     }
     return Math.max(minRate, Math.min(rate, 1e6));
   }
 
-  function measureSend(now: number): void {
-    const bucket = Math.floor(now / HALF_SECOND);
-    if (measuredBucket === undefined) measuredBucket = bucket;
-    if (bucket !== measuredBucket) {
-      const current = bucketCount / (((bucket - measuredBucket) * HALF_SECOND) / 1000);
-      measuredRate = measuredValid ? current * smoothing + measuredRate * (1 - smoothing) : current;
-      measuredValid = true;
-      measuredBucket = bucket;
-      bucketCount = 0;
+  /** The first send after a closure: the probe starts, and part of the server's saved burst is spent at once. */
+  function resume(now: number): void {
+    if (herd) {
+      herd = false;
+      // The herd's successes among its refusals give a rough rate: probe slowly past
+      // it. Without one, start from every success of the herd, per second, and double.
+      const burst = probe.start(acceptedCount);
+      if (burst !== undefined) burstEstimate = burst;
+      const rough = probe.roughRate;
+      startRate = Math.max(minRate, rough === undefined ? acceptedCount : rough * PROBE_START);
+      floorRate = startRate;
     }
-    bucketCount++;
+    // The server refilled its bucket while the gate was closed: spend part of it at once.
+    const refilled = Math.min(burstEstimate, ((now - lastThrottle) / 1000) * (probe.roughRate ?? maxRate));
+    credit = Math.floor(refilled * CREDIT);
+    resumedAt = now;
+    lastRefill = now;
+    tokens = 1;
+    acceptedCount = 0;
+    meter.restart(); // the measured rate spans the closed gate
   }
 
-  return {
-    get enabled() {
-      return enabled;
-    },
-    rate: currentRate,
-    take(now) {
-      if (firstSend === undefined) firstSend = now;
-      if (!enabled) {
-        measureSend(now);
-        return 0;
-      }
-      if (resumedAt === undefined) {
-        if (herd) {
-          herd = false;
-          // The herd's successes among its refusals give a rough rate: probe slowly past
-          // it. Without one, start from every success of the herd, per second, and double.
-          herdAccepted = acceptedCount;
-          roughRate = herdOutcomes === undefined ? undefined : herdRate(herdOutcomes);
-          if (roughRate !== undefined) burstEstimate = herdBurst(herdOutcomes as SendOutcome[], roughRate) ?? 0;
-          startRate = Math.max(minRate, roughRate === undefined ? acceptedCount : roughRate * PROBE_START);
-          floorRate = startRate;
-          probeTimes.length = 0;
-        }
-        // The server refilled its bucket while the gate was closed: spend part of it at once.
-        const refilled = Math.min(burstEstimate, ((now - lastThrottle) / 1000) * (roughRate ?? maxRate));
-        credit = Math.floor(refilled * CREDIT);
-        resumedAt = now;
-        lastRefill = now;
-        tokens = 1;
-        acceptedCount = 0;
-        // The measured rate spans the closed gate: start measuring afresh.
-        measuredValid = false;
-        measuredBucket = undefined;
-        bucketCount = 0;
-      }
-      const rate = currentRate(now);
-      const capacity = Math.max(1, rate * burstSeconds);
-      tokens = Math.min(capacity, tokens + ((now - lastRefill) / 1000) * rate);
-      lastRefill = now;
-      if (tokens >= 1 || credit >= 1) {
-        if (credit >= 1) credit -= 1;
-        else tokens -= 1;
-        if (slowStart && probeTimes.length < MAX_OUTCOMES) probeTimes.push(now);
-        measureSend(now);
-        return 0;
-      }
-      return Math.max(1, Math.ceil(((1 - tokens) / rate) * 1000));
-    },
-    throttled(now) {
-      record(now, false);
-      // Throttles close together, or before any send since the last one, answer requests
-      // sent before it: they count once.
-      if (now - lastThrottle < coalesceMs || (enabled && resumedAt === undefined)) return;
-      if (!enabled) {
-        const elapsed = firstSend === undefined ? 0 : now - firstSend;
-        if (elapsed < 1000) {
-          // A herd: there is no steady rate to fall back from. Its responses are kept to
-          // learn the server's bucket when sending resumes (see `take`).
-          herd = true;
-          slowStart = true;
-        } else {
-          slowStart = false;
-          setMax(Math.max(minRate, acceptedCount / (elapsed / 1000)));
-        }
-        enabled = true;
-      } else {
-        const rate = currentRate(now);
-        // What the server accepted over the last second of sending (burst included).
-        const from = Math.max(resumedAt ?? now, now - 1000);
-        dropRecentBefore(from);
-        const span = (now - from) / 1000;
-        const served = span >= 0.05 ? (recent.length - recentHead) / span : rate;
-        const fit = slowStart ? fitted() : undefined;
-        if (fit !== undefined) burstEstimate = fit.burst;
-        const learned = fit?.rate ?? probed(now, slowStart, served);
-        herdOutcomes = undefined;
-        roughRate = undefined;
-        probeTimes.length = 0;
-        slowStart = false;
-        if (learned === undefined) setMax(Math.max(minRate, Math.min(rate, served)));
-        else setMax(Math.max(minRate, Math.min(rate, learned)), probeFloor);
-      }
-      lastThrottle = now;
-      resumedAt = undefined;
-      tokens = 0;
-      credit = 0;
-    },
-    accepted(now) {
-      record(now, true);
-      acceptedCount++;
-      recent.push(now);
-      dropRecentBefore(now - 1000);
-    },
-  };
-
-  /** Keeps a response of the first second, or of a herd until sending resumes. */
-  function record(now: number, accepted: boolean): void {
-    if (herdOutcomes === undefined || (enabled && !herd)) return;
-    if ((!enabled && firstSend !== undefined && now - firstSend >= 1000) || herdOutcomes.length >= MAX_OUTCOMES) {
-      herdOutcomes = undefined; // no herd, or too long a one to learn from
-      return;
+  function take(now: number): number {
+    if (firstSend === undefined) firstSend = now;
+    if (!enabled) {
+      meter.count(now);
+      return 0;
     }
-    herdOutcomes.push({ at: now, accepted });
+    if (resumedAt === undefined) resume(now);
+    const rate = currentRate(now);
+    const capacity = Math.max(1, rate * burstSeconds);
+    tokens = Math.min(capacity, tokens + ((now - lastRefill) / 1000) * rate);
+    lastRefill = now;
+    if (tokens < 1 && credit < 1) return Math.max(1, Math.ceil(((1 - tokens) / rate) * 1000));
+    if (credit >= 1) credit -= 1;
+    else tokens -= 1;
+    if (slowStart) probe.sent(now);
+    meter.count(now);
+    return 0;
   }
 
-  /**
-   * The server's rate and burst from the probe that a throttle just ended (see
-   * {@link fitBucketRate}), the burst read from the herd before it. The burst depends on
-   * the rate (the herd's successes include refills), so the two are refined together.
-   */
-  function fitted(): { rate: number; burst: number } | undefined {
-    // Responses come back in about the order they were sent: the first `acceptedCount` sends
-    // of the probe were accepted, and the next one refused.
-    const refusedAt = probeTimes[acceptedCount];
-    if (resumedAt === undefined || refusedAt === undefined) return undefined;
-    const times = probeTimes.slice(0, acceptedCount);
-    let rate: number | undefined;
-    let burst = herdAccepted;
-    for (let round = 0; round < 3; round++) {
-      const guess = rate ?? roughRate;
-      burst = (guess !== undefined && herdOutcomes !== undefined ? herdBurst(herdOutcomes, guess) : undefined) ?? herdAccepted;
-      const next = fitBucketRate(times, refusedAt, burst, resumedAt);
-      if (next === undefined) break;
-      rate = next;
-    }
-    if (rate === undefined) return undefined;
-    // The burst is read less surely the more the herd refilled (see `herdBurst`): stay under
-    // the rate that a burst larger by a tenth of that refill (at least half a token, at most
-    // two) would give. A probe that drained the bucket quickly pins the rate less, and the
-    // margin grows with it.
-    const doubt = Math.min(2, Math.max(0.5, (herdAccepted - burst) / 10));
-    return { rate: Math.min(rate, fitBucketRate(times, refusedAt, burst + doubt, resumedAt) ?? rate), burst };
+  /** The first throttle: a herd (no steady rate to fall back from), or after a second or more of sending. */
+  function enable(now: number): void {
+    const elapsed = firstSend === undefined ? 0 : now - firstSend;
+    // A herd's responses are kept to learn the server's bucket when sending resumes (see `resume`).
+    herd = slowStart = elapsed < 1000;
+    if (!herd) setMax(Math.max(minRate, acceptedCount / (elapsed / 1000)));
+    enabled = true;
   }
 
-  /**
-   * The rate the server accepted since sending resumed, when that measures its sustained
-   * rate: over at least a second of sending, or over a probe that no bucket fit explains.
-   */
-  function probed(now: number, probing: boolean, served: number): number | undefined {
-    if (resumedAt === undefined) return undefined;
-    const span = now - resumedAt;
-    // A probe from a herd's rough rate that ran a second or more: what the server served over
-    // its last second, less the burst it may have saved while the probe started under its
-    // rate. The average since sending resumed is dragged down by that start, and pushed up by
-    // late answers to requests sent before the closure.
-    if (probing && roughRate !== undefined && span >= 1000) return SERVED_SHARE * served;
-    return span >= (probing ? 100 : 1000) ? acceptedCount / (span / 1000) : undefined;
+  /** A later throttle: fall back from what the server accepted (or was fitted to) over the last second. */
+  function fallBack(now: number): void {
+    const rate = currentRate(now);
+    // What the server accepted over the last second of sending (burst included).
+    const servedRate = served.servedSince(Math.max(resumedAt ?? now, now - 1000), now, rate);
+    const fit = slowStart ? probe.fit(acceptedCount, resumedAt) : undefined;
+    if (fit !== undefined) burstEstimate = fit.burst;
+    const learned = fit?.rate ?? probe.probed(now, slowStart, servedRate, acceptedCount, resumedAt);
+    probe.end();
+    slowStart = false;
+    if (learned === undefined) setMax(Math.max(minRate, Math.min(rate, servedRate)));
+    else setMax(Math.max(minRate, Math.min(rate, learned)), probeFloor);
   }
 
   /**
@@ -356,15 +204,37 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   function setMax(rate: number, fraction?: number): void {
     maxRate = rate;
     floorRate = Math.max(minRate, rate * Math.max(beta, fraction ?? beta));
-    window = Math.cbrt((maxRate * (1 - beta)) / scale) * (fraction === undefined ? 1 : 2);
+    window = Math.cbrt((rate * (1 - beta)) / scale) * (fraction === undefined ? 1 : 2);
   }
-}
 
-function rateOption(name: string, value: unknown, rule: NumberRule): number {
-  return checkNumber('createAdaptiveRate', name, value, rule);
-}
+  /** Keeps a response of the first second, or of a herd until sending resumes. */
+  function record(now: number, accepted: boolean): void {
+    if (enabled && !herd) return;
+    probe.record(now, accepted, !enabled && firstSend !== undefined && now - firstSend >= 1000);
+  }
 
-/** Every key of {@link AdaptiveRateOptions}. */
-const ADAPTIVE_KEYS: OptionKeys<AdaptiveRateOptions> = {
-  beta: true, scale: true, minRate: true, smoothing: true, burstSeconds: true, slowStartDoublingMs: true, coalesceMs: true, probeFloor: true,
-};
+  return {
+    get enabled() {
+      return enabled;
+    },
+    rate: currentRate,
+    take,
+    throttled(now) {
+      record(now, false);
+      // Throttles close together, or before any send since the last one, answer requests
+      // sent before it: they count once.
+      if (now - lastThrottle < coalesceMs || (enabled && resumedAt === undefined)) return;
+      if (enabled) fallBack(now);
+      else enable(now);
+      lastThrottle = now;
+      resumedAt = undefined;
+      tokens = 0;
+      credit = 0;
+    },
+    accepted(now) {
+      record(now, true);
+      acceptedCount++;
+      served.add(now);
+    },
+  };
+}

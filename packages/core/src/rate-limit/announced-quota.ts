@@ -67,26 +67,14 @@ function structured(headers: Headers): AnnouncedQuota | undefined {
   const flat = params(field);
   if (flat.has('remaining') || flat.has('limit')) {
     const policy = policies[0];
-    return {
-      ...optional('limit', count(flat.get('limit')) ?? count(policy?.get('q'))),
-      ...optional('remaining', count(flat.get('remaining'))),
-      ...optional('resetMs', seconds(flat.get('reset'))),
-      ...optional('windowMs', seconds(policy?.get('w'))),
-      resetPrecise: false,
-    };
+    return quota(count(flat.get('limit')) ?? count(policy?.get('q')), count(flat.get('remaining')), seconds(flat.get('reset')), seconds(policy?.get('w')));
   }
   let best: AnnouncedQuota | undefined;
   for (const item of items(field)) {
     const remaining = count(item.get('r'));
     if (remaining === undefined) continue;
     const policy = policies.find((candidate) => candidate.get('') === item.get('')) ?? (policies.length === 1 ? policies[0] : undefined);
-    const candidate: AnnouncedQuota = {
-      ...optional('limit', count(policy?.get('q'))),
-      remaining,
-      ...optional('resetMs', seconds(item.get('t'))),
-      ...optional('windowMs', seconds(policy?.get('w'))),
-      resetPrecise: false,
-    };
+    const candidate = quota(count(policy?.get('q')), remaining, seconds(item.get('t')), seconds(policy?.get('w')));
     if (!best || remaining < (best.remaining ?? Number.POSITIVE_INFINITY)) best = candidate;
   }
   return best;
@@ -99,13 +87,12 @@ function draft6(headers: Headers): AnnouncedQuota | undefined {
   if (limitField === null && remainingField === null) return undefined;
   const firstLimit = limitField?.split(',')[0]?.trim();
   const policy = items(headers.get('ratelimit-policy'))[0] ?? items(limitField).find((item) => item.has('w'));
-  return {
-    ...optional('limit', count(firstLimit) ?? count(policy?.get('q'))),
-    ...optional('remaining', count(remainingField?.split(',')[0])),
-    ...optional('resetMs', seconds(headers.get('ratelimit-reset')?.split(',')[0])),
-    ...optional('windowMs', seconds(policy?.get('w'))),
-    resetPrecise: false,
-  };
+  return quota(
+    count(firstLimit) ?? count(policy?.get('q')),
+    count(remainingField?.split(',')[0]),
+    seconds(headers.get('ratelimit-reset')?.split(',')[0]),
+    seconds(policy?.get('w')),
+  );
 }
 
 /** `X-RateLimit-*`: the reset in delta seconds, epoch seconds or epoch ms, or `-Reset-After`. */
@@ -116,12 +103,7 @@ function legacy(headers: Headers, now: number): AnnouncedQuota | undefined {
   const reset = resetValue(headers.get('x-ratelimit-reset'), serverNow(headers, now));
   const afterText = reset ? null : headers.get('x-ratelimit-reset-after');
   const after = seconds(afterText);
-  return {
-    ...optional('limit', limit),
-    ...optional('remaining', remaining),
-    ...optional('resetMs', reset?.ms ?? after),
-    resetPrecise: reset?.precise ?? (after !== undefined && (afterText as string).includes('.')),
-  };
+  return quota(limit, remaining, reset?.ms ?? after, undefined, reset?.precise ?? (after !== undefined && (afterText as string).includes('.')));
 }
 
 /** Our clock, unless the server's `Date` says its clock is off by more than {@link SKEW_MS}. */
@@ -194,6 +176,13 @@ function clampMs(ms: number): number {
   return Number.isFinite(ms) ? Math.min(MAX_MS, Math.max(0, Math.round(ms))) : MAX_MS;
 }
 
-function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
+/** An announcement with only the fields that were given, in this order. */
+function quota(limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, windowMs: number | undefined, resetPrecise = false): AnnouncedQuota {
+  const out = {} as AnnouncedQuota;
+  if (limit !== undefined) out.limit = limit;
+  if (remaining !== undefined) out.remaining = remaining;
+  if (resetMs !== undefined) out.resetMs = resetMs;
+  if (windowMs !== undefined) out.windowMs = windowMs;
+  out.resetPrecise = resetPrecise;
+  return out;
 }

@@ -57,7 +57,7 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
  */
 export function serverDelay(headers: Headers, now: number = Date.now()): number | undefined {
   const candidates: Array<() => number | undefined> = [
-    () => parseMillis(headers.get('retry-after-ms')),
+    () => parseSeconds(headers.get('retry-after-ms'), 1),
     () => parseRetryAfter(headers.get('retry-after'), now),
     () => rateLimitField(headers.get('ratelimit')).reset,
     () => parseReset(headers.get('ratelimit-reset'), now),
@@ -98,19 +98,12 @@ export function quotaExhausted(headers: Headers, now: number = Date.now()): numb
 }
 
 /** Non-negative seconds (decimals allowed) as whole milliseconds; negative gives 0. */
-function parseSeconds(value: string | null | undefined): number | undefined {
+/** A delay in seconds (`unit` 1000) or milliseconds (`unit` 1), as whole ms rounded up. */
+function parseSeconds(value: string | null | undefined, unit = 1000): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
   if (!NUMBER.test(text)) return undefined;
-  const ms = Math.ceil(Number(text) * 1000);
-  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
-}
-
-function parseMillis(value: string | null): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  if (!NUMBER.test(text)) return undefined;
-  const ms = Math.ceil(Number(text));
+  const ms = Math.ceil(Number(text) * unit);
   return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
 }
 
@@ -144,26 +137,28 @@ interface RateLimitField {
  */
 function rateLimitField(value: string | null): RateLimitField {
   if (value === null) return { reset: undefined, exhausted: false };
-  const params = new Map<string, string>();
-  for (const part of value.split(/[;,]/)) {
-    const [key, raw] = part.split('=', 2).map((piece) => piece.trim().toLowerCase());
-    if (key && raw !== undefined) params.set(key, raw);
-  }
+  const params = fieldParams(value, /[;,]/);
   if (params.has('reset') || params.has('remaining')) {
     const reset = parseSeconds(params.get('reset'));
     return { reset, exhausted: isZero(params.get('remaining') ?? null) };
   }
   const items = value.split(',').map((item) => {
-    const fields = new Map<string, string>();
-    for (const param of item.split(';')) {
-      const [key, raw] = param.split('=', 2).map((piece) => piece.trim().toLowerCase());
-      if (key && raw !== undefined) fields.set(key, raw);
-    }
+    const fields = fieldParams(item, ';');
     return { remaining: fields.get('r'), reset: parseSeconds(fields.get('t')) };
   });
   const exhausted = items.filter((item) => item.remaining !== undefined && isZero(item.remaining));
   const pool = (exhausted.length > 0 ? exhausted : items).map((item) => item.reset).filter((reset) => reset !== undefined);
   return { reset: pool.length > 0 ? Math.max(...pool) : undefined, exhausted: exhausted.length > 0 };
+}
+
+/** `key=value` pairs split at `separator`, keys and values trimmed and lower-cased. */
+function fieldParams(text: string, separator: string | RegExp): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const part of text.split(separator)) {
+    const [key, raw] = part.split('=', 2).map((piece) => piece.trim().toLowerCase());
+    if (key && raw !== undefined) params.set(key, raw);
+  }
+  return params;
 }
 
 /** An HTTP-date in one of its three forms, as epoch ms; `undefined` when malformed. */

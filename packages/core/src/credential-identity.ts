@@ -40,18 +40,46 @@ export function announceCredentialSource(context: Context, source: CredentialSou
   listeners.get(context)?.(source);
 }
 
-/** The identity a request has when no credential is sent. */
+/**
+ * The identity a request has when no credential is sent.
+ *
+ * @example
+ * ```ts
+ * const none: CredentialSource = { credentialIdentity: async () => NO_CREDENTIAL };
+ * ```
+ */
 export const NO_CREDENTIAL = '';
 
-/** What {@link CredentialWatch.identity} returns before the chain's auth is known. */
+/**
+ * What {@link CredentialWatch.identity} returns before the chain's auth is known.
+ *
+ * @example
+ * ```ts
+ * const identity = await watch.identity(request, context);
+ * if (identity === UNLEARNED) return next(request); // send it, and learn the auth from it
+ * ```
+ */
 export const UNLEARNED: unique symbol = Symbol('credential source not learned yet');
 
 /**
  * One sharing middleware's knowledge of its chain's auth: none seen yet, none in the chain
  * (a request came back without meeting one), one auth, or several (the middleware is used
  * in more than one chain: then requests without a per-request `auth` are never shared).
+ * For middlewares that share responses, as dedupe and `@sluice/cache` do.
  *
- * @internal
+ * @example
+ * ```ts
+ * const watch = new CredentialWatch();
+ * const sharing: Middleware = {
+ *   name: 'sharing',
+ *   async handle(request, context, next) {
+ *     const identity = await watch.identity(request, context); // a string: safe to key by
+ *     const response = await next(request);
+ *     watch.learn(context, true);
+ *     return response;
+ *   },
+ * };
+ * ```
  */
 export class CredentialWatch {
   #source: CredentialSource | null | undefined = undefined;

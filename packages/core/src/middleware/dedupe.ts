@@ -90,9 +90,9 @@ export function dedupe(options: DedupeOptions = {}): Middleware {
   const watch = new CredentialWatch();
 
   /** The default key: the request's parts and its credential identity, resolved before it is sent. */
-  async function byCredential(request: Request, context: Context, next: Next): Promise<Response> {
+  async function byCredential(request: Request, context: Context, next: Next, known?: string): Promise<Response> {
     const base = defaultKey(request, context, headers);
-    const identity = await watch.identity(request, context);
+    const identity = known ?? (await watch.identity(request, context));
     if (identity === undefined) return alone(request, context, next, watch);
     const key = `${base} ${identity === UNLEARNED ? '?' : JSON.stringify(identity)}`;
     const flight = flights.get(key);
@@ -119,7 +119,7 @@ export function dedupe(options: DedupeOptions = {}): Middleware {
     if (context.signal.aborted) return ticket.response;
     if (typeof mine === 'string' && mine === theirs) return joined(ticket, context, flight, watch);
     ticket.leave();
-    return byCredential(request, context, next);
+    return byCredential(request, context, next, typeof mine === 'string' ? mine : undefined);
   }
 
   return {

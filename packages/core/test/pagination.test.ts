@@ -223,6 +223,20 @@ describe('paginate', () => {
     expect(traffic.requests.map((request) => request.url)).toEqual([`${BASE}/items?page=1`]);
   });
 
+  it('a next link that only reorders the query of a page already fetched is that page', async () => {
+    server.use(
+      ...traffic.handlers,
+      http.get(`${BASE}/reorder`, ({ request }) => {
+        const page = new URL(request.url).searchParams.get('page') ?? '1';
+        return HttpResponse.json([Number(page)], { headers: { link: page === '1' ? '</reorder?page=2&a=1>; rel="next"' : '</reorder?a=1&page=2>; rel="next"' } });
+      }),
+    );
+    await expect(paginate(fetch, `${BASE}/reorder`, linkHeader({ items: null })).all()).rejects.toThrow(
+      'The linkHeader strategy returned the page https://api.test/reorder?a=1&page=2 a second time (after page 2); stopping instead of looping.',
+    );
+    expect(traffic.requests).toHaveLength(2);
+  });
+
   it('empty pages with a new cursor each time stop at maxEmptyPages (default 100) with a PaginationError', async () => {
     let served = 0;
     server.use(

@@ -85,13 +85,16 @@ export function paginate<Item>(
       // The page as sent: a fragment never reaches the server, so `?page=1#a` and `?page=1#b` are one page.
       const sent = new URL(url);
       sent.hash = '';
-      if (seen.has(sent.href)) {
+      // Compared with its query parameters in name order: `?a=1&page=2` is `?page=2&a=1`.
+      const compared = new URL(sent);
+      compared.searchParams.sort();
+      if (seen.has(compared.href)) {
         throw new PaginationError(
           `The ${strategy.name} strategy returned the page ${redaction.url(sent)} a second time (after page ${index}); stopping instead of looping.`,
           { correlationId: id },
         );
       }
-      seen.add(sent.href);
+      seen.add(compared.href);
 
       const requestInit: SluiceRequestInit & { correlationId?: string } = { ...init };
       if (callerSignal) requestInit.signal = callerSignal;

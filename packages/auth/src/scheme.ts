@@ -62,6 +62,13 @@ export interface AuthScheme {
   attach(target: { headers: Headers; url: URL }, context: Context, env: AuthEnv): unknown;
   /** Decides what a 401 from an origin that got credentials leads to; without it, the 401 is returned as it is. */
   recover?(response: Response, attached: unknown, context: Context, env: AuthEnv): Promise<RecoverVerdict>;
+  /**
+   * Names the credential `attach` would put on a request to `target.url`, for dedupe and
+   * cache outside the auth (two requests share only when it is the same): any stable text,
+   * hashed before use; `''` for none, `undefined` when it cannot be told. Without it the
+   * auth attaches to a scratch copy of the request and compares.
+   */
+  credentialIdentity?(target: { url: URL }, context: Context): string | undefined | Promise<string | undefined>;
   /** What the replay after `recover` is, for error texts. Default `'a token refresh'`. */
   readonly recoveredBy?: string | undefined;
 }

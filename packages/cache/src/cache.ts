@@ -1,4 +1,4 @@
-import { checkKeys, type Context, type Middleware, type Next, type OptionKeys } from '@sluice/core';
+import { checkKeys, type Context, CredentialWatch, type Middleware, type Next, type OptionKeys } from '@sluice/core';
 import CachePolicy from 'http-cache-semantics';
 import { memoryStore } from './memory-store.js';
 import { defaultCacheKey, toHeaders, toPolicyRequest, toPolicyResponse } from './policy-io.js';
@@ -52,13 +52,19 @@ export interface CacheOptions {
   cacheHeuristic?: number;
   /** The largest body stored, in bytes; a larger one is passed through and not kept. Default 10 MiB. */
   maxBodyBytes?: number;
-  /** The entry key. Default: `GET <url>` split by a digest of the credential headers and the per-request `auth`. */
+  /**
+   * The entry key. Default: `GET <url>` split by a digest of the credential headers and of
+   * the credential the auth inside will attach (asked before the request is sent).
+   */
   key?: (request: Request, context: Context) => string | Promise<string>;
 }
 
 interface Settings {
   store: CacheStore;
-  key: (request: Request, context: Context) => string | Promise<string>;
+  /** The entry key; `undefined` when the request's credential cannot be told (neither looked up nor stored). */
+  key: (request: Request, context: Context) => Promise<string | undefined>;
+  /** What the cache knows of its chain's auth. */
+  watch: CredentialWatch;
   authenticated: boolean;
   maxBodyBytes: number;
   policyOptions: CachePolicy.Options;
@@ -102,14 +108,22 @@ export function cache(options: CacheOptions = {}): Middleware {
     async handle(request, context, next) {
       if (request.method !== 'GET') return invalidateAfter(request, context, next, settings);
       const key = await settings.key(request, context);
-      if (typeof key !== 'string') throw new TypeError(`cache(): the "key" function must return a string, got ${typeof key}.`);
+      const asked = toPolicyRequest(request, settings.authenticated);
+      if (key === undefined) {
+        // The chain's auth is not known yet: learn it from this request, then key it by the credential it had.
+        const response = await send(request, context, next, settings);
+        const learned = await settings.key(request, context);
+        if (learned !== undefined) return fromNetwork(response, asked, learned, context, settings);
+        context.emit({ type: 'cache', status: 'miss' });
+        return response;
+      }
       await settings.pending.get(key);
       const entry = await attempt(() => settings.store.get(key));
-      const asked = toPolicyRequest(request, settings.authenticated);
-      if (!entry) return fromNetwork(await next(request), asked, key, context, settings);
+      if (!entry) return fromNetwork(await send(request, context, next, settings), asked, key, context, settings);
 
       const policy = CachePolicy.fromObject(entry.policy as unknown as CachePolicy.CachePolicyObject);
       const { response: hit, revalidation } = policy.evaluateRequest(asked);
+      settings.watch.vouch(context, undefined); // answered here: middlewares further out learn the chain's auth all the same
       if (hit && !revalidation) return served(entry, hit.headers, context, 'hit');
       const stored: Stored = { entry, policy, key, context, next, s: settings };
       if (hit && revalidation) {
@@ -136,7 +150,7 @@ async function revalidate(stored: Stored, request: Request, headers: CachePolicy
   const { entry, policy, key, context, next, s } = stored;
   const conditional = new Request(request, { headers: toHeaders(headers) });
   const asked = toPolicyRequest(conditional, s.authenticated);
-  const response = await next(conditional);
+  const response = await send(conditional, context, next, s);
   const { policy: updated, modified } = policy.revalidatedPolicy(asked, toPolicyResponse(response));
   if (modified || response.status !== 304) return fromNetwork(response, asked, key, context, s, updated);
   response.body?.cancel().catch(() => undefined);
@@ -182,12 +196,24 @@ function fromNetwork(
 
 /** An unsafe method that succeeds makes the stored GET of its URL stale: drop it (RFC 9111 §4.4). */
 async function invalidateAfter(request: Request, context: Context, next: Next, s: Settings): Promise<Response> {
-  const response = await next(request);
+  const response = await send(request, context, next, s);
   if (!['GET', 'HEAD', 'OPTIONS', 'TRACE'].includes(request.method) && response.status < 400) {
     const key = await s.key(new Request(request.url, { headers: request.headers }), context);
-    await attempt(() => s.store.delete(key));
+    if (key !== undefined) await attempt(() => s.store.delete(key));
   }
   return response;
+}
+
+/** Calls the rest of the chain; the auth the request meets there is remembered for keying the next ones. */
+async function send(request: Request, context: Context, next: Next, s: Settings): Promise<Response> {
+  try {
+    const response = await next(request);
+    s.watch.learn(context, true);
+    return response;
+  } catch (error) {
+    s.watch.learn(context, false);
+    throw error;
+  }
 }
 
 function served(entry: CacheEntry, headers: CachePolicy.Headers, context: Context, status: CacheStatus): Response {
@@ -230,9 +256,18 @@ function resolve(options: CacheOptions): Settings {
   if (typeof maxBodyBytes !== 'number' || !Number.isFinite(maxBodyBytes) || maxBodyBytes < 0) {
     throw new TypeError(`cache(): "maxBodyBytes" must be a finite number of bytes ≥ 0, got ${String(maxBodyBytes)}.`);
   }
+  const watch = new CredentialWatch();
+  const userKey = options.key;
   return {
     store,
-    key: options.key ?? defaultCacheKey,
+    key: userKey
+      ? async (request, context) => {
+          const key = await userKey(request, context);
+          if (typeof key !== 'string') throw new TypeError(`cache(): the "key" function must return a string, got ${typeof key}.`);
+          return key;
+        }
+      : (request, context) => defaultCacheKey(request, context, watch),
+    watch,
     authenticated: options.authenticated === true,
     maxBodyBytes,
     policyOptions: { shared: options.shared === true, ...(heuristic === undefined ? {} : { cacheHeuristic: heuristic }) },

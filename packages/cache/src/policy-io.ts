@@ -1,4 +1,4 @@
-import type { Context } from '@sluice/core';
+import { type Context, type CredentialWatch, NO_CREDENTIAL } from '@sluice/core';
 import type CachePolicy from 'http-cache-semantics';
 
 /** The request headers that carry credentials: the key is split by a digest of their values. */
@@ -39,30 +39,22 @@ function toDict(headers: Headers): Record<string, string> {
   return dict;
 }
 
-/** Distinct ids for per-request auth objects. */
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-
 /**
  * The default key: `GET <url>`, plus a SHA-256 digest of the credential header values and
- * the identity of a per-request `auth` override, so that two users never share an entry
- * and no secret is ever written to the store as a key.
+ * the identity of the credential the auth inside will attach (that of a per-request `auth`
+ * override, else the chain's auth's, a digest too), so that two users never share an entry
+ * and no secret is ever written to the store as a key. `undefined` when that credential
+ * cannot be told yet: the request is then neither looked up nor stored under a guess.
  */
-export async function defaultCacheKey(request: Request, context: Context): Promise<string> {
+export async function defaultCacheKey(request: Request, context: Context, watch: CredentialWatch): Promise<string | undefined> {
+  const identity = await watch.identity(request, context);
+  if (typeof identity !== 'string') return undefined;
   let key = `GET ${request.url}`;
   // The standard credential headers, and any other the redaction treats as secret (the client's `secrets`).
   const names = [...CREDENTIAL_HEADERS, ...[...context.redaction.names].filter((name) => !CREDENTIAL_HEADERS.includes(name))];
   const present = names.filter((name) => request.headers.has(name));
   if (present.length > 0) key += ` credentials=${await sha256(present.map((name) => `${name}=${request.headers.get(name)}`).join('\n'))}`;
-  const perRequestAuth = (context.options as { auth?: unknown }).auth;
-  if (typeof perRequestAuth === 'object' && perRequestAuth !== null) {
-    let id = objectIds.get(perRequestAuth);
-    if (id === undefined) {
-      id = nextObjectId++;
-      objectIds.set(perRequestAuth, id);
-    }
-    key += ` auth=#${id}`;
-  } else if (perRequestAuth === false) key += ' auth=none';
+  if (identity !== NO_CREDENTIAL) key += ` auth=${identity}`;
   return key;
 }
 

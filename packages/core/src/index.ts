@@ -164,6 +164,7 @@ export {
   type SkipTakeOptions,
 } from './pagination/paginate.js';
 export { DEFAULT_DEDUPE_HEADERS, dedupe, type DedupeKey, type DedupeOptions } from './middleware/dedupe.js';
+export { announceCredentialSource, type CredentialSource, CredentialWatch, NO_CREDENTIAL, UNLEARNED } from './credential-identity.js';
 export {
   type CircuitBreakerOptions,
   type CircuitChange,

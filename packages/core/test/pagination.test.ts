@@ -204,6 +204,75 @@ describe('paginate', () => {
     expect(pages).toEqual([0, 1, 0, 1]);
   });
 
+  it('a next link that differs only by its #fragment is the same page: PaginationError, not a loop', async () => {
+    let hits = 0;
+    server.use(
+      ...traffic.handlers,
+      http.get(`${BASE}/items`, () => {
+        hits++;
+        return HttpResponse.json([hits], { headers: { link: `</items?page=1#p${hits}>; rel="next"` } });
+      }),
+    );
+    const error = await paginate(fetch, `${BASE}/items?page=1`, linkHeader({ items: null }), { maxPages: 200 })
+      .all()
+      .then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PaginationError);
+    expect((error as Error).message).toBe(
+      'The linkHeader strategy returned the page https://api.test/items?page=1 a second time (after page 1); stopping instead of looping.',
+    );
+    expect(traffic.requests.map((request) => request.url)).toEqual([`${BASE}/items?page=1`]);
+  });
+
+  it('a next link that only reorders the query of a page already fetched is that page', async () => {
+    server.use(
+      ...traffic.handlers,
+      http.get(`${BASE}/reorder`, ({ request }) => {
+        const page = new URL(request.url).searchParams.get('page') ?? '1';
+        return HttpResponse.json([Number(page)], { headers: { link: page === '1' ? '</reorder?page=2&a=1>; rel="next"' : '</reorder?a=1&page=2>; rel="next"' } });
+      }),
+    );
+    await expect(paginate(fetch, `${BASE}/reorder`, linkHeader({ items: null })).all()).rejects.toThrow(
+      'The linkHeader strategy returned the page https://api.test/reorder?a=1&page=2 a second time (after page 2); stopping instead of looping.',
+    );
+    expect(traffic.requests).toHaveLength(2);
+  });
+
+  it('empty pages with a new cursor each time stop at maxEmptyPages (default 100) with a PaginationError', async () => {
+    let served = 0;
+    server.use(
+      http.get(`${BASE}/empty`, () => {
+        served++;
+        return HttpResponse.json({ data: [], next_cursor: `c${served}` });
+      }),
+    );
+    const error = await paginate(fetch, `${BASE}/empty`, cursor())
+      .all()
+      .then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PaginationError);
+    expect((error as Error).message).toBe(
+      'The cursor strategy gave 100 empty pages in a row (up to page 100) and still a next page; stopping instead of paging forever. Pass a higher "maxEmptyPages" (default 100) if the API really does that.',
+    );
+    expect(served).toBe(100);
+    served = 0;
+    const few = await paginate(fetch, `${BASE}/empty`, cursor(), { maxEmptyPages: 3 })
+      .all()
+      .then(() => undefined, (caught: unknown) => caught);
+    expect((few as Error).message).toMatch(/^The cursor strategy gave 3 empty pages in a row \(up to page 3\)/);
+    expect(served).toBe(3);
+  });
+
+  it("empty pages between full ones do not count: only a run of maxEmptyPages in a row fails", async () => {
+    const pages = [[1], [], [], [2], [], [], [3]];
+    server.use(
+      http.get(`${BASE}/gappy`, ({ request }) => {
+        const at = Number(new URL(request.url).searchParams.get('cursor') ?? 0);
+        return HttpResponse.json({ data: pages[at], next_cursor: at + 1 < pages.length ? String(at + 1) : null });
+      }),
+    );
+    await expect(paginate(fetch, `${BASE}/gappy`, cursor(), { maxEmptyPages: 3 }).all()).resolves.toEqual([1, 2, 3]);
+    expect(() => paginate(fetch, `${BASE}/gappy`, cursor(), { maxEmptyPages: 1.5 })).toThrow('paginate(): "maxEmptyPages" must be a positive integer, got 1.5.');
+  });
+
   it('a non-2xx page fails with a PaginationError naming page and status (secrets redacted)', async () => {
     server.use(http.get(`${BASE}/broken`, () => new HttpResponse('nope', { status: 500, statusText: 'Internal Server Error' })));
     const error = await paginate(fetch, `${BASE}/broken?token=s3cret`, pageNumber())

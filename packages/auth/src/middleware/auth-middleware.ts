@@ -1,4 +1,5 @@
-import type { FetchLike, Middleware } from '@sluice/core';
+import { announceCredentialSource, type CredentialSource, type FetchLike, type Middleware, NO_CREDENTIAL } from '@sluice/core';
+import { credentialIdentity } from '../credentials/identity.js';
 import { type AuthScopeOptions, originsOf } from '../credentials/scope.js';
 import { authorize } from '../exchange/authorize.js';
 import type { AuthEnv, AuthScheme, RecoverVerdict } from '../scheme.js';
@@ -45,7 +46,7 @@ export interface AuthBinding extends AuthScopeOptions {
  * await pipeline('https://api.example.com/public', { auth: false });
  * ```
  */
-export interface AuthMiddleware extends Middleware {
+export interface AuthMiddleware extends Middleware, CredentialSource {
   /** Always `'auth'`: one auth middleware per stack, and per-request `auth` replaces it. */
   readonly name: 'auth';
   /** The origins that get credentials. */
@@ -117,7 +118,14 @@ function build(scheme: AuthScheme | undefined, origins: string[], ownFetch: Fetc
       }
       return build(scheme, [...new Set([...origins, ...more])], ownFetch, binding.fetch ?? boundFetch);
     },
+    credentialIdentity(request, context) {
+      if (!scheme) return Promise.resolve(NO_CREDENTIAL);
+      const scope = scopes.get(origins) ?? new Set(origins);
+      const env = { fetch: ownFetch ?? boundFetch ?? globalFetch };
+      return credentialIdentity(scheme, scope.size === 0 ? new Set([new URL(request.url).origin]) : scope, request, context, env);
+    },
     async handle(request, context, next) {
+      announceCredentialSource(context, self);
       const override = context.options.auth;
       if (override === false) return next(request);
       if (override !== undefined && (typeof override !== 'object' || override === null || !('scheme' in override) || typeof override.bind !== 'function')) {

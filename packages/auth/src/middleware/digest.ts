@@ -69,6 +69,8 @@ export function digest(username: string, password: string, options: DigestOption
   return createAuthMiddleware(
     {
       recoveredBy: 'a digest challenge',
+      // Each request's Authorization differs (nonce count, cnonce); the user is the credential.
+      credentialIdentity: () => `digest:${username}:${password}`,
       async attach({ headers, url }, context) {
         addSecrets(context, password);
         const session = sessions.get(url.origin);

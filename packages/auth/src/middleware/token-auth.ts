@@ -103,10 +103,11 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     throw new TypeError(`tokenAuth: "clock" must be a function returning epoch ms, got ${typeof options.clock}.`);
   }
+  const key = options.key ?? provider.key ?? `private:${++privateKeys}:${globalThis.crypto.randomUUID()}`;
   const manager = new TokenManager({
     provider,
     store: options.store ?? memoryStore(),
-    key: options.key ?? provider.key ?? `private:${++privateKeys}:${globalThis.crypto.randomUUID()}`,
+    key,
     lock: options.lock ?? defaultTokenLock(),
     skewMs,
     timeoutMs,
@@ -114,6 +115,8 @@ export function tokenAuth(provider: TokenProvider, options: TokenAuthOptions = {
   });
   const middleware = createAuthMiddleware(
     {
+      // Every request gets the token stored under `key`: that names the credential (for dedupe and cache).
+      credentialIdentity: () => `token:${key}`,
       async attach({ headers }, context, env) {
         const token = await manager.current(env.fetch, context.signal, refreshEvent(context, 'expired'));
         const value = authorizationValue(token);

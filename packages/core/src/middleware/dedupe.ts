@@ -1,5 +1,7 @@
 import type { Context, Middleware, Next } from '../types/index.js';
 import { checkKeys, type OptionKeys } from '../check.js';
+import { CredentialWatch, UNLEARNED } from '../credential-identity.js';
+import { alone, type Flight, join, joined, list, takeOff } from './dedupe-flight.js';
 
 /**
  * Computes the dedupe key of a request; requests with the same key while one is in flight
@@ -28,7 +30,7 @@ export interface DedupeOptions {
    * {@link DEFAULT_DEDUPE_HEADERS}: `accept`, `accept-encoding` and the credential headers.
    */
   headers?: readonly string[];
-  /** Replaces the default key (method, URL, the `headers` values and the per-request `auth`). */
+  /** Replaces the default key (method, URL, the `headers` values and the credential identity). */
   key?: DedupeKey;
 }
 
@@ -51,26 +53,13 @@ export const DEFAULT_DEDUPE_HEADERS: readonly string[] = Object.freeze([
   'x-api-key',
 ]);
 
-/** One shared network request and the callers still waiting for it. */
-interface Flight {
-  readonly controller: AbortController;
-  readonly waiters: Set<Waiter>;
-}
-
-interface Waiter {
-  resolve(response: Response): void;
-  reject(error: unknown): void;
-}
-
-/** Distinct ids for per-request auth objects, so that the key tells them apart without holding them. */
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-
 /**
  * Shares one network request among identical GET and HEAD requests in flight at the same
  * time. Identical means the same method, URL, values of the `headers` the key names
  * (default {@link DEFAULT_DEDUPE_HEADERS}, plus any header named secret by the client's
- * `secrets`) and per-request `auth` override; a request with
+ * `secrets`) and credential: the one of the per-request `auth` override, else the one the
+ * chain's auth would attach (asked before the request is sent, so a token picked per call
+ * splits callers; an auth that cannot tell never shares). A request with
  * a body never shares. Each caller gets its own clone of the response (a tee of the one
  * body, so a caller that reads slowly never stalls the others: its unread part is
  * buffered for it; cancel the body of a response you will not read). A caller that
@@ -96,103 +85,61 @@ export function dedupe(options: DedupeOptions = {}): Middleware {
   if (options.key !== undefined && typeof options.key !== 'function') {
     throw new TypeError(`dedupe(): "key" must be a function (request, context) => string | undefined, got ${typeof options.key}.`);
   }
-  const keyOf = options.key ?? ((request: Request, context: Context) => defaultKey(request, context, headers));
+  const userKey = options.key;
   const flights = new Map<string, Flight>();
+  const watch = new CredentialWatch();
+
+  /** The default key: the request's parts and its credential identity, resolved before it is sent. */
+  async function byCredential(request: Request, context: Context, next: Next, known?: string): Promise<Response> {
+    const base = defaultKey(request, context, headers);
+    const identity = known ?? (await watch.identity(request, context));
+    if (identity === undefined) return alone(request, context, next, watch);
+    const key = `${base} ${identity === UNLEARNED ? '?' : JSON.stringify(identity)}`;
+    const flight = flights.get(key);
+    const callerSignal = context.signal; // takeOff swaps in the shared signal
+    if (!flight) {
+      const started = takeOff(request, context, next, flights, watch, identity === UNLEARNED);
+      list(flights, started, key);
+      if (started.identity) {
+        // Listed under its credential too once known, for the callers that key after it.
+        void started.identity.then((known) => {
+          if (known !== undefined && flights.get(`${base} ${JSON.stringify(known)}`) === undefined && started.keys.length > 0) {
+            list(flights, started, `${base} ${JSON.stringify(known)}`);
+          }
+        });
+      }
+      return join(started, callerSignal).response;
+    }
+    if (!flight.identity) return joined(join(flight, context.signal), context, flight, watch);
+    // The flight left before its auth was known: wait for its credential, then join it only when it is this caller's.
+    const ticket = join(flight, context.signal);
+    ticket.response.catch(() => undefined);
+    const theirs = await flight.identity;
+    const mine = await watch.identity(request, context);
+    if (context.signal.aborted) return ticket.response;
+    if (typeof mine === 'string' && mine === theirs) return joined(ticket, context, flight, watch);
+    ticket.leave();
+    return byCredential(request, context, next, typeof mine === 'string' ? mine : undefined);
+  }
 
   return {
     name: 'dedupe',
     handle(request, context, next) {
       if (!methods.has(request.method) || request.body !== null) return next(request);
-      const key = keyOf(request, context);
+      if (!userKey) return byCredential(request, context, next);
+      const key = userKey(request, context);
       if (key === undefined) return next(request);
       if (typeof key !== 'string') {
         return Promise.reject(new TypeError(`dedupe(): the "key" function must return a string or undefined, got ${typeof key}.`));
       }
-      const callerSignal = context.signal;
-      let flight = flights.get(key);
-      if (!flight) {
-        flight = takeOff(request, context, next, () => flights.delete(key));
-        flights.set(key, flight);
-      }
-      return join(flight, callerSignal);
+      const callerSignal = context.signal; // takeOff swaps in the shared signal
+      const flight = flights.get(key) ?? list(flights, takeOff(request, context, next, flights, watch, false), key);
+      return join(flight, callerSignal).response;
     },
   };
 }
 
-/** Starts the shared request under its own signal; distributes clones to the waiters when it settles. */
-function takeOff(request: Request, context: Context, next: Next, land: () => void): Flight {
-  const controller = new AbortController();
-  const waiters = new Set<Waiter>();
-  // The inner chain (retry, auth...) reads context.signal after its own awaits: it stays the
-  // shared signal until the flight lands, so one caller's abort never reaches the others.
-  const callerSignal = context.signal;
-  context.signal = controller.signal;
-  let sent: Promise<Response>;
-  try {
-    sent = next(new Request(request, { signal: controller.signal }));
-  } catch (error) {
-    sent = Promise.reject(error);
-  }
-  sent.then(
-    (response) => {
-      context.signal = callerSignal;
-      land();
-      share(response, waiters);
-    },
-    (error: unknown) => {
-      context.signal = callerSignal;
-      land();
-      for (const waiter of waiters) waiter.reject(error);
-      waiters.clear();
-    },
-  );
-  return { controller, waiters };
-}
-
-/** The last waiter gets the response itself, each other one a clone (a tee of the body). */
-function share(response: Response, waiters: Set<Waiter>): void {
-  const list = [...waiters];
-  waiters.clear();
-  if (list.length === 0) {
-    // Everyone left while the headers were on their way: nobody will read the body.
-    response.body?.cancel().catch(() => undefined);
-    return;
-  }
-  const clones = list.slice(1).map(() => response.clone());
-  list[0]?.resolve(response);
-  clones.forEach((clone, index) => {
-    list[index + 1]?.resolve(clone);
-  });
-}
-
-/** Waits for the flight on behalf of one caller; the caller's abort removes only this caller. */
-function join(flight: Flight, signal: AbortSignal): Promise<Response> {
-  if (signal.aborted) {
-    if (flight.waiters.size === 0) flight.controller.abort(signal.reason);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<Response>((resolve, reject) => {
-    const onAbort = () => {
-      flight.waiters.delete(waiter);
-      if (flight.waiters.size === 0) flight.controller.abort(signal.reason);
-      reject(signal.reason);
-    };
-    const waiter: Waiter = {
-      resolve(response) {
-        signal.removeEventListener('abort', onAbort);
-        resolve(response);
-      },
-      reject(error) {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    };
-    flight.waiters.add(waiter);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Method, URL, the named header values and the identity of a per-request `auth` override. */
+/** Method, URL and the named header values (the credential identity is added by the caller). */
 function defaultKey(request: Request, context: Context, headers: readonly string[]): string {
   const parts = [request.method, request.url];
   for (const name of headers) {
@@ -203,19 +150,7 @@ function defaultKey(request: Request, context: Context, headers: readonly string
   for (const [name, value] of request.headers) {
     if (context.redaction.names.has(name) && !headers.includes(name)) parts.push(`${name}=${value}`);
   }
-  const perRequestAuth = (context.options as { auth?: unknown }).auth;
-  if (perRequestAuth !== undefined) parts.push(`auth=${identity(perRequestAuth)}`);
   return JSON.stringify(parts);
-}
-
-function identity(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return String(value);
-  let id = objectIds.get(value);
-  if (id === undefined) {
-    id = nextObjectId++;
-    objectIds.set(value, id);
-  }
-  return `#${id}`;
 }
 
 function checkList(value: unknown, what: string): string[] {

@@ -25,6 +25,7 @@ export {
 } from './strategy.js';
 
 const DEFAULT_ALL_LIMIT = 10_000;
+const DEFAULT_MAX_EMPTY_PAGES = 100;
 
 /**
  * Pages through a collection with a strategy (`offset`, `skipTake`, `pageNumber`,
@@ -53,6 +54,8 @@ export function paginate<Item>(
   const { maxItems, maxPages, signal, onEvent, init = {}, correlationId } = options;
   assertPositiveInteger(maxItems, 'paginate(): "maxItems"');
   assertPositiveInteger(maxPages, 'paginate(): "maxPages"');
+  const maxEmptyPages = options.maxEmptyPages ?? DEFAULT_MAX_EMPTY_PAGES;
+  assertPositiveInteger(maxEmptyPages, 'paginate(): "maxEmptyPages"');
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('paginate(): "signal" must be an AbortSignal.');
   if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('paginate(): "onEvent" must be a function.');
   if (correlationId !== undefined && correlationId !== false && typeof correlationId !== 'string' && typeof correlationId !== 'function') {
@@ -71,6 +74,7 @@ export function paginate<Item>(
     let url: URL | undefined = strategy.first(new URL(start));
     let index = 0;
     let total = 0;
+    let emptyInARow = 0;
     while (url) {
       callerSignal?.throwIfAborted();
       if (maxPages !== undefined && index >= maxPages) {
@@ -78,20 +82,26 @@ export function paginate<Item>(
         emit({ type: 'warning', code: 'maxPages', message, limit: maxPages, correlationId: id });
         return;
       }
-      if (seen.has(url.href)) {
+      // The page as sent: a fragment never reaches the server, so `?page=1#a` and `?page=1#b` are one page.
+      const sent = new URL(url);
+      sent.hash = '';
+      // Compared with its query parameters in name order: `?a=1&page=2` is `?page=2&a=1`.
+      const compared = new URL(sent);
+      compared.searchParams.sort();
+      if (seen.has(compared.href)) {
         throw new PaginationError(
-          `The ${strategy.name} strategy returned the page ${redaction.url(url)} a second time (after page ${index}); stopping instead of looping.`,
+          `The ${strategy.name} strategy returned the page ${redaction.url(sent)} a second time (after page ${index}); stopping instead of looping.`,
           { correlationId: id },
         );
       }
-      seen.add(url.href);
+      seen.add(compared.href);
 
       const requestInit: SluiceRequestInit & { correlationId?: string } = { ...init };
       if (callerSignal) requestInit.signal = callerSignal;
       if (explicit !== undefined) requestInit.correlationId = explicit;
       else if (scope) requestInit.correlationScope = scope;
       // A plain fetch's own error quotes the URL, userinfo included: redact it.
-      const response = await fetchRedacted(fetchPage, url.href, requestInit, redaction);
+      const response = await fetchRedacted(fetchPage, sent.href, requestInit, redaction);
       id = explicit ?? scope?.id;
       if (!response.ok) {
         discard(response);
@@ -113,6 +123,13 @@ export function paginate<Item>(
           const message = `Reached the limit of ${maxItems} items; skipping the rest.`;
           emit({ type: 'warning', code: 'maxItems', message, limit: maxItems, correlationId: id });
         }
+      }
+      emptyInARow = items.length === 0 ? emptyInARow + 1 : 0;
+      if (nextPage !== undefined && emptyInARow >= maxEmptyPages) {
+        throw new PaginationError(
+          `The ${strategy.name} strategy gave ${emptyInARow} empty pages in a row (up to page ${index + 1}) and still a next page; stopping instead of paging forever. Pass a higher "maxEmptyPages" (default ${DEFAULT_MAX_EMPTY_PAGES}) if the API really does that.`,
+          { correlationId: id },
+        );
       }
       total += items.length;
       emit({ type: 'page', index, url: redaction.url(url), itemCount: items.length, totalItems: total, correlationId: id });

@@ -79,6 +79,11 @@ export interface PaginateOptions {
   maxItems?: number;
   /** Stop after this many pages, with a `warning` event when more were left. */
   maxPages?: number;
+  /**
+   * The most empty pages in a row before the paging fails with a `PaginationError` (a
+   * server that keeps handing out new cursors for no items would page forever). Default 100.
+   */
+  maxEmptyPages?: number;
   /** Aborts the paging; the pending request and the iteration reject with its reason. */
   signal?: AbortSignal;
   /** Receives `page` and `warning` events. */

@@ -1,5 +1,5 @@
 import { apiKey, basic, bearer, noAuth, refreshable, tokenAuth, staticToken } from '@sluice/auth';
-import { compose, errors, HttpError, type Middleware } from '@sluice/core';
+import { compose, errors, HttpError, type Middleware, SluiceError } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '@sluice/testing/node';
@@ -131,6 +131,14 @@ describe('per-request auth', () => {
   it('a bad auth option is a TypeError', async () => {
     const pipeline = compose([noAuth()]);
     await expect(pipeline(`${API}/a`, { auth: 'token' as never })).rejects.toThrow(/The "auth" request option must be false or an auth middleware/);
+  });
+
+  it('behind errors(), a bad auth option is still the plain TypeError, not a SluiceError', async () => {
+    server.use(record(API));
+    const error = await compose([errors(), noAuth()])(`${API}/a`, { auth: 'x' as never }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).not.toBeInstanceOf(SluiceError);
+    expect(seen).toHaveLength(0);
   });
 });
 

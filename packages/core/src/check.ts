@@ -144,7 +144,23 @@ function show(value: unknown): string {
 /** The TypeErrors thrown by the checks above (a WeakSet: nothing is kept alive). */
 const optionErrors = new WeakSet<Error>();
 
-/** A `TypeError` for a bad option, marked so that {@link isOptionError} knows it. Internal. */
+/**
+ * A `TypeError` for a bad option, marked so that the errors middleware passes it on as
+ * the TypeError itself instead of wrapping it in a `SluiceError`. For a middleware of your
+ * own that reads a per-request option.
+ *
+ * @example
+ * ```ts
+ * const tenant: Middleware = {
+ *   name: 'tenant',
+ *   handle(request, context, next) {
+ *     const id = (context.options as { tenant?: unknown }).tenant;
+ *     if (id !== undefined && typeof id !== 'string') throw optionError(`The "tenant" request option must be a string, got ${typeof id}.`);
+ *     return next(request);
+ *   },
+ * };
+ * ```
+ */
 export function optionError(message: string): TypeError {
   const error = new TypeError(message);
   optionErrors.add(error);

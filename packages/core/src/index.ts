@@ -1,7 +1,7 @@
 // The public face of @sluice/core: every name is listed, so that internals (assertUniqueNames,
 // the bucket fit, the adaptive rate's factory, the strategies' URL helpers, ...) stay out.
 export { type ComposeOptions, compose, freshRequest } from './compose.js';
-export { checkKeys, checkNumber, checkOneOf, type NumberRule, type OptionKeys } from './check.js';
+export { checkKeys, checkNumber, checkOneOf, type NumberRule, type OptionKeys, optionError } from './check.js';
 export type {
   AttemptAdmission,
   CircuitState,

@@ -267,6 +267,25 @@ describe('errors(): options', () => {
     expect(error).toBeInstanceOf(NotFoundError);
   });
 
+  it('a per-request throwHttpErrors that is neither form is a plain TypeError, before anything is sent', async () => {
+    let hits = 0;
+    server.use(
+      http.get(`${API}/ok`, () => {
+        hits++;
+        return HttpResponse.json({ ok: true });
+      }),
+    );
+    for (const rule of ['no', 0]) {
+      const error = await failure(compose([errors()])(`${API}/ok`, { throwHttpErrors: rule as unknown as boolean }));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error).not.toBeInstanceOf(SluiceError);
+      expect((error as Error).message).toBe(
+        `The "throwHttpErrors" request option must be a boolean or a function of the status, got ${typeof rule}.`,
+      );
+    }
+    expect(hits).toBe(0);
+  });
+
   it('map builds a custom error rooted in SluiceError, with the correlation id filled in', async () => {
     class ApiException extends SluiceError {
       override name = 'ApiException';

@@ -1,4 +1,4 @@
-import { announceCredentialSource, type CredentialSource, type FetchLike, type Middleware, NO_CREDENTIAL } from '@sluice/core';
+import { announceCredentialSource, type CredentialSource, type FetchLike, type Middleware, NO_CREDENTIAL, optionError } from '@sluice/core';
 import { credentialIdentity } from '../credentials/identity.js';
 import { type AuthScopeOptions, originsOf } from '../credentials/scope.js';
 import { authorize } from '../exchange/authorize.js';
@@ -129,7 +129,7 @@ function build(scheme: AuthScheme | undefined, origins: string[], ownFetch: Fetc
       const override = context.options.auth;
       if (override === false) return next(request);
       if (override !== undefined && (typeof override !== 'object' || override === null || !('scheme' in override) || typeof override.bind !== 'function')) {
-        throw new TypeError('The "auth" request option must be false or an auth middleware such as bearer(…), basic(…), apiKey(…) or tokenAuth(…).');
+        throw optionError('The "auth" request option must be false or an auth middleware such as bearer(…), basic(…), apiKey(…) or tokenAuth(…).');
       }
       const active = override ?? self;
       if (!active.scheme) return next(request);
@@ -137,7 +137,7 @@ function build(scheme: AuthScheme | undefined, origins: string[], ownFetch: Fetc
       let scope = scopes.get(active.origins) ?? new Set(active.origins);
       if (override !== undefined && scope.size === 0) scope = new Set([origin]);
       if (scope.size === 0) {
-        throw new TypeError(
+        throw optionError(
           'auth: no origin to send credentials to. Pass "origins" (or "baseUrl") to the auth factory, or give createClient a baseUrl.',
         );
       }

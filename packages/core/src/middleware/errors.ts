@@ -5,7 +5,7 @@ import { createRedaction, DEFAULT_SECRET_NAMES, type Redaction, type Scrub, scru
 import { discard } from '../discard.js';
 import { guardBody } from '../body-guard.js';
 import { deterministicFailure } from '../retry/deterministic.js';
-import { checkKeys, isOptionError, type OptionKeys } from '../check.js';
+import { checkKeys, isOptionError, type OptionKeys, optionError } from '../check.js';
 import { isNetworkFailure, scrubberFor, toHttpError } from '../http-error.js';
 
 /**
@@ -81,6 +81,9 @@ export function errors(options: ErrorsOptions = {}): Middleware {
     name: 'errors',
     async handle(request, context, next) {
       context.redaction = redaction;
+      const rule = context.options.throwHttpErrors;
+      // A bad per-request rule is refused before anything is sent, not when an answer comes.
+      if (rule !== undefined && !isThrowRule(rule)) throw badRule(rule);
       let response: Response;
       try {
         response = await next(request);
@@ -209,9 +212,12 @@ function isThrowRule(value: unknown): value is ThrowHttpErrors {
   return typeof value === 'boolean' || typeof value === 'function';
 }
 
-/** Whether `rule` throws for `status`; a per-request value that is neither form is a `TypeError`. */
-function throwsFor(rule: unknown, status: number): boolean {
-  if (typeof rule === 'function') return (rule as (status: number) => unknown)(status) === true;
-  if (typeof rule === 'boolean') return rule;
-  throw new TypeError(`The "throwHttpErrors" request option must be a boolean or a function of the status, got ${typeof rule}.`);
+/** Whether `rule` (checked before the request was sent) throws for `status`. */
+function throwsFor(rule: ThrowHttpErrors, status: number): boolean {
+  return typeof rule === 'function' ? rule(status) === true : rule;
+}
+
+/** The plain `TypeError` for a per-request `throwHttpErrors` that is neither form. */
+function badRule(rule: unknown): TypeError {
+  return optionError(`The "throwHttpErrors" request option must be a boolean or a function of the status, got ${typeof rule}.`);
 }

@@ -50,3 +50,30 @@ export function rateOption(name: string, value: unknown, rule: NumberRule): numb
 const ADAPTIVE_KEYS: OptionKeys<AdaptiveRateOptions> = {
   beta: true, scale: true, minRate: true, smoothing: true, burstSeconds: true, slowStartDoublingMs: true, coalesceMs: true, probeFloor: true,
 };
+
+/**
+ * The adaptive rate of one origin. Times are milliseconds on the caller's clock.
+ *
+ * @example
+ * ```ts
+ * const rate = createAdaptiveRate();
+ * rate.throttled(Date.now());
+ * const wait = rate.take(Date.now()); // 0 = send now (a token was taken), else ms to wait
+ * ```
+ */
+export interface AdaptiveRate {
+  /** `false` until the first throttle: until then `take` always returns 0 and costs nothing. */
+  readonly enabled: boolean;
+  /** The current send rate in requests per second (`Infinity` while not enabled). */
+  rate(now: number): number;
+  /** Takes a send token: returns 0 when one was taken, else the ms until one is available. */
+  take(now: number): number;
+  /**
+   * Records a throttling response (429, or 503 with a delay). `paced`: it came with the
+   * delay the server asked for (the gate closes for it). Such a throttle, with nothing
+   * accepted since sending resumed, teaches no rate: the rate resumes as it was.
+   */
+  throttled(now: number, paced?: boolean): void;
+  /** Records a response that was not a throttle. */
+  accepted(now: number): void;
+}

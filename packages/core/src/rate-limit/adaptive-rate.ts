@@ -1,9 +1,9 @@
-import { type AdaptiveRateOptions, checkAdaptiveKeys, rateOption } from './adaptive-options.js';
+import { type AdaptiveRate, type AdaptiveRateOptions, checkAdaptiveKeys, rateOption } from './adaptive-options.js';
 import { createHerdProbe, PROBE_START } from './herd-probe.js';
 import { createSendMeter } from './send-meter.js';
 import { createServedWindow } from './served-window.js';
 
-export type { AdaptiveRateOptions };
+export type { AdaptiveRate, AdaptiveRateOptions };
 
 /**
  * The adaptive send rate of one origin: a token bucket whose fill rate follows a CUBIC
@@ -42,31 +42,8 @@ export type { AdaptiveRateOptions };
  *   closed), not at the throttle itself, so the curve does not climb while nothing can
  *   be sent.
  * - Throttles that arrive together (one herd) count once: see `coalesceMs`.
+ * - A throttle with a delay and no success since sending resumed (an outage) learns no rate.
  */
-
-
-/**
- * The adaptive rate of one origin. Times are milliseconds on the caller's clock.
- *
- * @example
- * ```ts
- * const rate = createAdaptiveRate();
- * rate.throttled(Date.now());
- * const wait = rate.take(Date.now()); // 0 = send now (a token was taken), else ms to wait
- * ```
- */
-export interface AdaptiveRate {
-  /** `false` until the first throttle: until then `take` always returns 0 and costs nothing. */
-  readonly enabled: boolean;
-  /** The current send rate in requests per second (`Infinity` while not enabled). */
-  rate(now: number): number;
-  /** Takes a send token: returns 0 when one was taken, else the ms until one is available. */
-  take(now: number): number;
-  /** Records a throttling response (429, or 503 with a delay). */
-  throttled(now: number): void;
-  /** Records a response that was not a throttle. */
-  accepted(now: number): void;
-}
 
 /** The probe after a herd with a rough rate grows by this fraction of it per second. */
 const PROBE_GROWTH = 0.3;
@@ -98,7 +75,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
 
   const meter = createSendMeter(smoothing);
   const served = createServedWindow();
-  const probe = createHerdProbe();
+  let probe = createHerdProbe();
   let enabled = false;
   // Token bucket.
   let tokens = 0;
@@ -114,6 +91,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   let lastThrottle = Number.NEGATIVE_INFINITY;
   let resumedAt: number | undefined; // first send after the last throttle
   let firstSend: number | undefined;
+  let lastSend = 0;
   let acceptedCount = 0; // non-throttled responses since `resumedAt` (or since the first send)
   let herd = false; // the first throttle came from a herd; its successes are still arriving
 
@@ -157,6 +135,14 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   function take(now: number): number {
     if (firstSend === undefined) firstSend = now;
     if (!enabled) {
+      // A second without sends starts the first second afresh: a throttle after it comes
+      // from a herd, and no rate is averaged over the idle time.
+      if (now - lastSend >= 1000 && now > firstSend) {
+        firstSend = now;
+        acceptedCount = 0;
+        probe = createHerdProbe();
+      }
+      lastSend = now;
       meter.count(now);
       return 0;
     }
@@ -165,7 +151,12 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
     const capacity = Math.max(1, rate * burstSeconds);
     tokens = Math.min(capacity, tokens + ((now - lastRefill) / 1000) * rate);
     lastRefill = now;
-    if (tokens < 1 && credit < 1) return Math.max(1, Math.ceil(((1 - tokens) / rate) * 1000));
+    if (tokens < 1 && credit < 1) {
+      // A slow start doubles its rate every `doublingMs`: a wait at the current rate (2 s at
+      // 0.5/s) would outlast the curve, so look again after two doublings at most.
+      const wait = ((1 - tokens) / rate) * 1000;
+      return Math.max(1, Math.ceil(slowStart ? Math.min(wait, 2 * doublingMs) : wait));
+    }
     if (credit >= 1) credit -= 1;
     else tokens -= 1;
     if (slowStart) probe.sent(now);
@@ -219,12 +210,15 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
     },
     rate: currentRate,
     take,
-    throttled(now) {
+    throttled(now, paced) {
       record(now, false);
       // Throttles close together, or before any send since the last one, answer requests
       // sent before it: they count once.
       if (now - lastThrottle < coalesceMs || (enabled && resumedAt === undefined)) return;
-      if (enabled) fallBack(now);
+      // Refused since sending resumed, with a delay to wait (an outage): the closure paces it,
+      // and a rate "learnt" from no successes would cap the recovery near `minRate`.
+      if (paced && enabled && acceptedCount === 0) probe.forgetSends();
+      else if (enabled) fallBack(now);
       else enable(now);
       lastThrottle = now;
       resumedAt = undefined;

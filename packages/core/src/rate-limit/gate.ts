@@ -266,7 +266,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     if (status === 429 || status === 503) {
       const delay = serverDelay(headers, now);
       // A throttle lowers the pace of what is admitted next; only a closure (below) sends back what was admitted already.
-      if ((status === 429 || delay !== undefined) && !counted) state.rate?.throttled(now);
+      if ((status === 429 || delay !== undefined) && !counted) state.rate?.throttled(now, delay !== undefined);
       if (state.ledger && status === 429) state.ledger.floor = 0;
       if (delay !== undefined) close(origin, state, now + Math.min(delay, maxClosedMs, resetOf(state, now) ?? delay), true);
       return;
@@ -290,6 +290,8 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     if (state.waiters.length > 0 && now >= state.closedUntil) {
       disarm(state);
       pump(origin, state);
+    } else if (state.waiters.length > 0) {
+      arm(origin, state, state.closedUntil - now); // the closure the answer asked for, not the rest of the hold
     }
   }
 

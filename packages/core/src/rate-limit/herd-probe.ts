@@ -27,6 +27,8 @@ export interface HerdProbe {
   fit(accepted: number, resumedAt: number | undefined): { rate: number; burst: number } | undefined;
   /** The rate the server accepted since sending resumed, when that measures its sustained rate. */
   probed(now: number, probing: boolean, served: number, accepted: number, resumedAt: number | undefined): number | undefined;
+  /** Forgets the probe's sends (an outage refused them all: they teach no rate). */
+  forgetSends(): void;
   /** Forgets the herd and the probe (after the throttle that ended it). */
   end(): void;
 }
@@ -72,6 +74,9 @@ export function createHerdProbe(): HerdProbe {
       // late answers to requests sent before the closure.
       if (probing && roughRate !== undefined && span >= 1000) return SERVED_SHARE * served;
       return span >= (probing ? 100 : 1000) ? accepted / (span / 1000) : undefined;
+    },
+    forgetSends() {
+      times.length = 0;
     },
     end() {
       outcomes = undefined;

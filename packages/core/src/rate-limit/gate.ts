@@ -5,7 +5,7 @@ import { type AnnouncedQuota, parseAnnouncedQuota } from './announced-quota.js';
 import { firstAnswerWait, type GateWaiter, type OriginState, OriginTable } from './origin-table.js';
 import { quotaForget, quotaLearn, quotaPaces, quotaRemaining, quotaTake, quotaWait, type SentTicket } from './quota-ledger.js';
 import type { SchedulerStateUpdate } from './store.js';
-import type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
+import { ADMIT_NOW, type FastGate, type RateGateClock, type RateGateOptions } from './gate-types.js';
 import { checkKeys, checkNumber, type OptionKeys } from '../check.js';
 import { MAX_TIMER_MS } from '../timer-limit.js';
 
@@ -34,7 +34,7 @@ const defaultClock: RateGateClock = {
  * const b = compose([retry({ gate })]); // a 429 seen by `a` holds `b` too
  * ```
  */
-export function createRateGate(options: RateGateOptions = {}): RateGate {
+export function createRateGate(options: RateGateOptions = {}): FastGate {
   if (options === null || typeof options !== 'object') throw new TypeError('createRateGate: options must be an object.');
   checkKeys('createRateGate', options, GATE_KEYS);
   const clock = options.clock ?? defaultClock;
@@ -244,13 +244,26 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       const state = stateOf(origin);
       const now = clock.now();
       if (now < state.closedUntil || firstAnswerWait(state, now) > 0 || quotaWait(state.ledger, now) > 0) return undefined;
-      if (state.firstSentAt === undefined) state.firstSentAt = now;
-      state.sent++;
-      quotaTake(state.ledger, now, state.sent);
-      if (state.rate && !state.rate.enabled) state.rate.take(now); // measures the send rate, free until the first throttle
-      return { seq: state.sent, at: now };
+      return take(state, now);
+    },
+
+    [ADMIT_NOW](origin) {
+      const state = stateOf(origin);
+      const now = clock.now();
+      // acquire's own fast path: after a turn of 0, ticket's checks (closure, first answer, quota) hold too.
+      if (state.waiters.length > 0 || now < state.closedUntil || state.reopening || turn(state, now) !== 0) return undefined;
+      return take(state, now);
     },
   };
+
+  /** Counts one admitted attempt and returns its ticket. */
+  function take(state: OriginState, now: number): SentTicket {
+    if (state.firstSentAt === undefined) state.firstSentAt = now;
+    state.sent++;
+    quotaTake(state.ledger, now, state.sent);
+    if (state.rate && !state.rate.enabled) state.rate.take(now); // measures the send rate, free until the first throttle
+    return { seq: state.sent, at: now };
+  }
 
   /** What a response (or a network error, `undefined`) teaches the gate about its origin. */
   function learn(origin: string, response: Response | undefined, ticket: SentTicket | undefined, now: number): void {

@@ -1,4 +1,4 @@
-import type { FetchLike, Middleware, MiddlewareList, Next, RequestOptions, SluiceFetch, SluiceRequestInit } from './types/index.js';
+import type { FetchLike, Middleware, MiddlewareList, RequestOptions, SluiceFetch, SluiceRequestInit } from './types/index.js';
 import { DEFAULT_REDACTION, RequestContext } from './request-context.js';
 import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
 import { redactUrlInError, tagResponse } from './secrets/index.js';
@@ -106,9 +106,9 @@ class Chain {
     const middleware = list[i];
     if (!middleware) return terminal(request, context, this.terminalFetch);
     const after = i + 1;
-    const next: Next = (nextRequest) => this.dispatch(after, nextRequest, context, skip);
     try {
-      return middleware.handle(request, context, next);
+      // An inline arrow, not a named one: builds that keep function names would name it on every call.
+      return middleware.handle(request, context, (nextRequest) => this.dispatch(after, nextRequest, context, skip));
     } catch (error) {
       // A handle that throws synchronously still gives its caller a rejected promise.
       return Promise.reject(error);

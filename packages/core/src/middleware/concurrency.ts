@@ -1,4 +1,4 @@
-import type { Context, Middleware, Next } from '../types/index.js';
+import type { Context, Next } from '../types/index.js';
 import { heldTimeout, pastDeadline } from '../rate-limit/admission.js';
 import { type ConcurrencyMiddleware, type ConcurrencyOptions, type ConcurrencyStats, validate } from './concurrency-options.js';
 import { type Group, SlotTable } from './concurrency-slots.js';

@@ -16,15 +16,13 @@ type Phase = 'attempt' | 'total';
 /**
  * Deadline signals made here without `AbortSignal.any`: they follow their outer signal
  * only while their layer runs, and never abort once it has settled (timers cleared,
- * forwarding removed). A layer nested inside may follow one the same cheap way.
+ * forwarding removed). A layer nested inside follows one the same cheap way: the signal
+ * carries its run, and the run fails the layers that follow it directly (no abort listener).
  */
 const SETTLING = Symbol('sluice.timeout.settling');
-/** A mark on the signal itself rather than a WeakSet entry per request (weak tables cost the GC). */
-type Marked = AbortSignal & { [SETTLING]?: true };
-const isSettling = (signal: AbortSignal): boolean => (signal as Marked)[SETTLING] === true;
-const markSettling = (signal: AbortSignal): void => {
-  (signal as Marked)[SETTLING] = true;
-};
+/** A mark on the signal itself rather than a WeakMap entry per request (weak tables cost the GC). */
+type Marked = AbortSignal & { [SETTLING]?: DeadlineRun };
+const runOf = (signal: AbortSignal): DeadlineRun | undefined => (signal as Marked)[SETTLING];
 
 /**
  * Enforces deadlines with an `AbortSignal`, combined with the caller's. A deadline runs
@@ -100,7 +98,10 @@ class DeadlineRun {
   readonly context: Context;
   readonly #outer: AbortSignal;
   readonly #timers: Array<ReturnType<typeof setTimeout>> = [];
-  #forward: (() => void) | undefined;
+  /** The enclosing run this one follows by hand, while it runs. */
+  #parent: DeadlineRun | undefined;
+  /** The runs nested inside that follow this one (usually one at a time). */
+  #children: DeadlineRun[] | undefined;
   #onAbort: (() => void) | undefined;
   #settled = false;
   #total = false;
@@ -116,14 +117,15 @@ class DeadlineRun {
     // request's own when the caller gave none or an enclosing deadline's, is followed by
     // hand while this layer runs.
     const own = this.controller.signal;
+    const parent = runOf(outer);
     if (context.callerSignal === undefined && outer === request.signal) {
       this.signal = own; // nothing can abort the outer signal
-      markSettling(own);
-    } else if (isSettling(outer)) {
+      (own as Marked)[SETTLING] = this;
+    } else if (parent) {
       this.signal = own;
-      this.#forward = () => this.fail(outer.reason);
-      outer.addEventListener('abort', this.#forward, { once: true });
-      markSettling(own);
+      this.#parent = parent;
+      (parent.#children ??= []).push(this);
+      (own as Marked)[SETTLING] = this;
     } else {
       this.signal = AbortSignal.any([outer, own]);
       this.#onAbort = () => this.fail(this.signal.reason);
@@ -160,6 +162,8 @@ class DeadlineRun {
   /** Aborts the attempt with `reason` and rejects with it (once). */
   fail(reason: unknown): void {
     if (!this.controller.signal.aborted) this.controller.abort(reason);
+    const children = this.#children;
+    if (children) for (const child of [...children]) child.fail(reason); // as an abort listener on this signal would
     if (!this.#finish()) return;
     this.reject(reason);
   }
@@ -169,7 +173,11 @@ class DeadlineRun {
     if (this.#settled) return false;
     this.#settled = true;
     for (const timer of this.#timers) clearTimeout(timer);
-    if (this.#forward) this.#outer.removeEventListener('abort', this.#forward);
+    const siblings = this.#parent ? this.#parent.#children : undefined;
+    if (siblings) {
+      const index = siblings.indexOf(this);
+      if (index >= 0) siblings.splice(index, 1);
+    }
     if (this.#onAbort) this.signal.removeEventListener('abort', this.#onAbort);
     if (this.#total) {
       if (this.#enclosing) this.context.state.deadline = this.#enclosing;

@@ -181,7 +181,7 @@ class DeadlineRun {
     if (this.#onAbort) this.signal.removeEventListener('abort', this.#onAbort);
     if (this.#total) {
       if (this.#enclosing) this.context.state.deadline = this.#enclosing;
-      else delete this.context.state.deadline;
+      else this.context.state.deadline = undefined;
     }
     this.context.signal = this.#outer;
     return true;

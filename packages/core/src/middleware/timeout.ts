@@ -124,7 +124,8 @@ class DeadlineRun {
     } else if (parent) {
       this.signal = own;
       this.#parent = parent;
-      (parent.#children ??= []).push(this);
+      parent.#children ??= [];
+      parent.#children.push(this);
       (own as Marked)[SETTLING] = this;
     } else {
       this.signal = AbortSignal.any([outer, own]);

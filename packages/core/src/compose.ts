@@ -122,7 +122,7 @@ class Chain {
  */
 function terminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
   const admission = context.state.admission;
-  if ((admission && !admission.passed) || context.listening) return observedTerminal(request, context, fetchImpl);
+  if ((admission && !admission.passed && !admission.passNow?.()) || context.listening) return observedTerminal(request, context, fetchImpl);
   if (pastDeadline(context)) return Promise.reject(unsentTimeout(context)); // never send a request past its own deadline
   const signal = context.signal;
   try {

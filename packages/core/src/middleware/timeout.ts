@@ -66,7 +66,7 @@ export function timeout(options: TimeoutOptions): Middleware {
       const active = option === undefined ? standing : activeDeadlines(phases, defaults, context);
       // An attempt deadline bounds the network attempt, not the wait at the rate-limit gate before it.
       const admission = attemptOnly ? context.state.admission : undefined;
-      if (admission && !admission.passed) return passAdmission(context).then(() => bounded(active, request, context, next));
+      if (admission && !admission.passed && !admission.passNow?.()) return passAdmission(context).then(() => bounded(active, request, context, next));
       return bounded(active, request, context, next);
     },
   };

@@ -51,7 +51,7 @@ export class SlotTable {
   /** Takes a free slot of `name` at once, or `undefined` (no group is made for a request that will wait). */
   tryTake(name: string): Group | undefined {
     const found = this.#groups.get(name);
-    if (found ? found.inFlight >= this.#limit : this.#limit < 1) return undefined;
+    if (found && found.inFlight >= this.#limit) return undefined; // the limit is at least 1
     const group = found ?? this.group(name);
     group.inFlight++;
     return group;

@@ -3,7 +3,7 @@ import type { Settings } from './retry-settings.js';
 import { MAX_TIMER_MS } from '../timer-limit.js';
 import { canReplay, cloneForReplay } from '../replay.js';
 import type { RetryCostKind } from '../retry/budget.js';
-import { retryAdmission, type GateAdmission } from '../rate-limit/admission.js';
+import { createAdmission, type GateAdmission } from '../rate-limit/admission.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { discard } from '../discard.js';
 import {
@@ -28,122 +28,138 @@ type AttemptResult = { response: Response; error?: undefined } | { response?: un
 
 /** Sends `request` through retry's settings `s`: the first attempt now, the loop only when it is needed. */
 export function retryRequest(s: Settings, request: Request, context: Context, next: Next): Promise<Response> {
-  const run = new RetryRun(s, request, context, next);
-  // A request with a body that may be replayed goes out as a copy from the first attempt on (see `outgoing`).
-  if (run.mayReplay && !run.headersBefore) return run.loop(1, undefined);
-  context.attempt = 1;
-  if (context.signal.aborted) return Promise.reject(context.signal.reason);
-  const admission = run.admit();
-  let pending: Promise<Response>;
-  try {
-    pending = next(request);
-  } catch (error) {
-    pending = Promise.reject(error);
-  }
-  return pending.then(
-    (response) => {
-      run.answered(response, admission);
-      return run.settled(response) ?? run.loop(1, { response });
-    },
-    (error: unknown) => {
-      run.failed(error, admission);
-      return run.loop(1, { error });
-    },
-  );
+  return new RetryRun(s, request, context, next).start();
 }
 
 class RetryRun {
-  readonly s: Settings;
-  readonly request: Request;
-  readonly context: Context;
-  readonly next: Next;
-  readonly method: string;
-  readonly methodRetryable: boolean;
-  readonly replayable: boolean;
-  readonly origin: string;
-  readonly deadline: number;
+  readonly #s: Settings;
+  readonly #request: Request;
+  readonly #context: Context;
+  readonly #next: Next;
+  readonly #method: string;
+  readonly #methodRetryable: boolean;
+  readonly #replayable: boolean;
+  readonly #origin: string;
+  readonly #deadline: number;
   /** Whether any attempt after the first can happen at all (a request that never is, is never copied). */
-  readonly mayReplay: boolean;
+  readonly #mayReplay: boolean;
   /** A body-less request's headers before its first attempt, so that a retry starts from them even if an inner middleware edited them. */
-  readonly headersBefore: Array<[string, string]> | undefined;
+  readonly #headersBefore: Array<[string, string]> | undefined;
 
   constructor(s: Settings, request: Request, context: Context, next: Next) {
-    this.s = s;
-    this.request = request;
-    this.context = context;
-    this.next = next;
+    this.#s = s;
+    this.#request = request;
+    this.#context = context;
+    this.#next = next;
     const method = request.method.toUpperCase();
-    this.method = method;
+    this.#method = method;
     if (s.idempotencyKey && KEYED_METHODS.has(method) && !request.headers.has('idempotency-key')) {
       request.headers.set('idempotency-key', crypto.randomUUID());
     }
-    this.methodRetryable = s.methods.has(method) || (KEYED_METHODS.has(method) && request.headers.has('idempotency-key'));
-    this.replayable = canReplay(request, context);
-    this.origin = originOf(request.url);
-    this.deadline = s.clock() + s.maxElapsed;
+    this.#methodRetryable = s.methods.has(method) || (KEYED_METHODS.has(method) && request.headers.has('idempotency-key'));
+    this.#replayable = canReplay(request, context);
+    this.#origin = originOf(request.url);
+    this.#deadline = s.clock() + s.maxElapsed;
     // Only a retryable method (or a retryOn that may force one) is ever sent twice.
-    this.mayReplay = this.replayable && s.limit > 0 && (this.methodRetryable || s.retryOn !== undefined);
-    this.headersBefore = this.mayReplay && request.body === null ? [...request.headers] : undefined;
+    this.#mayReplay = this.#replayable && s.limit > 0 && (this.#methodRetryable || s.retryOn !== undefined);
+    this.#headersBefore = this.#mayReplay && request.body === null ? [...request.headers] : undefined;
+  }
+
+  /** The first attempt, inline; the loop only for an outcome that needs a decision. */
+  start(): Promise<Response> {
+    const context = this.#context;
+    // A request with a body that may be replayed goes out as a copy from the first attempt on (see `#send`).
+    if (this.#mayReplay && !this.#headersBefore) return this.#loop(1, undefined);
+    context.attempt = 1;
+    if (context.signal.aborted) return Promise.reject(context.signal.reason);
+    const admission = this.#admit();
+    let pending: Promise<Response>;
+    try {
+      pending = this.#next(this.#request);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.then(
+      (response) => {
+        this.#answered(response, admission);
+        return this.#settled(response) ?? this.#loop(1, { response });
+      },
+      (error: unknown) => {
+        this.#failed(error, admission);
+        return this.#loop(1, { error });
+      },
+    );
   }
 
   /** The gate's admission for this attempt (passed right before the wire, after any concurrency queue: see admission.ts). */
-  admit(): GateAdmission | undefined {
-    const gate = this.s.gate;
-    const admission = gate ? retryAdmission(gate, this.origin, this.deadline, this.s.clock, this.context) : undefined;
-    this.context.state.admission = admission;
+  #admit(): GateAdmission | undefined {
+    const gate = this.#s.gate;
+    const admission = gate ? createAdmission(gate, this.#origin, () => this.#maxWait(), this.#context) : undefined;
+    this.#context.state.admission = admission;
     return admission;
   }
 
+  /** The ms an attempt may still wait at the gate: until retry's deadline or the total one, whichever is first. */
+  #maxWait(): number {
+    const total = this.#context.state.deadline;
+    const own = this.#deadline - this.#s.clock();
+    return total === undefined ? own : Math.min(own, total.at - Date.now());
+  }
+
   /** The response itself when no rule could retry it (the common case); `undefined` when the loop must decide. */
-  settled(response: Response): Response | undefined {
-    const s = this.s;
+  #settled(response: Response): Response | undefined {
+    const s = this.#s;
     if ((s.retryOn && s.limit >= 1) || s.statuses.has(response.status)) return undefined;
     if (response.ok) s.budget?.recordSuccess();
     return response;
   }
 
   /** Feeds an attempt's response to the gate (unless the concurrency slot did already). */
-  answered(response: Response, admission: GateAdmission | undefined): void {
-    if (!admission?.settled) this.s.gate?.observe(this.origin, response, admission?.ticket);
+  #answered(response: Response, admission: GateAdmission | undefined): void {
+    if (!admission?.settled) this.#s.gate?.observe(this.#origin, response, admission?.ticket);
   }
 
   /** Feeds an attempt's failure to the gate. */
-  failed(error: unknown, admission: GateAdmission | undefined): void {
-    const gate = this.s.gate;
+  #failed(error: unknown, admission: GateAdmission | undefined): void {
+    const gate = this.#s.gate;
     if (!gate) return;
-    if (!this.context.signal.aborted && classify(error, this.context)) gate.observe(this.origin, undefined, admission?.ticket);
-    else if (admission?.ticket) gate.observe(this.origin, undefined, admission.ticket); // sent, never answered
+    if (!this.#context.signal.aborted && classify(error, this.#context)) gate.observe(this.#origin, undefined, admission?.ticket);
+    else if (admission?.ticket) gate.observe(this.#origin, undefined, admission.ticket); // sent, never answered
   }
 
   /** One network attempt after the first (or a first that goes as a copy). */
-  async send(attempt: number): Promise<AttemptResult> {
-    const context = this.context;
+  async #send(attempt: number): Promise<AttemptResult> {
+    const context = this.#context;
     context.attempt = attempt;
     context.signal.throwIfAborted();
-    const admission = this.admit();
-    const request = this.request;
+    const admission = this.#admit();
+    const request = this.#request;
     try {
       const outgoing =
-        !this.mayReplay || (this.headersBefore && attempt === 1)
+        !this.#mayReplay || (this.#headersBefore && attempt === 1)
           ? request
-          : this.headersBefore
-            ? freshCopy(request, this.headersBefore)
+          : this.#headersBefore
+            ? freshCopy(request, this.#headersBefore)
             : await cloneForReplay(request, context, 'retry');
-      const response = await this.next(outgoing);
-      this.answered(response, admission);
+      const response = await this.#next(outgoing);
+      this.#answered(response, admission);
       return { response };
     } catch (error) {
-      this.failed(error, admission);
+      this.#failed(error, admission);
       return { error };
     }
   }
 
   /** The retry loop from `attempt` on, given that attempt's outcome when it is known already. */
-  async loop(first: number, known: AttemptResult | undefined): Promise<Response> {
-    const { s, context, method, origin, deadline } = this;
+  async #loop(first: number, known: AttemptResult | undefined): Promise<Response> {
+    const s = this.#s;
+    const context = this.#context;
+    const method = this.#method;
+    const origin = this.#origin;
+    const deadline = this.#deadline;
     let outcome = known;
     for (let attempt = first; ; attempt++) {
-      const { response, error } = outcome ?? (await this.send(attempt));
+      const { response, error } = outcome ?? (await this.#send(attempt));
       outcome = undefined;
       const stop = (note?: string): Response => {
         if (note) context.state.retryStopped = note;
@@ -166,20 +182,20 @@ class RetryRun {
           if (forced === false) return stop();
           if (forced === undefined) {
             if (!s.statuses.has(response.status)) return stop();
-            if (!this.methodRetryable) return stop(notIdempotent(method));
+            if (!this.#methodRetryable) return stop(notIdempotent(method));
           }
           kind = 'response';
           reason = forced ? `retryOn asked for a retry (status ${response.status})` : `status ${response.status}`;
         } else {
           const failure = classify(error, context);
           if (!failure) return stop();
-          if (!this.methodRetryable) return stop(notIdempotent(method));
+          if (!this.#methodRetryable) return stop(notIdempotent(method));
           kind = failure.kind;
           reason = failure.reason;
         }
 
         if (attempt > s.limit) return stop();
-        if (!this.replayable) {
+        if (!this.#replayable) {
           return stop(`not retried: the request body is a one-shot stream; pass a "bodyFactory" option to make it replayable`);
         }
 

@@ -23,14 +23,11 @@ export const KEYED_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH']);
  * userinfo it is the text up to the path; anything else goes through `URL`.
  */
 export function originOf(url: string): string {
-  const from = url.startsWith('https://') ? 8 : url.startsWith('http://') ? 7 : -1;
-  if (from > 0) {
-    const slash = url.indexOf('/', from);
-    const authority = slash < 0 ? url : url.slice(0, slash);
-    if (!authority.includes('@')) return authority;
-  }
-  return new URL(url).origin;
+  return HTTP_ORIGIN.exec(url)?.[0] ?? new URL(url).origin;
 }
+
+/** The origin of a serialized http(s) URL without userinfo: scheme and authority, up to the path. */
+const HTTP_ORIGIN = /^https?:\/\/[^/@?#]+(?=[/?#]|$)/;
 
 /** Which thrown errors are retried: network errors and attempt timeouts; never an abort or the total timeout. */
 export function classify(error: unknown, context: Context): { kind: RetryCostKind; reason: string } | undefined {

@@ -93,9 +93,9 @@ function activeDeadlines(phases: readonly Phase[], defaults: Record<Phase, Timeo
  * enclosing deadline that this layer follows by hand).
  */
 class DeadlineRun {
-  readonly controller = new AbortController();
+  readonly #controller = new AbortController();
   signal: AbortSignal;
-  readonly context: Context;
+  readonly #context: Context;
   readonly #outer: AbortSignal;
   readonly #timers: Array<ReturnType<typeof setTimeout>> = [];
   /** The enclosing run this one follows by hand, while it runs. */
@@ -106,27 +106,29 @@ class DeadlineRun {
   #settled = false;
   #total = false;
   #enclosing: ContextState['deadline'];
-  resolve: (response: Response) => void = noop;
-  reject: (reason: unknown) => void = noop;
+  readonly #resolve: (response: Response) => void;
+  readonly #reject: (reason: unknown) => void;
 
-  constructor(context: Context, outer: AbortSignal, request: Request) {
-    this.context = context;
+  constructor(context: Context, outer: AbortSignal, request: Request, resolve: (response: Response) => void, reject: (reason: unknown) => void) {
+    this.#context = context;
+    this.#resolve = resolve;
+    this.#reject = reject;
     this.#outer = outer;
     // `AbortSignal.any` is needed only when the outer signal may still abort after this layer
     // (the caller's own signal can abort while the body is read). A signal that cannot, the
     // request's own when the caller gave none or an enclosing deadline's, is followed by
     // hand while this layer runs.
-    const own = this.controller.signal;
+    const own = this.#controller.signal;
     const parent = runOf(outer);
-    if (context.callerSignal === undefined && outer === request.signal) {
-      this.signal = own; // nothing can abort the outer signal
-      (own as Marked)[SETTLING] = this;
-    } else if (parent) {
+    if (parent || (context.callerSignal === undefined && outer === request.signal)) {
+      // Nothing can abort the outer signal, or only the enclosing run, which fails this one directly.
       this.signal = own;
-      this.#parent = parent;
-      parent.#children ??= [];
-      parent.#children.push(this);
       (own as Marked)[SETTLING] = this;
+      if (parent) {
+        this.#parent = parent;
+        parent.#children ??= [];
+        parent.#children.push(this);
+      }
     } else {
       this.signal = AbortSignal.any([outer, own]);
       this.#onAbort = () => this.fail(this.signal.reason);
@@ -135,7 +137,7 @@ class DeadlineRun {
   }
 
   arm(deadlines: readonly Deadline[]): void {
-    const state = this.context.state;
+    const state = this.#context.state;
     for (const [phase, ms] of deadlines) {
       if (phase === 'total') {
         // The total deadline, for the gate and the queue to read (the nearest one wins).
@@ -144,29 +146,29 @@ class DeadlineRun {
         const at = Date.now() + ms;
         if (!this.#enclosing || at < this.#enclosing.at) state.deadline = { at, totalMs: ms };
       }
-      this.#timers.push(setTimeout(expire, ms, this, phase, ms));
+      this.#timers.push(setTimeout(expire, ms, this, phase, ms, this.#context));
     }
   }
 
   follow(pending: Promise<Response>): void {
     pending.then(
       (response) => {
-        if (this.#finish()) this.resolve(response);
+        if (this.#finish()) this.#resolve(response);
         else discard(response); // a late response nobody will read: release its connection
       },
       (error: unknown) => {
-        if (this.#finish()) this.reject(error);
+        if (this.#finish()) this.#reject(error);
       },
     );
   }
 
   /** Aborts the attempt with `reason` and rejects with it (once). */
   fail(reason: unknown): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
     const children = this.#children;
     if (children) for (const child of [...children]) child.fail(reason); // as an abort listener on this signal would
     if (!this.#finish()) return;
-    this.reject(reason);
+    this.#reject(reason);
   }
 
   /** Releases the timers and listeners and restores the outer signal; false when already done. */
@@ -181,18 +183,16 @@ class DeadlineRun {
     }
     if (this.#onAbort) this.signal.removeEventListener('abort', this.#onAbort);
     if (this.#total) {
-      if (this.#enclosing) this.context.state.deadline = this.#enclosing;
-      else this.context.state.deadline = undefined;
+      if (this.#enclosing) this.#context.state.deadline = this.#enclosing;
+      else this.#context.state.deadline = undefined;
     }
-    this.context.signal = this.#outer;
+    this.#context.signal = this.#outer;
     return true;
   }
 }
 
-function noop(): void {}
-
-function expire(run: DeadlineRun, phase: Phase, ms: number): void {
-  run.fail(timeoutError(phase, ms, run.context));
+function expire(run: DeadlineRun, phase: Phase, ms: number, context: Context): void {
+  run.fail(timeoutError(phase, ms, context));
 }
 
 function withDeadlines(
@@ -203,10 +203,8 @@ function withDeadlines(
 ): Promise<Response> {
   const outer = context.signal;
   if (outer.aborted) return Promise.reject(outer.reason);
-  const run = new DeadlineRun(context, outer, request);
   return new Promise<Response>((resolve, reject) => {
-    run.resolve = resolve;
-    run.reject = reject;
+    const run = new DeadlineRun(context, outer, request, resolve, reject);
     if (run.signal.aborted) {
       run.fail(run.signal.reason);
       return;

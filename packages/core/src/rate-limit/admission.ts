@@ -15,15 +15,7 @@ export interface GateAdmission extends AttemptAdmission {
  * request may still wait (its deadlines), read each time it starts waiting.
  */
 export function createAdmission(gate: RateGate, origin: string, maxWait: () => number, context: Context): GateAdmission {
-  return new Admission(gate, origin, Number.NaN, Date.now, context, maxWait);
-}
-
-/**
- * The admission of one retry attempt: it may wait until `deadline` (epoch ms on `clock`,
- * retry's own bound) or the request's total deadline, whichever is first. No closure.
- */
-export function retryAdmission(gate: RateGate, origin: string, deadline: number, clock: () => number, context: Context): GateAdmission {
-  return new Admission(gate, origin, deadline, clock, context);
+  return new Admission(gate, origin, maxWait, context);
 }
 
 /** One object per attempt, its methods on the prototype: an attempt that passes at once allocates nothing else. */
@@ -32,31 +24,18 @@ class Admission implements GateAdmission {
   settled = false;
   readonly #gate: RateGate;
   readonly #origin: string;
-  /** Retry's own deadline, epoch ms on `#clock` (unused when `#givenMaxWait` is). */
-  readonly #deadline: number;
-  readonly #clock: () => number;
+  readonly #maxWait: () => number;
   readonly #context: Context;
-  readonly #givenMaxWait: (() => number) | undefined;
 
-  constructor(gate: RateGate, origin: string, deadline: number, clock: () => number, context: Context, maxWait?: () => number) {
+  constructor(gate: RateGate, origin: string, maxWait: () => number, context: Context) {
     this.#gate = gate;
     this.#origin = origin;
-    this.#deadline = deadline;
-    this.#clock = clock;
+    this.#maxWait = maxWait;
     this.#context = context;
-    this.#givenMaxWait = maxWait;
   }
 
   get passed(): boolean {
     return this.ticket !== undefined;
-  }
-
-  /** The ms the attempt may still wait: to retry's deadline or the total one, whichever is first. */
-  maxWait(): number {
-    if (this.#givenMaxWait) return this.#givenMaxWait();
-    const total = this.#context.state.deadline;
-    const own = this.#deadline - this.#clock();
-    return total === undefined ? own : Math.min(own, total.at - Date.now());
   }
 
   settle(response: Response | undefined): void {
@@ -68,7 +47,7 @@ class Admission implements GateAdmission {
   passNow(): boolean {
     const gate = this.#gate as Partial<FastGate>;
     const admitNow = gate[ADMIT_NOW];
-    if (admitNow === undefined || this.maxWait() <= 0) return false;
+    if (admitNow === undefined || this.#maxWait() <= 0) return false;
     this.ticket = admitNow.call(gate, this.#origin);
     return this.ticket !== undefined;
   }
@@ -77,7 +56,7 @@ class Admission implements GateAdmission {
     const context = this.#context;
     const started = performance.now();
     try {
-      await this.#gate.acquire(this.#origin, signal, this.maxWait());
+      await this.#gate.acquire(this.#origin, signal, this.#maxWait());
       const waitedMs = performance.now() - started;
       if (waitedMs >= 1) context.emit({ type: 'gateHold', key: this.#origin, waitedMs });
     } catch (error) {

@@ -12,6 +12,7 @@ import type { GateSettings } from './gate-options.js';
 /** One gate's shared state: the release (gate-release.ts) and the learning (gate-learn.ts) both work on it. */
 export class GateCore {
   readonly settings: GateSettings;
+  readonly clock: GateSettings['clock'];
   /** This gate's name in a shared store, so that it ignores its own updates. */
   readonly id = `gate-${Math.random().toString(36).slice(2)}`;
   readonly origins: OriginTable;
@@ -20,17 +21,18 @@ export class GateCore {
 
   constructor(settings: GateSettings) {
     this.settings = settings;
+    this.clock = settings.clock;
     this.origins = new OriginTable(settings.maxOrigins);
     this.#make = () => this.make();
   }
 
   now(): number {
-    return this.settings.clock.now();
+    return this.clock.now();
   }
 
   /** The state of `origin`, made on first use and marked as most recently used. */
   stateOf(origin: string): OriginState {
-    return this.origins.use(origin, this.settings.clock.now(), this.#make);
+    return this.origins.use(origin, this.clock.now(), this.#make);
   }
 
   make(): OriginState {

@@ -41,13 +41,13 @@ export function take(state: OriginState, now: number): SentTicket {
 
 /** (Re)arms the origin's one timer to pump its waiters in `ms`. */
 export function arm(core: GateCore, origin: string, state: OriginState, ms: number): void {
-  const clock = core.settings.clock;
+  const clock = core.clock;
   if (state.timer !== undefined) clock.clearTimeout(state.timer);
   state.timer = clock.setTimeout(() => pump(core, origin, state), Math.max(1, Math.ceil(ms)));
 }
 
 export function disarm(core: GateCore, state: OriginState): void {
-  if (state.timer !== undefined) core.settings.clock.clearTimeout(state.timer);
+  if (state.timer !== undefined) core.clock.clearTimeout(state.timer);
   state.timer = undefined;
 }
 
@@ -97,7 +97,7 @@ export function repump(core: GateCore, origin: string, state: OriginState): void
 
 function release(core: GateCore, waiter: GateWaiter): void {
   waiter.signal.removeEventListener('abort', waiter.onAbort);
-  if (waiter.deadlineTimer !== undefined) core.settings.clock.clearTimeout(waiter.deadlineTimer);
+  if (waiter.deadlineTimer !== undefined) core.clock.clearTimeout(waiter.deadlineTimer);
 }
 
 /** Waiters whose deadline has passed settle with their TimeoutError; they are never let through. */
@@ -149,7 +149,7 @@ export function enqueue(
     waiter.expire();
     return;
   }
-  if (Number.isFinite(maxWait)) waiter.deadlineTimer = core.settings.clock.setTimeout(() => waiter.expire(), maxWait);
+  if (Number.isFinite(maxWait)) waiter.deadlineTimer = core.clock.setTimeout(() => waiter.expire(), maxWait);
   signal.addEventListener('abort', waiter.onAbort, { once: true });
   state.waiters.push(waiter);
   if (state.timer === undefined) pump(core, origin, state);

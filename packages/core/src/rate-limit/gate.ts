@@ -1,6 +1,6 @@
 import { firstAnswerWait } from './origin-table.js';
 import { quotaRemaining, quotaWait, type SentTicket } from './quota-ledger.js';
-import { ADMIT_NOW, type FastGate, type RateGateOptions } from './gate-types.js';
+import { ADMIT_NOW, type FastGate, type RateGate, type RateGateOptions } from './gate-types.js';
 import { gateSettings } from './gate-options.js';
 import { GateCore, holdsQuota, resetOf } from './gate-core.js';
 import { enqueue, take, turn } from './gate-release.js';
@@ -27,7 +27,7 @@ export type { RateGate, RateGateClock, RateGateOptions } from './gate-types.js';
  * const b = compose([retry({ gate })]); // a 429 seen by `a` holds `b` too
  * ```
  */
-export function createRateGate(options: RateGateOptions = {}): FastGate {
+export function createRateGate(options: RateGateOptions = {}): RateGate {
   const core = new GateCore(gateSettings(options));
   core.settings.store?.subscribe((update) => applyShared(core, update));
   return gateOver(core);

@@ -97,7 +97,9 @@ class DeadlineRun {
   signal: AbortSignal;
   readonly #context: Context;
   readonly #outer: AbortSignal;
-  readonly #timers: Array<ReturnType<typeof setTimeout>> = [];
+  /** The timers of this layer's deadlines: one, or two when it has both phases (no array per run). */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #secondTimer: ReturnType<typeof setTimeout> | undefined;
   /** The enclosing run this one follows by hand, while it runs. */
   #parent: DeadlineRun | undefined;
   /** The runs nested inside that follow this one (usually one at a time). */
@@ -146,7 +148,9 @@ class DeadlineRun {
         const at = Date.now() + ms;
         if (!this.#enclosing || at < this.#enclosing.at) state.deadline = { at, totalMs: ms };
       }
-      this.#timers.push(setTimeout(expire, ms, this, phase, ms, this.#context));
+      const timer = setTimeout(expire, ms, this, phase, ms, this.#context);
+      if (this.#timer === undefined) this.#timer = timer;
+      else this.#secondTimer = timer;
     }
   }
 
@@ -175,7 +179,8 @@ class DeadlineRun {
   #finish(): boolean {
     if (this.#settled) return false;
     this.#settled = true;
-    for (const timer of this.#timers) clearTimeout(timer);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#secondTimer !== undefined) clearTimeout(this.#secondTimer);
     const siblings = this.#parent ? this.#parent.#children : undefined;
     if (siblings) {
       const index = siblings.indexOf(this);

@@ -8,8 +8,13 @@ import type { SluiceRequestInit } from './types/index.js';
 /** The init keys that are Sluice's own options, never passed to `new Request`. */
 const SLUICE_INIT_KEYS = new Set<string>(['skip', 'bodyFactory']);
 
-/** Requests made for one pipeline call only (see {@link freshRequest}). */
-const FRESH = new WeakSet<Request>();
+/**
+ * Marks requests made for one pipeline call only (see {@link freshRequest}): a slot on the
+ * Request itself, not a WeakSet entry per request (weak tables are work for every garbage
+ * collection). `false` once the pipeline has taken it.
+ */
+const FRESH = Symbol('sluice.freshRequest');
+type Marked = Request & { [FRESH]?: boolean };
 
 /**
  * Marks a `Request` as made for one pipeline call only, so that the pipeline uses it as it
@@ -27,7 +32,11 @@ export function freshRequest(request: Request): Request {
   if (!(request instanceof Request)) {
     throw new TypeError(`freshRequest(): expected a Request, got ${request === null ? 'null' : typeof request}.`);
   }
-  FRESH.add(request);
+  try {
+    (request as Marked)[FRESH] = true;
+  } catch {
+    // A frozen Request takes no mark: the pipeline then copies it, as any other.
+  }
   return request;
 }
 
@@ -37,8 +46,8 @@ export function freshRequest(request: Request): Request {
  * the very stream it already has as body. `undefined` when a copy is needed.
  */
 export function adopt(input: RequestInfo | URL, init: SluiceRequestInit | undefined): Request | undefined {
-  if (!(input instanceof Request) || !FRESH.has(input)) return undefined;
-  FRESH.delete(input);
+  if (!(input instanceof Request) || (input as Marked)[FRESH] !== true) return undefined;
+  (input as Marked)[FRESH] = false;
   if (init) {
     for (const key in init) {
       const value = (init as Record<string, unknown>)[key];

@@ -1,4 +1,4 @@
-import type { FetchLike, Middleware, MiddlewareList, Next, RequestOptions, SluiceFetch, SluiceRequestInit } from './types/index.js';
+import type { FetchLike, Middleware, MiddlewareList, RequestOptions, SluiceFetch, SluiceRequestInit } from './types/index.js';
 import { DEFAULT_REDACTION, RequestContext } from './request-context.js';
 import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
 import { redactUrlInError, tagResponse } from './secrets/index.js';
@@ -106,9 +106,9 @@ class Chain {
     const middleware = list[i];
     if (!middleware) return terminal(request, context, this.terminalFetch);
     const after = i + 1;
-    const next: Next = (nextRequest) => this.dispatch(after, nextRequest, context, skip);
     try {
-      return middleware.handle(request, context, next);
+      // An inline arrow, not a named one: builds that keep function names would name it on every call.
+      return middleware.handle(request, context, (nextRequest) => this.dispatch(after, nextRequest, context, skip));
     } catch (error) {
       // A handle that throws synchronously still gives its caller a rejected promise.
       return Promise.reject(error);
@@ -122,7 +122,7 @@ class Chain {
  */
 function terminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
   const admission = context.state.admission;
-  if ((admission && !admission.passed) || context.listening) return observedTerminal(request, context, fetchImpl);
+  if ((admission && !admission.passed && !admission.passNow?.()) || context.listening) return observedTerminal(request, context, fetchImpl);
   if (pastDeadline(context)) return Promise.reject(unsentTimeout(context)); // never send a request past its own deadline
   const signal = context.signal;
   try {

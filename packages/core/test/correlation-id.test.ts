@@ -3,7 +3,10 @@ import {
   cloneForReplay,
   compose,
   correlationId,
+  errors,
   type Middleware,
+  retry,
+  SluiceError,
   newCorrelationId,
   observe,
   type SluiceEvent,
@@ -138,6 +141,19 @@ describe('correlationId', () => {
     await expect(compose([correlationId()])(`${BASE}/a`, { correlationId: 'a\nb' })).rejects.toThrow(
       /the "correlationId" request option must be a non-empty string/,
     );
+    expect(seen).toEqual([]);
+  });
+
+  it('a bad per-request option rejects as the plain TypeError under errors(), never a SluiceError', async () => {
+    const pipeline = compose([errors(), correlationId(), retry()]);
+    const badId = await pipeline(`${BASE}/a`, { correlationId: '' }).catch((error: unknown) => error);
+    expect(badId).toBeInstanceOf(TypeError);
+    expect(badId).not.toBeInstanceOf(SluiceError);
+    expect((badId as Error).message).toMatch(/the "correlationId" request option must be a non-empty string/);
+    const badMethods = await pipeline(`${BASE}/a`, { retry: { methods: ['GET POST'] } }).catch((error: unknown) => error);
+    expect(badMethods).toBeInstanceOf(TypeError);
+    expect(badMethods).not.toBeInstanceOf(SluiceError);
+    expect((badMethods as Error).message).toMatch(/retry \(per-request option\): "methods" must be an array of method names/);
     expect(seen).toEqual([]);
   });
 

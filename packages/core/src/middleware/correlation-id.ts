@@ -1,5 +1,5 @@
 import type { CorrelationScope, Middleware, SluiceFetch, SluiceRequestInit } from '../types/index.js';
-import { checkKeys, type OptionKeys } from '../check.js';
+import { checkKeys, type OptionKeys, optionError } from '../check.js';
 
 /**
  * Options of {@link correlationId}.
@@ -156,9 +156,10 @@ function validateHeader(header: unknown): string {
   return header;
 }
 
+/** A bad id is the caller's mistake: a plain `TypeError` (an option error), never wrapped by the errors middleware. */
 function validateId(value: unknown, what: string): string {
   if (typeof value !== 'string' || value === '' || /[\r\n\0]/.test(value) || value.trim() !== value) {
-    throw new TypeError(
+    throw optionError(
       `correlationId: ${what} must be a non-empty string without line breaks or surrounding spaces, got ${JSON.stringify(value)}.`,
     );
   }

@@ -1,4 +1,4 @@
-import type { RetryOptions } from './retry.js';
+import type { RetryOptions } from './retry-options.js';
 
 // retry's per-request option, added to the contract by declaration merging (as
 // @sluice/auth adds `auth`), so that types/ imports nothing. The module is named '@sluice/core', not

@@ -16,15 +16,13 @@ type Phase = 'attempt' | 'total';
 /**
  * Deadline signals made here without `AbortSignal.any`: they follow their outer signal
  * only while their layer runs, and never abort once it has settled (timers cleared,
- * forwarding removed). A layer nested inside may follow one the same cheap way.
+ * forwarding removed). A layer nested inside follows one the same cheap way: the signal
+ * carries its run, and the run fails the layers that follow it directly (no abort listener).
  */
 const SETTLING = Symbol('sluice.timeout.settling');
-/** A mark on the signal itself rather than a WeakSet entry per request (weak tables cost the GC). */
-type Marked = AbortSignal & { [SETTLING]?: true };
-const isSettling = (signal: AbortSignal): boolean => (signal as Marked)[SETTLING] === true;
-const markSettling = (signal: AbortSignal): void => {
-  (signal as Marked)[SETTLING] = true;
-};
+/** A mark on the signal itself rather than a WeakMap entry per request (weak tables cost the GC). */
+type Marked = AbortSignal & { [SETTLING]?: DeadlineRun };
+const runOf = (signal: AbortSignal): DeadlineRun | undefined => (signal as Marked)[SETTLING];
 
 /**
  * Enforces deadlines with an `AbortSignal`, combined with the caller's. A deadline runs
@@ -68,7 +66,7 @@ export function timeout(options: TimeoutOptions): Middleware {
       const active = option === undefined ? standing : activeDeadlines(phases, defaults, context);
       // An attempt deadline bounds the network attempt, not the wait at the rate-limit gate before it.
       const admission = attemptOnly ? context.state.admission : undefined;
-      if (admission && !admission.passed) return passAdmission(context).then(() => bounded(active, request, context, next));
+      if (admission && !admission.passed && !admission.passNow?.()) return passAdmission(context).then(() => bounded(active, request, context, next));
       return bounded(active, request, context, next);
     },
   };
@@ -95,35 +93,44 @@ function activeDeadlines(phases: readonly Phase[], defaults: Record<Phase, Timeo
  * enclosing deadline that this layer follows by hand).
  */
 class DeadlineRun {
-  readonly controller = new AbortController();
+  readonly #controller = new AbortController();
   signal: AbortSignal;
-  readonly context: Context;
+  readonly #context: Context;
   readonly #outer: AbortSignal;
-  readonly #timers: Array<ReturnType<typeof setTimeout>> = [];
-  #forward: (() => void) | undefined;
+  /** The timers of this layer's deadlines: one, or two when it has both phases (no array per run). */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #secondTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The enclosing run this one follows by hand, while it runs. */
+  #parent: DeadlineRun | undefined;
+  /** The runs nested inside that follow this one (usually one at a time). */
+  #children: DeadlineRun[] | undefined;
   #onAbort: (() => void) | undefined;
   #settled = false;
   #total = false;
   #enclosing: ContextState['deadline'];
-  resolve: (response: Response) => void = noop;
-  reject: (reason: unknown) => void = noop;
+  readonly #resolve: (response: Response) => void;
+  readonly #reject: (reason: unknown) => void;
 
-  constructor(context: Context, outer: AbortSignal, request: Request) {
-    this.context = context;
+  constructor(context: Context, outer: AbortSignal, request: Request, resolve: (response: Response) => void, reject: (reason: unknown) => void) {
+    this.#context = context;
+    this.#resolve = resolve;
+    this.#reject = reject;
     this.#outer = outer;
     // `AbortSignal.any` is needed only when the outer signal may still abort after this layer
     // (the caller's own signal can abort while the body is read). A signal that cannot, the
     // request's own when the caller gave none or an enclosing deadline's, is followed by
     // hand while this layer runs.
-    const own = this.controller.signal;
-    if (context.callerSignal === undefined && outer === request.signal) {
-      this.signal = own; // nothing can abort the outer signal
-      markSettling(own);
-    } else if (isSettling(outer)) {
+    const own = this.#controller.signal;
+    const parent = runOf(outer);
+    if (parent || (context.callerSignal === undefined && outer === request.signal)) {
+      // Nothing can abort the outer signal, or only the enclosing run, which fails this one directly.
       this.signal = own;
-      this.#forward = () => this.fail(outer.reason);
-      outer.addEventListener('abort', this.#forward, { once: true });
-      markSettling(own);
+      (own as Marked)[SETTLING] = this;
+      if (parent) {
+        this.#parent = parent;
+        parent.#children ??= [];
+        parent.#children.push(this);
+      }
     } else {
       this.signal = AbortSignal.any([outer, own]);
       this.#onAbort = () => this.fail(this.signal.reason);
@@ -132,7 +139,7 @@ class DeadlineRun {
   }
 
   arm(deadlines: readonly Deadline[]): void {
-    const state = this.context.state;
+    const state = this.#context.state;
     for (const [phase, ms] of deadlines) {
       if (phase === 'total') {
         // The total deadline, for the gate and the queue to read (the nearest one wins).
@@ -141,49 +148,56 @@ class DeadlineRun {
         const at = Date.now() + ms;
         if (!this.#enclosing || at < this.#enclosing.at) state.deadline = { at, totalMs: ms };
       }
-      this.#timers.push(setTimeout(expire, ms, this, phase, ms));
+      const timer = setTimeout(expire, ms, this, phase, ms, this.#context);
+      if (this.#timer === undefined) this.#timer = timer;
+      else this.#secondTimer = timer;
     }
   }
 
   follow(pending: Promise<Response>): void {
     pending.then(
       (response) => {
-        if (this.#finish()) this.resolve(response);
+        if (this.#finish()) this.#resolve(response);
         else discard(response); // a late response nobody will read: release its connection
       },
       (error: unknown) => {
-        if (this.#finish()) this.reject(error);
+        if (this.#finish()) this.#reject(error);
       },
     );
   }
 
   /** Aborts the attempt with `reason` and rejects with it (once). */
   fail(reason: unknown): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    const children = this.#children;
+    if (children) for (const child of [...children]) child.fail(reason); // as an abort listener on this signal would
     if (!this.#finish()) return;
-    this.reject(reason);
+    this.#reject(reason);
   }
 
   /** Releases the timers and listeners and restores the outer signal; false when already done. */
   #finish(): boolean {
     if (this.#settled) return false;
     this.#settled = true;
-    for (const timer of this.#timers) clearTimeout(timer);
-    if (this.#forward) this.#outer.removeEventListener('abort', this.#forward);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#secondTimer !== undefined) clearTimeout(this.#secondTimer);
+    const siblings = this.#parent ? this.#parent.#children : undefined;
+    if (siblings) {
+      const index = siblings.indexOf(this);
+      if (index >= 0) siblings.splice(index, 1);
+    }
     if (this.#onAbort) this.signal.removeEventListener('abort', this.#onAbort);
     if (this.#total) {
-      if (this.#enclosing) this.context.state.deadline = this.#enclosing;
-      else delete this.context.state.deadline;
+      if (this.#enclosing) this.#context.state.deadline = this.#enclosing;
+      else this.#context.state.deadline = undefined;
     }
-    this.context.signal = this.#outer;
+    this.#context.signal = this.#outer;
     return true;
   }
 }
 
-function noop(): void {}
-
-function expire(run: DeadlineRun, phase: Phase, ms: number): void {
-  run.fail(timeoutError(phase, ms, run.context));
+function expire(run: DeadlineRun, phase: Phase, ms: number, context: Context): void {
+  run.fail(timeoutError(phase, ms, context));
 }
 
 function withDeadlines(
@@ -194,10 +208,8 @@ function withDeadlines(
 ): Promise<Response> {
   const outer = context.signal;
   if (outer.aborted) return Promise.reject(outer.reason);
-  const run = new DeadlineRun(context, outer, request);
   return new Promise<Response>((resolve, reject) => {
-    run.resolve = resolve;
-    run.reject = reject;
+    const run = new DeadlineRun(context, outer, request, resolve, reject);
     if (run.signal.aborted) {
       run.fail(run.signal.reason);
       return;

@@ -1,6 +1,6 @@
 import type { AttemptAdmission, Context } from '../types/index.js';
 import { TimeoutError } from '../errors.js';
-import type { RateGate } from './gate.js';
+import { ADMIT_NOW, type FastGate, type RateGate } from './gate-types.js';
 import type { SentTicket } from './quota-ledger.js';
 
 /** An admission with the ticket of the attempt it let through (read by retry for `observe`). */
@@ -15,45 +15,67 @@ export interface GateAdmission extends AttemptAdmission {
  * request may still wait (its deadlines), read each time it starts waiting.
  */
 export function createAdmission(gate: RateGate, origin: string, maxWait: () => number, context: Context): GateAdmission {
-  let ticket: SentTicket | undefined;
-  let settled = false;
-  return {
-    get settled() {
-      return settled;
-    },
-    settle(response) {
-      if (settled || ticket === undefined || response === undefined) return;
-      settled = true;
-      gate.observe(origin, response, ticket);
-    },
-    get passed() {
-      return ticket !== undefined;
-    },
-    get ticket() {
-      return ticket;
-    },
-    async wait(signal) {
-      const started = performance.now();
-      try {
-        await gate.acquire(origin, signal, maxWait());
-        const waitedMs = performance.now() - started;
-        if (waitedMs >= 1) context.emit({ type: 'gateHold', key: origin, waitedMs });
-      } catch (error) {
-        // The total deadline ran out at the gate: say so, as the total timeout itself does.
-        if (error instanceof TimeoutError && pastDeadline(context)) throw heldTimeout(context, 'gate');
-        throw error;
-      }
-      return gate.epoch?.(origin) ?? 0;
-    },
-    stillValid(epoch) {
-      // A gate without epochs (a custom one) is trusted when its acquire resolves.
-      return (gate.epoch?.(origin) ?? 0) === epoch;
-    },
-    pass() {
-      ticket = gate.ticket ? gate.ticket(origin) : { seq: 0, at: Date.now() };
-      return ticket !== undefined;
-    },
-  };
+  return new Admission(gate, origin, maxWait, context);
+}
+
+/** One object per attempt, its methods on the prototype: an attempt that passes at once allocates nothing else. */
+class Admission implements GateAdmission {
+  ticket: SentTicket | undefined = undefined;
+  settled = false;
+  readonly #gate: RateGate;
+  readonly #origin: string;
+  readonly #maxWait: () => number;
+  readonly #context: Context;
+
+  constructor(gate: RateGate, origin: string, maxWait: () => number, context: Context) {
+    this.#gate = gate;
+    this.#origin = origin;
+    this.#maxWait = maxWait;
+    this.#context = context;
+  }
+
+  get passed(): boolean {
+    return this.ticket !== undefined;
+  }
+
+  settle(response: Response | undefined): void {
+    if (this.settled || this.ticket === undefined || response === undefined) return;
+    this.settled = true;
+    this.#gate.observe(this.#origin, response, this.ticket);
+  }
+
+  passNow(): boolean {
+    const gate = this.#gate as Partial<FastGate>;
+    const admitNow = gate[ADMIT_NOW];
+    if (admitNow === undefined || this.#maxWait() <= 0) return false;
+    this.ticket = admitNow.call(gate, this.#origin);
+    return this.ticket !== undefined;
+  }
+
+  async wait(signal: AbortSignal): Promise<number> {
+    const context = this.#context;
+    const started = performance.now();
+    try {
+      await this.#gate.acquire(this.#origin, signal, this.#maxWait());
+      const waitedMs = performance.now() - started;
+      if (waitedMs >= 1) context.emit({ type: 'gateHold', key: this.#origin, waitedMs });
+    } catch (error) {
+      // The total deadline ran out at the gate: say so, as the total timeout itself does.
+      if (error instanceof TimeoutError && pastDeadline(context)) throw heldTimeout(context, 'gate');
+      throw error;
+    }
+    return this.#gate.epoch?.(this.#origin) ?? 0;
+  }
+
+  stillValid(epoch: number): boolean {
+    // A gate without epochs (a custom one) is trusted when its acquire resolves.
+    return (this.#gate.epoch?.(this.#origin) ?? 0) === epoch;
+  }
+
+  pass(): boolean {
+    this.ticket = this.#gate.ticket ? this.#gate.ticket(this.#origin) : { seq: 0, at: Date.now() };
+    return this.ticket !== undefined;
+  }
 }
 
 /**
@@ -63,7 +85,7 @@ export function createAdmission(gate: RateGate, origin: string, maxWait: () => n
  */
 export async function passAdmission(context: Context): Promise<void> {
   const admission = context.state.admission;
-  if (!admission || admission.passed) return;
+  if (!admission || admission.passed || admission.passNow?.()) return;
   for (;;) {
     context.state.waitingAt = 'gate';
     let epoch: number;

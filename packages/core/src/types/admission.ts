@@ -21,6 +21,12 @@ export interface AttemptAdmission {
   /** Whether an admission granted at `epoch` still holds now (the origin has not closed or been throttled since). */
   stillValid(epoch: number): boolean;
   /**
+   * Passes at once when the origin admits the attempt right now (open, nobody waiting, a
+   * turn free): the wait and the last look in one synchronous step. `false` (or absent)
+   * means wait as usual. Optional: an admission without it is always waited for.
+   */
+  passNow?(): boolean;
+  /**
    * The last look, right before the wire: counts the attempt against the origin's
    * announced quota and marks it as sent; `false` when the origin has no room right now
    * (the attempt gives back what it holds and waits again).

@@ -24,21 +24,25 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * 0.2 kB (21.2 → 21.4 kB core standard set, 38.1 → 38.3 kB createClient); budgets left as
  * they were, since each still holds the new figure. `npm run bench -- size` lists the
  * heaviest source files of each bundle, the place to look before raising a budget.
+ * 2026-12-02, after the merges of lean5 (retry, concurrency and the gate split into small
+ * modules, synchronous fast paths), the outage-recovery fix of the adaptive rate, dedupe's
+ * and cache's credential identity and auth's creation checks: 22.2, 4.1, 39.6 and 51.0 kB;
+ * the three budgets they passed were raised to those figures + about 2 %.
  */
 export const SLUICE_BUNDLES = [
   {
     name: 'sluice core standard set',
     source: "export { compose, errors, correlationId, timeout, retry, concurrency } from '@sluice/core';",
-    budget: 21_900, // raised from 21.1 kB when the scheduler retune (sched2: paced buckets, the first-answer probe) and advfix's option checks landed: 21.1 kB measured + 4 %
+    budget: 22_700, // 2026-12-02: 22.2 kB + 2 % (see above); before: raised from 21.1 kB when the scheduler retune (sched2: paced buckets, the first-answer probe) and advfix's option checks landed: 21.1 kB measured + 4 %
   },
   { name: 'sluice compose alone', source: "export { compose } from '@sluice/core';", budget: 4_300 },
   // Raised from 37.5 / 48.5 kB when the client's key lists and checks landed (option-keys.ts: ky-level and per-request keys,
   // typos refused; searchParams checked): 38.1 and 49.0 kB measured + 4 %. The cost is the client's (about 4.6 kB minified).
-  { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 39_600 },
+  { name: 'sluice createClient', source: "export { createClient } from 'sluice';", budget: 40_400 },
   {
     name: 'sluice createClient + tokenAuth + clientCredentials',
     source: "export { createClient } from 'sluice'; export { tokenAuth, clientCredentials } from '@sluice/auth';",
-    budget: 51_000,
+    budget: 52_000,
   },
 ];
 

@@ -52,7 +52,11 @@ export function compose(middlewares: readonly Middleware[] | MiddlewareList, opt
       // `new Request` quotes the URL in its message, credentials included: redact it.
       return Promise.reject(redactUrlInError(error, input instanceof Request ? input.url : String(input), DEFAULT_REDACTION));
     }
-    const replayable = !(isStream(init?.body) && !requestOptions.bodyFactory);
+    const factory = requestOptions.bodyFactory;
+    if (factory !== undefined && typeof factory !== 'function') {
+      throw new TypeError(`The "bodyFactory" request option must be a function that returns a fresh body, got ${typeof factory}.`);
+    }
+    const replayable = !(isStream(init?.body) && !factory);
     // With no caller signal the request's own signal can never abort: say so with `callerSignal: undefined`.
     const callerGaveSignal = input instanceof Request ? init?.signal !== null : init?.signal !== undefined && init.signal !== null;
     const context = new RequestContext(request, requestOptions, replayable, callerGaveSignal);

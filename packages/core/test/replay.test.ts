@@ -1,4 +1,4 @@
-import { canReplay, cloneForReplay, compose, type Middleware, NotReplayableError, SluiceError } from '@sluice/core';
+import { canReplay, cloneForReplay, compose, errors, type Middleware, NotReplayableError, SluiceError } from '@sluice/core';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '@sluice/testing/node';
@@ -89,6 +89,18 @@ describe('cloneForReplay', () => {
     });
     expect(seen.replayable).toBe(true);
     expect(received).toEqual(['copy 1', 'copy 2', 'copy 3']);
+  });
+
+  it('a bodyFactory that is not a function is a plain TypeError naming it, and nothing is sent', async () => {
+    const error = await compose([errors(), replayer(2, {})])(`${BASE}/echo`, {
+      method: 'PUT',
+      body: streamOf('original'),
+      bodyFactory: 5 as never,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).not.toBeInstanceOf(SluiceError);
+    expect((error as Error).message).toBe('The "bodyFactory" request option must be a function that returns a fresh body, got number.');
+    expect(received).toEqual([]);
   });
 
   it('refuses to clone a request whose body was already sent', async () => {

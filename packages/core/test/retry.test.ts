@@ -470,6 +470,7 @@ describe('retry: option validation', () => {
   it.each<[RetryOptions, string]>([
     [{ limit: 1.5 }, '"limit" must be an integer ≥ 0, got 1.5'],
     [{ maxElapsed: -1 }, '"maxElapsed" must be a number of ms ≥ 0, got -1'],
+    [{ maxElapsed: 0 }, '"maxElapsed" must be above 0 ms (0 would refuse every request before it is sent; "limit: 0" sends once), got 0'],
     [{ maxRetryAfter: Number.NaN }, '"maxRetryAfter" must be a number of ms ≥ 0, got NaN'],
     [{ statuses: [42] }, '"statuses" must be an array of HTTP status codes (100-599), got 42'],
     [{ methods: 'GET' as unknown as string[] }, '"methods" must be an array of method names, got GET'],

@@ -14,7 +14,7 @@ import { checkKeys, checkNumber, checkOneOf, type OptionKeys } from '../check.js
  * ```
  */
 export interface ConcurrencyOptions {
-  /** Most network attempts in flight at once (per key). A positive integer. */
+  /** Most network attempts in flight at once (per key). A positive integer, or `Infinity`: no limit. */
   limit: number;
   /**
    * Splits requests into groups that each get their own `limit` and queue, e.g. one per

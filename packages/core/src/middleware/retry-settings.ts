@@ -42,6 +42,9 @@ export function resolveSettings(options: Partial<RetryOptions>, parent: Settings
     const value = o[key];
     if (value === undefined || (key === 'maxElapsed' && value === Number.POSITIVE_INFINITY)) continue; // Infinity: no bound
     checkNumber(where, key, value, { unit: 'ms', finite: false, max: MAX_TIMER_MS, maxReason: 'the longest timer' });
+    if (key === 'maxElapsed' && value === 0) {
+      throw optionError(`${where}: "maxElapsed" must be above 0 ms (0 would refuse every request before it is sent; "limit: 0" sends once), got 0.`);
+    }
   }
   for (const key of ['backoff', 'random', 'retryOn', 'clock', 'sleep'] as const) {
     const value = o[key];

@@ -4,14 +4,8 @@ export type { TimeoutOptions, TimeoutValue };
 import { TimeoutError } from '../errors.js';
 import { discard } from '../discard.js';
 import { heldTimeout, passAdmission } from '../rate-limit/admission.js';
-import { checkKeys, checkNumber, type OptionKeys, optionError } from '../check.js';
-
-
-
-/** setTimeout's largest delay; longer ones fire at once. */
-const MAX_DELAY = 2_147_483_647;
-
-type Phase = 'attempt' | 'total';
+import { checkKeys } from '../check.js';
+import { activeDeadlines, type Deadline, type Phase, TIMEOUT_KEYS, validate } from './timeout-options.js';
 
 /**
  * Deadline signals made here without `AbortSignal.any`: they follow their outer signal
@@ -74,17 +68,6 @@ export function timeout(options: TimeoutOptions): Middleware {
 
 function bounded(active: readonly Deadline[], request: Request, context: Context, next: Next): Promise<Response> {
   return active.length === 0 ? next(request) : withDeadlines(active, request, context, next);
-}
-
-type Deadline = readonly [Phase, number];
-
-function activeDeadlines(phases: readonly Phase[], defaults: Record<Phase, TimeoutValue>, context: Context | undefined): Deadline[] {
-  const active: Deadline[] = [];
-  for (const phase of phases) {
-    const ms = context ? effective(phase, defaults[phase], context) : defaults[phase];
-    if (ms !== false) active.push([phase, ms]);
-  }
-  return active;
 }
 
 /**
@@ -235,22 +218,3 @@ function timeoutError(phase: Phase, ms: number, context: Context): TimeoutError 
   });
 }
 
-function effective(phase: Phase, fallback: TimeoutValue, context: Context): TimeoutValue {
-  const option = context.options.timeout;
-  if (option === undefined) return fallback;
-  if (option === false) return false;
-  if (typeof option === 'number') return phase === 'total' ? validate(option, 'timeout (per-request option)', 'timeout') : fallback;
-  if (typeof option !== 'object' || option === null) {
-    throw optionError(`The "timeout" request option must be a number, false or { attempt, total }, got ${String(option)}.`);
-  }
-  checkKeys('timeout (per-request option)', option, TIMEOUT_KEYS);
-  const value = option[phase];
-  return value === undefined ? fallback : validate(value, 'timeout (per-request option)', `timeout.${phase}`);
-}
-
-function validate(value: unknown, where: string, name: string): TimeoutValue {
-  return value === false ? false : checkNumber(where, name, value, { unit: 'ms', above: true, max: MAX_DELAY, maxReason: 'the longest timer' });
-}
-
-/** Every key of {@link TimeoutOptions}. */
-const TIMEOUT_KEYS: OptionKeys<TimeoutOptions> = { total: true, attempt: true };

@@ -8,7 +8,7 @@
  * requests after GC, and the handles left behind.
  */
 import { measure } from 'mitata';
-import { bare, CONTENDERS, type Call } from './contenders.js';
+import { BATCH, bare, CONTENDERS, type Call } from './contenders.js';
 
 /** What a measuring child prints. */
 export interface TimingResult {
@@ -22,9 +22,6 @@ export interface HeapResult {
   growthBytes: number;
   handlesLeft: string[];
 }
-
-/** Sequential awaited calls per timed sample, the same for every contender. */
-export const BATCH = 64;
 
 /** Runs `call` `BATCH` times in a row, each awaited before the next starts. */
 function batchOf(call: Call): Call {

@@ -8,9 +8,9 @@
 import { spawn } from 'node:child_process';
 import type { SectionContext } from '../sections.js';
 import { fmt, type Row } from '../pool.js';
-import { BATCH, type HeapResult, type TimingResult } from './child.js';
+import type { HeapResult, TimingResult } from './child.js';
 import { buildChild } from './build.js';
-import { CONTENDERS } from './contenders.js';
+import { BATCH, CONTENDERS } from './contenders.js';
 
 /** Runs the compiled child in a fresh Node process; resolves with its JSON line. */
 function child<T>(script: string, args: readonly string[]): Promise<T> {

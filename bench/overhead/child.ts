@@ -46,10 +46,13 @@ async function timing(name: string, rounds: number, cpuMs: number): Promise<Timi
   // of BATCH sequential awaited calls, and mitata neither batches on its own nor collects
   // garbage before a measure. Its own batching is decided per measure from one or two
   // single warm-up calls against a 65 µs threshold, so a contender near that threshold ran
-  // one call per sample while bare ran 512 per sample; and its forced full GC before each
-  // measure (the child runs with --expose-gc) slowed the allocation-heavier contenders for
-  // the ~120 ms that follows. Scavenges still happen inside the samples, so each side pays
-  // for its own garbage. On a shared machine load drifts: each round measures both sides
+  // one call per sample while bare ran 512 per sample. Its forced full GC before each
+  // measure (the child runs with --expose-gc) clears the weak objects embedded in optimized
+  // code, so each measure began by deoptimizing and re-tiering Node's Request, Response,
+  // AbortSignal and stream code (--trace-deopt, 7 rounds of the core stack: 571 deopts
+  // "embedded weak objects cleared" with it, 4 without), which hit the contenders that use
+  // more of that code hardest. Scavenges still happen inside the samples, so each side
+  // pays for its own garbage. On a shared machine load drifts: each round measures both sides
   // moments apart, and the section takes the rounds' ratios.
   const options = {
     min_cpu_time: cpuMs * 1e6,

@@ -18,6 +18,9 @@ export function terminal(_input: RequestInfo | URL, _init?: RequestInit): Promis
   return Promise.resolve(new Response(BODY, INIT));
 }
 
+/** Sequential awaited calls per timed sample, the same for every contender (see child.ts). */
+export const BATCH = 64;
+
 /** One request through a contender, to its parsed JSON body. */
 export type Call = () => Promise<unknown>;
 

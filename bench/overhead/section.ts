@@ -1,13 +1,16 @@
 /**
  * Section `overhead`: per-request cost in memory, each contender in its own process
  * beside a bare `fetch()` + `.json()` against the same terminal, as ratios from one run.
+ * Every contender is timed the same way (see child.ts): each mitata sample is one batch of
+ * 64 sequential awaited calls, with no forced GC between measures, after a warm-up of
+ * 600 ms per side; a round's figure is the p50 of its samples divided by 64.
  */
 import { spawn } from 'node:child_process';
 import type { SectionContext } from '../sections.js';
 import { fmt, type Row } from '../pool.js';
 import type { HeapResult, TimingResult } from './child.js';
 import { buildChild } from './build.js';
-import { CONTENDERS } from './contenders.js';
+import { BATCH, CONTENDERS } from './contenders.js';
 
 /** Runs the compiled child in a fresh Node process; resolves with its JSON line. */
 function child<T>(script: string, args: readonly string[]): Promise<T> {
@@ -49,7 +52,7 @@ export async function overheadSection({ log, quick }: SectionContext): Promise<R
   const cpuMs = quick ? 20 : 120;
   const requests = quick ? 10_000 : 100_000;
   log(
-    `  in memory, one process per contender; ${rounds} alternating rounds of mitata (p50) on the contender and on a bare fetch()+.json() in the same process; ratio = median of the rounds' ratios`,
+    `  in memory, one process per contender; ${rounds} alternating rounds of mitata (p50 of batches of ${BATCH} sequential awaited calls) on the contender and on a bare fetch()+.json() in the same process; ratio = median of the rounds' ratios`,
   );
   const measured = new Map<string, { bare: number; contender: number; ratio: number; low: number; high: number }>();
   const rows: Row[] = [];

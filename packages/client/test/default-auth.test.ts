@@ -60,7 +60,13 @@ function waitFor(check: () => boolean): Promise<void> {
 describe("a client without auth: the 'auth' slot", () => {
   it("is named 'auth', takes a middleware placed before it, and passes a request without auth on untouched", async () => {
     const met: Request[] = [];
-    const record = (name: string): Middleware => ({ name, handle: (request, _context, next) => (met.push(request), next(request)) });
+    const record = (name: string): Middleware => ({
+      name,
+      handle: (request, _context, next) => {
+        met.push(request);
+        return next(request);
+      },
+    });
     const client = createClient({
       baseUrl: api.url,
       middleware: [

@@ -142,6 +142,26 @@ describe('per-request auth', () => {
   });
 });
 
+describe('handleAsOverride: an auth as the per-request auth of a slot that is not one', () => {
+  it('scopes to its own origins, else the request origin, and ignores the request\'s auth option', async () => {
+    server.use(record(API), record(OTHER));
+    const slot = (auth: ReturnType<typeof bearer>): Middleware => ({
+      name: 'auth',
+      handle: (request, context, next) => auth.handleAsOverride(request, context, next),
+    });
+    await compose([slot(bearer('request-origin'))])(`${OTHER}/a`);
+    await compose([slot(bearer('scoped', { origins: [API] }))])(`${OTHER}/a`);
+    await compose([slot(bearer('scoped', { origins: [API] }))])(`${API}/a`, { auth: false });
+    await compose([slot(tokenAuth(staticToken('from-token-auth')))])(`${API}/a`);
+    expect(seen.map((s) => [s.url, s.authorization])).toEqual([
+      [`${OTHER}/a`, 'Bearer request-origin'],
+      [`${OTHER}/a`, null],
+      [`${API}/a`, 'Bearer scoped'],
+      [`${API}/a`, 'Bearer from-token-auth'],
+    ]);
+  });
+});
+
 describe('WWW-Authenticate parsing', () => {
   it('refreshes only for no challenge, or Bearer with no error or invalid_token', () => {
     expect(refreshable(null)).toBe(true);

@@ -11,7 +11,7 @@ import {
   Stack,
   timeout,
 } from '@sluice/core';
-import { noAuth } from '@sluice/auth';
+import { defaultAuth } from './default-auth.js';
 import { TIMEOUT_KEYS } from './option-keys.js';
 import type { ClientOptions, MiddlewarePlacement, TimeoutPhases } from './options.js';
 
@@ -56,9 +56,12 @@ export function standardStack(options: ClientOptions = {}): Stack {
   if (limit !== undefined && limit !== false) {
     list.push(typeof limit === 'number' ? named(() => concurrency({ limit }), 'concurrency', 'limit', 'concurrency') : concurrency(limit));
   }
-  // An auth slot unless `auth: false`: with no client credentials, `noAuth()` sends none
-  // but still applies a per-request `auth` (Atlan's application SDK passes auth per call).
-  if (options.auth !== false) list.push(bindAuth(options.auth || noAuth(), options));
+  // An auth slot unless `auth: false`. With no client credentials, defaultAuth() sends none
+  // but still applies a per-request `auth` (Atlan's application SDK passes auth per call),
+  // as noAuth() would, without bundling @sluice/auth's machinery.
+  if (options.auth !== false) {
+    list.push(options.auth ? bindAuth(options.auth, options) : defaultAuth({ fetch: options.fetch as FetchLike | undefined }));
+  }
   if (phases.attempt !== false) list.push(named(() => timeout({ attempt: phases.attempt }), 'timeout()', 'attempt', 'timeout.attempt'));
   return placeExtras(new Stack(list), options.middleware ?? []);
 }

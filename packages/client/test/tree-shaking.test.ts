@@ -41,3 +41,21 @@ describe('the opt-in middlewares are shaken away from the standard stack', () =>
     expect(code).not.toContain('"rateLimit"');
   });
 });
+
+/** Strings only @sluice/auth's middleware machinery contains (auth-middleware.ts, authorize.ts). */
+const AUTH_MACHINERY = ['no origin to send credentials to', 'a token refresh'];
+
+describe("a client without auth carries none of @sluice/auth's machinery", () => {
+  it('createClient alone: its default auth slot is the client\'s own light one', async () => {
+    const code = await bundle(`import { createClient } from 'sluice'; export const client = createClient();`);
+    for (const marker of AUTH_MACHINERY) expect(code).not.toContain(marker);
+  });
+
+  it('an app that gives an auth carries it (the check can see it)', async () => {
+    const code = await bundle(
+      `import { createClient } from 'sluice'; import { bearer } from '@sluice/auth';
+       export const client = createClient({ auth: bearer('t') });`,
+    );
+    for (const marker of AUTH_MACHINERY) expect(code).toContain(marker);
+  });
+});

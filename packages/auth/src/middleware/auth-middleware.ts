@@ -1,4 +1,13 @@
-import { announceCredentialSource, type CredentialSource, type FetchLike, type Middleware, NO_CREDENTIAL, optionError } from '@sluice/core';
+import {
+  announceCredentialSource,
+  type Context,
+  type CredentialSource,
+  type FetchLike,
+  type Middleware,
+  type Next,
+  NO_CREDENTIAL,
+  optionError,
+} from '@sluice/core';
 import { credentialIdentity } from '../credentials/identity.js';
 import { type AuthScopeOptions, originsOf } from '../credentials/scope.js';
 import { authorize } from '../exchange/authorize.js';
@@ -57,6 +66,18 @@ export interface AuthMiddleware extends Middleware, CredentialSource {
   readonly fetch: FetchLike | undefined;
   /** A copy (sharing its tokens and state) with more origins and a default fetch. */
   bind(binding: AuthBinding): AuthMiddleware;
+  /**
+   * Handles one request as the per-request `auth` of another auth middleware (or of
+   * `createClient`'s default slot): credentials go to its own origins, else to the
+   * request's origin; token calls use its own fetch, else `fetch`. It announces nothing
+   * (the slot it stands in for does) and does not read `context.options.auth`.
+   *
+   * @example
+   * ```ts
+   * const slot: Middleware = { name: 'auth', handle: (request, context, next) => bearer('t').handleAsOverride(request, context, next) };
+   * ```
+   */
+  handleAsOverride(request: Request, context: Context, next: Next, fetch?: FetchLike): Promise<Response>;
 }
 
 /**
@@ -124,26 +145,39 @@ function build(scheme: AuthScheme | undefined, origins: string[], ownFetch: Fetc
       const env = { fetch: ownFetch ?? boundFetch ?? globalFetch };
       return credentialIdentity(scheme, scope.size === 0 ? new Set([new URL(request.url).origin]) : scope, request, context, env);
     },
+    handleAsOverride(request, context, next, fetch) {
+      return asOverride(self, request, context, next, fetch);
+    },
     async handle(request, context, next) {
       announceCredentialSource(context, self);
       const override = context.options.auth;
       if (override === false) return next(request);
-      if (override !== undefined && (typeof override !== 'object' || override === null || !('scheme' in override) || typeof override.bind !== 'function')) {
-        throw optionError('The "auth" request option must be false or an auth middleware such as bearer(…), basic(…), apiKey(…) or tokenAuth(…).');
+      if (override !== undefined) {
+        if (typeof override !== 'object' || override === null || !('scheme' in override) || typeof override.bind !== 'function') {
+          throw optionError('The "auth" request option must be false or an auth middleware such as bearer(…), basic(…), apiKey(…) or tokenAuth(…).');
+        }
+        return asOverride(override, request, context, next, ownFetch ?? boundFetch);
       }
-      const active = override ?? self;
-      if (!active.scheme) return next(request);
-      const origin = new URL(request.url).origin;
-      let scope = scopes.get(active.origins) ?? new Set(active.origins);
-      if (override !== undefined && scope.size === 0) scope = new Set([origin]);
+      if (!scheme) return next(request);
+      const scope = scopes.get(origins) ?? new Set(origins);
       if (scope.size === 0) {
         throw optionError(
           'auth: no origin to send credentials to. Pass "origins" (or "baseUrl") to the auth factory, or give createClient a baseUrl.',
         );
       }
-      const fetchImpl = active.fetch ?? ownFetch ?? boundFetch ?? globalFetch;
-      return authorize({ scheme: active.scheme, scope, env: { fetch: fetchImpl }, home: origin, request, context, next });
+      const env = { fetch: ownFetch ?? boundFetch ?? globalFetch };
+      return authorize({ scheme, scope, env, home: new URL(request.url).origin, request, context, next });
     },
   };
   return self;
+}
+
+/** A per-request `auth` at work: its own origins (else the request's), its own fetch (else `fallback`). */
+async function asOverride(active: AuthMiddleware, request: Request, context: Context, next: Next, fallback: FetchLike | undefined): Promise<Response> {
+  if (!active.scheme) return next(request);
+  const origin = new URL(request.url).origin;
+  let scope = scopes.get(active.origins) ?? new Set(active.origins);
+  if (scope.size === 0) scope = new Set([origin]);
+  const env = { fetch: active.fetch ?? fallback ?? globalFetch };
+  return authorize({ scheme: active.scheme, scope, env, home: origin, request, context, next });
 }

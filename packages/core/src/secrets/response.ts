@@ -46,10 +46,17 @@ export function secretsOf(response: Response): ResponseSecrets | undefined {
 
 /** Records the request's secrets for `response` (compose does, for every response it returns). */
 export function tagResponse(response: Response, secrets: ResponseSecrets): Response {
+  // One descriptor for every call (not an object per response), emptied again at once.
+  SLOT.value = secrets;
   try {
-    Object.defineProperty(response, SECRETS, { value: secrets, configurable: true });
+    Object.defineProperty(response, SECRETS, SLOT);
   } catch {
     byResponse.set(response, secrets);
+  } finally {
+    SLOT.value = undefined;
   }
   return response;
 }
+
+/** The descriptor {@link tagResponse} fills: hidden (not enumerable), replaceable by a later tag. */
+const SLOT: PropertyDescriptor = { value: undefined, configurable: true };

@@ -12,6 +12,8 @@ interface GuardState {
   readonly b: unknown;
   /** The stream-wrapping copy, made only once someone takes `body` (or reads `formData`). */
   copy: Response | undefined;
+  /** What {@link tagGuarded} stored (the response's secrets view): one slot, no second property. */
+  tag: unknown;
 }
 
 type Guarded = Response & { [GUARD]: GuardState };
@@ -39,10 +41,26 @@ let GUARDED: Response | undefined;
 export function guardBody<A, B>(response: Response, mapError: BodyErrorMapper<A, B>, a: A, b: B): Response {
   const body = response.body;
   if (body === null || NULL_BODY_STATUSES.has(response.status) || response.bodyUsed || body.locked) return response;
-  const state: GuardState = { mapError: mapError as BodyErrorMapper<unknown, unknown>, a, b, copy: undefined };
+  const state: GuardState = { mapError: mapError as BodyErrorMapper<unknown, unknown>, a, b, copy: undefined, tag: undefined };
   (response as Guarded)[GUARD] = state;
   Object.setPrototypeOf(response, GUARDED ?? guardedPrototype());
   return response;
+}
+
+/**
+ * Stores `tag` on a guarded response's own state and says `true`; `false` when the
+ * response is not guarded. Cheaper than a property of its own for the caller.
+ */
+export function tagGuarded(response: Response, tag: unknown): boolean {
+  const state = (response as Partial<Guarded>)[GUARD];
+  if (state === undefined) return false;
+  state.tag = tag;
+  return true;
+}
+
+/** What {@link tagGuarded} stored on `response`, if it is guarded. */
+export function guardedTag(response: Response): unknown {
+  return (response as Partial<Guarded>)[GUARD]?.tag;
 }
 
 /** Reads through the copy once there is one, else natively, mapping a failed read. */

@@ -1,5 +1,5 @@
 /** Statuses whose responses never carry a body (the Response constructor refuses one). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+const NULL_BODY_STATUSES = /* @__PURE__ */ new Set([101, 103, 204, 205, 304]);
 
 const GUARD = Symbol('sluice.bodyGuard');
 

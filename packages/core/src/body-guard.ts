@@ -1,12 +1,19 @@
 /** Statuses whose responses never carry a body (the Response constructor refuses one). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+const NULL_BODY_STATUSES = /* @__PURE__ */ new Set([101, 103, 204, 205, 304]);
 
 const GUARD = Symbol('sluice.bodyGuard');
 
+/** Maps a failed body read; `request` and `context` are the guard's own, passed back. */
+export type BodyErrorMapper<A, B> = (error: unknown, a: A, b: B) => unknown;
+
 interface GuardState {
-  readonly mapError: (error: unknown) => unknown;
+  readonly mapError: BodyErrorMapper<unknown, unknown>;
+  readonly a: unknown;
+  readonly b: unknown;
   /** The stream-wrapping copy, made only once someone takes `body` (or reads `formData`). */
   copy: Response | undefined;
+  /** What {@link tagGuarded} stored (the response's secrets view): one slot, no second property. */
+  tag: unknown;
 }
 
 type Guarded = Response & { [GUARD]: GuardState };
@@ -19,7 +26,7 @@ let ownBodyUsed: (this: Response) => boolean;
 let GUARDED: Response | undefined;
 
 /**
- * Returns a response whose body errors with `mapError(error)` instead of the raw error
+ * Returns a response whose body errors with `mapError(error, a, b)` instead of the raw error
  * when reading it fails (a connection reset in the middle of the body surfaces from
  * undici as `TypeError: terminated`). Chunks, end and cancellation pass through as they
  * are; `url`, `redirected` and `type` are kept. A response without a body is returned as is.
@@ -28,15 +35,32 @@ let GUARDED: Response | undefined;
  * It is the same Response object, on a prototype whose body readers (`text`, `json`,
  * `arrayBuffer`, `blob`, `bytes`) map a failed read: no second Response and no second
  * stream per request. Only `body` itself (a caller that streams it) and `formData` get a
- * copy over a wrapping stream, made then.
+ * copy over a wrapping stream, made then. `mapError` is meant to be shared (one per
+ * middleware), its per-request data passed as `a` and `b`: no closure per response.
  */
-export function guardBody(response: Response, mapError: (error: unknown) => unknown): Response {
+export function guardBody<A, B>(response: Response, mapError: BodyErrorMapper<A, B>, a: A, b: B): Response {
   const body = response.body;
   if (body === null || NULL_BODY_STATUSES.has(response.status) || response.bodyUsed || body.locked) return response;
-  const state: GuardState = { mapError, copy: undefined };
+  const state: GuardState = { mapError: mapError as BodyErrorMapper<unknown, unknown>, a, b, copy: undefined, tag: undefined };
   (response as Guarded)[GUARD] = state;
   Object.setPrototypeOf(response, GUARDED ?? guardedPrototype());
   return response;
+}
+
+/**
+ * Stores `tag` on a guarded response's own state and says `true`; `false` when the
+ * response is not guarded. Cheaper than a property of its own for the caller.
+ */
+export function tagGuarded(response: Response, tag: unknown): boolean {
+  const state = (response as Partial<Guarded>)[GUARD];
+  if (state === undefined) return false;
+  state.tag = tag;
+  return true;
+}
+
+/** What {@link tagGuarded} stored on `response`, if it is guarded. */
+export function guardedTag(response: Response): unknown {
+  return (response as Partial<Guarded>)[GUARD]?.tag;
 }
 
 /** Reads through the copy once there is one, else natively, mapping a failed read. */
@@ -46,12 +70,12 @@ function read(response: Guarded, reader: Reader): Promise<unknown> {
   // A body already used or locked fails as it would unguarded: that is a caller's mistake, not the network's.
   const usable = !ownBodyUsed.call(response) && ownBody.call(response)?.locked !== true;
   const pending = (proto[reader] as (this: Response) => Promise<unknown>).call(response);
-  return usable ? pending.catch((error: unknown) => Promise.reject(state.mapError(error))) : pending;
+  return usable ? pending.catch((error: unknown) => Promise.reject(state.mapError(error, state.a, state.b))) : pending;
 }
 
 function copyOf(response: Guarded): Response {
   const state = response[GUARD];
-  state.copy ??= streamCopy(response, ownBody.call(response) as ReadableStream<Uint8Array>, state.mapError);
+  state.copy ??= streamCopy(response, ownBody.call(response) as ReadableStream<Uint8Array>, (error) => state.mapError(error, state.a, state.b));
   return state.copy;
 }
 
@@ -79,8 +103,8 @@ function guardedPrototype(): Response {
     text: method(function text(this: Guarded) {
       return read(this, 'text');
     }),
-    json: method(async function json(this: Guarded) {
-      return JSON.parse((await read(this, 'text')) as string);
+    json: method(function json(this: Guarded) {
+      return read(this, 'text').then(parseJson);
     }),
     arrayBuffer: method(function arrayBuffer(this: Guarded) {
       return read(this, 'arrayBuffer');
@@ -93,7 +117,7 @@ function guardedPrototype(): Response {
     }),
     clone: method(function clone(this: Guarded) {
       const state = this[GUARD];
-      return state.copy ? state.copy.clone() : guardBody(proto.clone.call(this), state.mapError);
+      return state.copy ? state.copy.clone() : guardBody(proto.clone.call(this), state.mapError, state.a, state.b);
     }),
   };
   // Only where the platform has it (ky looks for it on Response.prototype).
@@ -104,6 +128,10 @@ function guardedPrototype(): Response {
   }
   GUARDED = Object.create(proto, readers) as Response;
   return GUARDED;
+}
+
+function parseJson(text: unknown): unknown {
+  return JSON.parse(text as string);
 }
 
 function method(value: (this: Guarded) => unknown): PropertyDescriptor {

@@ -1,4 +1,4 @@
-import { compose, correlationId, type FetchLike, type Middleware, secretsOf } from '@sluice/core';
+import { compose, correlationId, errors, type FetchLike, type Middleware, secretsOf } from '@sluice/core';
 import { describe, expect, it } from 'vitest';
 
 const ok: FetchLike = async () => new Response('fine');
@@ -19,6 +19,16 @@ describe('secretsOf: where a response keeps its secrets view', () => {
     const response = await compose([correlationId({ id: 'cid-frozen' }), freezer], { fetch: ok })('https://slot.test/frozen');
     expect(Object.isFrozen(response)).toBe(true);
     expect(secretsOf(response)?.correlationId).toBe('cid-frozen');
+  });
+
+  it('reads the view of a response the errors middleware guards, and a re-tag replaces it', async () => {
+    const inner = compose([errors(), correlationId({ id: 'cid-inner' })], { fetch: ok });
+    const guarded = await inner('https://slot.test/guarded?token=abc');
+    expect(secretsOf(guarded)?.correlationId).toBe('cid-inner');
+    expect(secretsOf(guarded)?.url('https://slot.test/guarded?token=abc')).toBe('https://slot.test/guarded?token=%5BREDACTED%5D');
+    expect(await guarded.text()).toBe('fine');
+    const outer = compose([correlationId({ id: 'cid-outer' })], { fetch: (request) => inner(request) });
+    expect(secretsOf(await outer('https://slot.test/nested'))?.correlationId).toBe('cid-outer');
   });
 
   it('has no view for a response no pipeline returned', () => {

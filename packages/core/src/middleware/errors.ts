@@ -77,37 +77,50 @@ export function errors(options: ErrorsOptions = {}): Middleware {
   const redaction = createRedaction([...secrets]);
   const map = options.map;
 
+  // Shared by every request: a body read that fails later (a reset mid-body) is mapped like a failed request.
+  const bodyFailure = (error: unknown, request: Request, context: Context): unknown =>
+    mapThrown(error, request, context, scrubberFor(request, redactionInForce(redaction, context), context), 'body');
+  const fallbackRule = options.throwHttpErrors ?? true;
+
+  /** A non-2xx answer that throws: the mapped error, the response's body cancelled. */
+  async function refuse(response: Response, request: Request, context: Context): Promise<never> {
+    // The scrubber is made on the error path only: a request that succeeds never pays for it.
+    const scrub = scrubberFor(request, redactionInForce(redaction, context), context);
+    let mapped: SluiceError;
+    try {
+      mapped = (map ? await custom(map, response, context) : undefined) ?? (await toHttpError(response, context, { scrub }));
+    } catch (error) {
+      throw mapThrown(error, request, context, scrub);
+    } finally {
+      // The response is not returned: a body nobody read is cancelled, so whatever holds
+      // it (a concurrency slot with release: 'body', a socket) is freed.
+      discard(response);
+    }
+    throw mapThrown(mapped, request, context, scrub);
+  }
+
   return {
     name: 'errors',
-    async handle(request, context, next) {
+    // No async frame: an answer that passes costs a few property reads and one guard.
+    handle(request, context, next) {
       context.redaction = redaction;
       const rule = context.options.throwHttpErrors;
       // A bad per-request rule is refused before anything is sent, not when an answer comes.
-      if (rule !== undefined && !isThrowRule(rule)) throw badRule(rule);
-      let response: Response;
+      if (rule !== undefined && !isThrowRule(rule)) return Promise.reject(badRule(rule));
+      let pending: Promise<Response>;
       try {
-        response = await next(request);
+        pending = Promise.resolve(next(request)); // a plain value from a hand-written `next` too
       } catch (error) {
+        return Promise.reject(mapThrown(error, request, context, scrubberFor(request, redactionInForce(redaction, context), context)));
+      }
+      return pending.then((response) => {
+        if (passesThrough(response, request) || !throwsFor(context.options.throwHttpErrors ?? fallbackRule, response.status)) {
+          return guardBody(response, bodyFailure, request, context);
+        }
+        return refuse(response, request, context);
+      }, (error: unknown) => {
         throw mapThrown(error, request, context, scrubberFor(request, redactionInForce(redaction, context), context));
-      }
-      // A body read that fails later (a reset mid-body) is mapped like a failed request.
-      const guard = (): Response =>
-        guardBody(response, (error) => mapThrown(error, request, context, scrubberFor(request, redactionInForce(redaction, context), context), 'body'));
-      if (passesThrough(response, request)) return guard();
-      if (!throwsFor(context.options.throwHttpErrors ?? options.throwHttpErrors ?? true, response.status)) return guard();
-      // The scrubber is made on the error path only: a request that succeeds never pays for it.
-      const scrub = scrubberFor(request, redactionInForce(redaction, context), context);
-      let mapped: SluiceError;
-      try {
-        mapped = (map ? await custom(map, response, context) : undefined) ?? (await toHttpError(response, context, { scrub }));
-      } catch (error) {
-        throw mapThrown(error, request, context, scrub);
-      } finally {
-        // The response is not returned: a body nobody read is cancelled, so whatever holds
-        // it (a concurrency slot with release: 'body', a socket) is freed.
-        discard(response);
-      }
-      throw mapThrown(mapped, request, context, scrub);
+      });
     },
   };
 }

@@ -1,3 +1,5 @@
+import { guardedTag, tagGuarded } from '../body-guard.js';
+
 /**
  * The secrets of the request a response answered, for code that quotes the response after
  * the pipeline returned it (a body that does not parse, a log line): its URL redacted,
@@ -25,7 +27,8 @@ export interface ResponseSecrets {
 /**
  * Where a response keeps its secrets view: a hidden symbol slot on the response itself,
  * not a WeakMap entry per response (weak tables are work for every garbage collection).
- * A response that takes no property (frozen, a proxy that refuses) goes in the WeakMap.
+ * A response that takes no property (frozen, a proxy that refuses) goes in the WeakMap,
+ * and one the errors middleware guarded keeps it in the guard's own slot.
  */
 const SECRETS = Symbol('sluice.responseSecrets');
 const byResponse = new WeakMap<Response, ResponseSecrets>();
@@ -41,15 +44,24 @@ type Tagged = Response & { [SECRETS]?: ResponseSecrets };
  * ```
  */
 export function secretsOf(response: Response): ResponseSecrets | undefined {
-  return (response as Tagged)[SECRETS] ?? byResponse.get(response);
+  return (response as Tagged)[SECRETS] ?? (guardedTag(response) as ResponseSecrets | undefined) ?? byResponse.get(response);
 }
 
 /** Records the request's secrets for `response` (compose does, for every response it returns). */
 export function tagResponse(response: Response, secrets: ResponseSecrets): Response {
+  // A response the errors middleware guards has a hidden slot already: the view goes there.
+  if ((response as Tagged)[SECRETS] === undefined && tagGuarded(response, secrets)) return response;
+  // One descriptor for every call (not an object per response), emptied again at once.
+  SLOT.value = secrets;
   try {
-    Object.defineProperty(response, SECRETS, { value: secrets, configurable: true });
+    Object.defineProperty(response, SECRETS, SLOT);
   } catch {
     byResponse.set(response, secrets);
+  } finally {
+    SLOT.value = undefined;
   }
   return response;
 }
+
+/** The descriptor {@link tagResponse} fills: hidden (not enumerable), replaceable by a later tag. */
+const SLOT: PropertyDescriptor = { value: undefined, configurable: true };

@@ -25,7 +25,12 @@ export interface RedisClientLike {
   /** `false` while the client is disconnected: Sluice then skips Redis at once. */
   readonly isReady?: boolean;
   /** The options the client was created with (the rate gate's subscriber keeps its `socket` ones). */
-  readonly options?: { readonly socket?: object } | undefined;
+  readonly options?:
+    | {
+        /** The client's socket options (host, port, TLS...), copied onto the gate's subscriber. */
+        readonly socket?: object;
+      }
+    | undefined;
 }
 
 /**

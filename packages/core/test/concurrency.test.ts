@@ -383,6 +383,9 @@ describe("concurrency: release: 'body'", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-kind')).toBe('stream');
     expect(response.url).toBe(`${base}/full`);
+    const copy = response.clone();
+    expect([copy.url, copy.redirected, copy.type]).toEqual([`${base}/full`, false, 'basic']);
+    expect(response.type).toBe('basic');
     expect(limiter.stats()).toEqual({ inFlight: 1, queued: 0 });
 
     const next = pipeline(`${base}/after-full`);

@@ -52,7 +52,22 @@ export function holdUntilBodyDone(response: Response, signal: AbortSignal, free:
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   const wrapped = new Response(stream, { status: response.status, statusText: response.statusText, headers: response.headers });
-  Object.defineProperty(wrapped, 'url', { value: response.url });
-  Object.defineProperty(wrapped, 'redirected', { value: response.redirected });
-  return wrapped;
+  return keepIdentity(wrapped, response);
+}
+
+/**
+ * Gives `copy` the url, redirect flag and type of `original` (a Response made from a stream
+ * has none of them), and a `clone()` that keeps them too: retry's `retryOn` and the
+ * caller see the same response either way.
+ */
+function keepIdentity(copy: Response, original: Response): Response {
+  Object.defineProperty(copy, 'url', { value: original.url });
+  Object.defineProperty(copy, 'redirected', { value: original.redirected });
+  Object.defineProperty(copy, 'type', { value: original.type });
+  Object.defineProperty(copy, 'clone', {
+    value(this: Response): Response {
+      return keepIdentity(Response.prototype.clone.call(this), original);
+    },
+  });
+  return copy;
 }

@@ -1,7 +1,8 @@
 import type { Context, Middleware, Next } from '@sluice/core';
 import CachePolicy from 'http-cache-semantics';
 import { toHeaders, toPolicyRequest, toPolicyResponse } from './policy-io.js';
-import { type CacheOptions, type CacheStatus, resolve, type Settings } from './settings.js';
+import type { CacheOptions, CacheStatus } from './options.js';
+import { resolve, type Settings } from './settings.js';
 import type { CacheEntry } from './store.js';
 import { storeInBackground } from './write.js';
 

@@ -35,55 +35,65 @@ export interface HerdProbe {
 
 /** An empty herd record, recording from the first send. */
 export function createHerdProbe(): HerdProbe {
-  // The responses from the first send until sending resumes after a herd, and its rough rate.
-  let outcomes: SendOutcome[] | undefined = [];
-  let roughRate: number | undefined;
-  let herdAccepted = 0;
-  const times: number[] = []; // the sends of the probe
-  return {
-    get roughRate() {
-      return roughRate;
-    },
-    record(now, accepted, stop) {
-      if (outcomes === undefined) return;
-      if (stop || outcomes.length >= MAX_OUTCOMES) outcomes = undefined; // no herd, or too long a one to learn from
-      else outcomes.push({ at: now, accepted });
-    },
-    start(accepted) {
-      herdAccepted = accepted;
-      roughRate = outcomes === undefined ? undefined : herdRate(outcomes);
-      times.length = 0;
-      return roughRate === undefined ? undefined : (herdBurst(outcomes as SendOutcome[], roughRate) ?? 0);
-    },
-    sent(now) {
-      if (times.length < MAX_OUTCOMES) times.push(now);
-    },
-    fit(accepted, resumedAt) {
-      // Responses come back in about the order they were sent: the first `accepted` sends
-      // of the probe were accepted, and the next one refused.
-      const refusedAt = times[accepted];
-      if (resumedAt === undefined || refusedAt === undefined) return undefined;
-      return fitProbe(times.slice(0, accepted), refusedAt, resumedAt, { outcomes, roughRate, accepted: herdAccepted });
-    },
-    probed(now, probing, served, accepted, resumedAt) {
-      if (resumedAt === undefined) return undefined;
-      const span = now - resumedAt;
-      // A probe from a herd's rough rate that ran a second or more: what the server served over
-      // its last second, less the burst it may have saved while the probe started under its
-      // rate. The average since sending resumed is dragged down by that start, and pushed up by
-      // late answers to requests sent before the closure.
-      if (probing && roughRate !== undefined && span >= 1000) return SERVED_SHARE * served;
-      return span >= (probing ? 100 : 1000) ? accepted / (span / 1000) : undefined;
-    },
-    forgetSends() {
-      times.length = 0;
-    },
-    end() {
-      outcomes = undefined;
-      roughRate = undefined;
-      times.length = 0;
-    },
-  };
+  return new Probe();
+}
+
+/** A class, not a closure: one per origin, its methods shared by every origin. */
+class Probe implements HerdProbe {
+  /** The responses from the first send until sending resumes after a herd. */
+  #outcomes: SendOutcome[] | undefined = [];
+  roughRate: number | undefined;
+  #herdAccepted = 0;
+  /** The sends of the probe. */
+  readonly #times: number[] = [];
+
+  record(now: number, accepted: boolean, stop: boolean): void {
+    if (this.#outcomes === undefined) return;
+    if (stop || this.#outcomes.length >= MAX_OUTCOMES) this.#outcomes = undefined; // no herd, or too long a one to learn from
+    else this.#outcomes.push({ at: now, accepted });
+  }
+
+  start(accepted: number): number | undefined {
+    this.#herdAccepted = accepted;
+    const outcomes = this.#outcomes;
+    this.roughRate = outcomes === undefined ? undefined : herdRate(outcomes);
+    this.#times.length = 0;
+    return this.roughRate === undefined ? undefined : (herdBurst(outcomes as SendOutcome[], this.roughRate) ?? 0);
+  }
+
+  sent(now: number): void {
+    if (this.#times.length < MAX_OUTCOMES) this.#times.push(now);
+  }
+
+  fit(accepted: number, resumedAt: number | undefined): { rate: number; burst: number } | undefined {
+    // Responses come back in about the order they were sent: the first `accepted` sends
+    // of the probe were accepted, and the next one refused.
+    const refusedAt = this.#times[accepted];
+    if (resumedAt === undefined || refusedAt === undefined) return undefined;
+    const herd = { outcomes: this.#outcomes, roughRate: this.roughRate, accepted: this.#herdAccepted };
+    return fitProbe(this.#times.slice(0, accepted), refusedAt, resumedAt, herd);
+  }
+
+  probed(now: number, probing: boolean, served: number, accepted: number, resumedAt: number | undefined): number | undefined {
+    if (resumedAt === undefined) return undefined;
+    const span = now - resumedAt;
+    // A probe from a herd's rough rate that ran a second or more: what the server served over
+    // its last second, less the burst it may have saved while the probe started under its
+    // rate. The average since sending resumed is dragged down by that start, and pushed up by
+    // late answers to requests sent before the closure.
+    if (probing && this.roughRate !== undefined && span >= 1000) return SERVED_SHARE * served;
+    return span >= (probing ? 100 : 1000) ? accepted / (span / 1000) : undefined;
+  }
+
+  forgetSends(): void {
+    this.#times.length = 0;
+  }
+
+  end(): void {
+    this.#outcomes = undefined;
+    this.roughRate = undefined;
+    this.#times.length = 0;
+  }
 }
 
 /** What the herd before a probe showed. */

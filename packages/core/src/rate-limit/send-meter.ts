@@ -19,33 +19,37 @@ export interface SendMeter {
 
 /** A meter whose newest half-second weighs `smoothing` in the smoothed rate. */
 export function createSendMeter(smoothing: number): SendMeter {
-  let rate = 0;
-  let valid = false;
-  let bucket: number | undefined;
-  let sends = 0;
-  return {
-    get valid() {
-      return valid;
-    },
-    get rate() {
-      return rate;
-    },
-    count(now) {
-      const current = Math.floor(now / HALF_SECOND);
-      if (bucket === undefined) bucket = current;
-      if (current !== bucket) {
-        const measured = sends / (((current - bucket) * HALF_SECOND) / 1000);
-        rate = valid ? measured * smoothing + rate * (1 - smoothing) : measured;
-        valid = true;
-        bucket = current;
-        sends = 0;
-      }
-      sends++;
-    },
-    restart() {
-      valid = false;
-      bucket = undefined;
-      sends = 0;
-    },
-  };
+  return new Meter(smoothing);
+}
+
+/** A class, not a closure: one per origin, its methods shared by every origin. */
+class Meter implements SendMeter {
+  rate = 0;
+  valid = false;
+  #bucket: number | undefined;
+  #sends = 0;
+  readonly #smoothing: number;
+
+  constructor(smoothing: number) {
+    this.#smoothing = smoothing;
+  }
+
+  count(now: number): void {
+    const current = Math.floor(now / HALF_SECOND);
+    if (this.#bucket === undefined) this.#bucket = current;
+    if (current !== this.#bucket) {
+      const measured = this.#sends / (((current - this.#bucket) * HALF_SECOND) / 1000);
+      this.rate = this.valid ? measured * this.#smoothing + this.rate * (1 - this.#smoothing) : measured;
+      this.valid = true;
+      this.#bucket = current;
+      this.#sends = 0;
+    }
+    this.#sends++;
+  }
+
+  restart(): void {
+    this.valid = false;
+    this.#bucket = undefined;
+    this.#sends = 0;
+  }
 }

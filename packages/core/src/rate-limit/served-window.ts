@@ -16,24 +16,31 @@ export interface ServedWindow {
  * thousands of entries copies it every time), compacted once the head passes half of it.
  */
 export function createServedWindow(): ServedWindow {
-  const times: number[] = [];
-  let head = 0;
-  const dropBefore = (from: number): void => {
-    while (head < times.length && (times[head] as number) < from) head++;
-    if (head > 64 && head * 2 > times.length) {
-      times.splice(0, head);
-      head = 0;
+  return new Served();
+}
+
+/** A class, not a closure: one per origin, its methods shared by every origin. */
+class Served implements ServedWindow {
+  readonly #times: number[] = [];
+  #head = 0;
+
+  add(now: number): void {
+    this.#times.push(now);
+    this.#dropBefore(now - 1000);
+  }
+
+  servedSince(from: number, now: number, fallback: number): number {
+    this.#dropBefore(from);
+    const span = (now - from) / 1000;
+    return span >= 0.05 ? (this.#times.length - this.#head) / span : fallback;
+  }
+
+  #dropBefore(from: number): void {
+    const times = this.#times;
+    while (this.#head < times.length && (times[this.#head] as number) < from) this.#head++;
+    if (this.#head > 64 && this.#head * 2 > times.length) {
+      times.splice(0, this.#head);
+      this.#head = 0;
     }
-  };
-  return {
-    add(now) {
-      times.push(now);
-      dropBefore(now - 1000);
-    },
-    servedSince(from, now, fallback) {
-      dropBefore(from);
-      const span = (now - from) / 1000;
-      return span >= 0.05 ? (times.length - head) / span : fallback;
-    },
-  };
+  }
 }

@@ -120,7 +120,8 @@ describe('redisTokenLock', () => {
   });
 
   it('a polling waiter, and one queued in this process, stop at the abort too; an aborted signal never waits', async () => {
-    const lock = redisTokenLock(await withoutPubSub(), { prefix: 'abort-poll:', ttlMs: 60_000, pollMs: 20 });
+    // timeoutMs: a Redis slowed by a loaded machine must not count as an outage here (that runs the task in-process).
+    const lock = redisTokenLock(await withoutPubSub(), { prefix: 'abort-poll:', ttlMs: 60_000, pollMs: 20, timeoutMs: 2_000 });
     await redis.set('abort-poll:lock:svc', 'other', { expiration: { type: 'PX', value: 60_000 } });
     const first = new AbortController();
     const second = new AbortController();

@@ -63,14 +63,18 @@ export function guardedTag(response: Response): unknown {
   return (response as Partial<Guarded>)[GUARD]?.tag;
 }
 
-/** Reads through the copy once there is one, else natively, mapping a failed read. */
-function read(response: Guarded, reader: Reader): Promise<unknown> {
+/**
+ * Reads through the copy once there is one, else natively, mapping a failed read; `then`
+ * (JSON parsing) runs on the text in the same step, its own errors left unmapped.
+ */
+function read(response: Guarded, reader: Reader, then?: (value: unknown) => unknown): Promise<unknown> {
   const state = response[GUARD];
-  if (state.copy) return state.copy[reader]();
+  if (state.copy) return then ? state.copy[reader]().then(then) : state.copy[reader]();
   // A body already used or locked fails as it would unguarded: that is a caller's mistake, not the network's.
   const usable = !ownBodyUsed.call(response) && ownBody.call(response)?.locked !== true;
   const pending = (proto[reader] as (this: Response) => Promise<unknown>).call(response);
-  return usable ? pending.catch((error: unknown) => Promise.reject(state.mapError(error, state.a, state.b))) : pending;
+  if (!usable) return then ? pending.then(then) : pending;
+  return pending.then(then, (error: unknown) => Promise.reject(state.mapError(error, state.a, state.b)));
 }
 
 function copyOf(response: Guarded): Response {
@@ -104,7 +108,7 @@ function guardedPrototype(): Response {
       return read(this, 'text');
     }),
     json: method(function json(this: Guarded) {
-      return read(this, 'text').then(parseJson);
+      return read(this, 'text', parseJson);
     }),
     arrayBuffer: method(function arrayBuffer(this: Guarded) {
       return read(this, 'arrayBuffer');

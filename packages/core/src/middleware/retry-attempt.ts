@@ -3,7 +3,7 @@ import type { Settings } from './retry-settings.js';
 import { MAX_TIMER_MS } from '../timer-limit.js';
 import { canReplay, cloneForReplay } from '../replay.js';
 import type { RetryCostKind } from '../retry/budget.js';
-import { createAdmission, type GateAdmission } from '../rate-limit/admission.js';
+import { createAdmission, type GateAdmission, type WaitBound } from '../rate-limit/admission.js';
 import { serverDelay } from '../retry/retry-after.js';
 import { discard } from '../discard.js';
 import {
@@ -31,7 +31,7 @@ export function retryRequest(s: Settings, request: Request, context: Context, ne
   return new RetryRun(s, request, context, next).start();
 }
 
-class RetryRun {
+class RetryRun implements WaitBound {
   readonly #s: Settings;
   readonly #request: Request;
   readonly #context: Context;
@@ -94,13 +94,13 @@ class RetryRun {
   /** The gate's admission for this attempt (passed right before the wire, after any concurrency queue: see admission.ts). */
   #admit(): GateAdmission | undefined {
     const gate = this.#s.gate;
-    const admission = gate ? createAdmission(gate, this.#origin, () => this.#maxWait(), this.#context) : undefined;
+    const admission = gate ? createAdmission(gate, this.#origin, this, this.#context) : undefined;
     this.#context.state.admission = admission;
     return admission;
   }
 
   /** The ms an attempt may still wait at the gate: until retry's deadline or the total one, whichever is first. */
-  #maxWait(): number {
+  maxWait(): number {
     const total = this.#context.state.deadline;
     const own = this.#deadline - this.#s.clock();
     return total === undefined ? own : Math.min(own, total.at - Date.now());

@@ -23,8 +23,20 @@ export const KEYED_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH']);
  * userinfo it is the text up to the path; anything else goes through `URL`.
  */
 export function originOf(url: string): string {
-  return HTTP_ORIGIN.exec(url)?.[0] ?? new URL(url).origin;
+  // A URL of the last http(s) origin again (the common case) gives the same origin string,
+  // whose hash the gate's table has already computed: no regex, no new string.
+  if (lastOrigin !== undefined && url.startsWith(lastOrigin)) {
+    const next = url.charCodeAt(lastOrigin.length); // NaN at the end
+    if (next === 47 || next === 63 || next === 35 || url.length === lastOrigin.length) return lastOrigin; // `/`, `?`, `#`
+  }
+  const origin = HTTP_ORIGIN.exec(url)?.[0];
+  if (origin === undefined) return new URL(url).origin;
+  lastOrigin = origin;
+  return origin;
 }
+
+/** The origin {@link originOf} found last (http(s) only). */
+let lastOrigin: string | undefined;
 
 /** The origin of a serialized http(s) URL without userinfo: scheme and authority, up to the path. */
 const HTTP_ORIGIN = /^https?:\/\/[^/@?#]+(?=[/?#]|$)/;

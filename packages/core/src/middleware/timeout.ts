@@ -78,7 +78,7 @@ function bounded(active: readonly Deadline[], request: Request, context: Context
 class DeadlineRun {
   readonly #controller = new AbortController();
   signal: AbortSignal;
-  readonly #context: Context;
+  readonly context: Context;
   readonly #outer: AbortSignal;
   /** The timers of this layer's deadlines: one, or two when it has both phases (no array per run). */
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -95,7 +95,7 @@ class DeadlineRun {
   readonly #reject: (reason: unknown) => void;
 
   constructor(context: Context, outer: AbortSignal, request: Request, resolve: (response: Response) => void, reject: (reason: unknown) => void) {
-    this.#context = context;
+    this.context = context;
     this.#resolve = resolve;
     this.#reject = reject;
     this.#outer = outer;
@@ -122,8 +122,9 @@ class DeadlineRun {
   }
 
   arm(deadlines: readonly Deadline[]): void {
-    const state = this.#context.state;
-    for (const [phase, ms] of deadlines) {
+    const state = this.context.state;
+    for (const deadline of deadlines) {
+      const [phase, ms] = deadline;
       if (phase === 'total') {
         // The total deadline, for the gate and the queue to read (the nearest one wins).
         this.#total = true;
@@ -131,7 +132,12 @@ class DeadlineRun {
         const at = Date.now() + ms;
         if (!this.#enclosing || at < this.#enclosing.at) state.deadline = { at, totalMs: ms };
       }
-      const timer = setTimeout(expire, ms, this, phase, ms, this.#context);
+      // Two arguments at most: more make Node copy `arguments` for every timer.
+      const timer = setTimeout(expire, ms, this, deadline);
+      // Unref'd, as undici's own timers are: a deadline never keeps the process alive by itself
+      // (the request's socket does), and Node keeps the timer list of an unref'd duration
+      // between requests instead of making and dropping one per request.
+      (timer as { unref?: () => void }).unref?.();
       if (this.#timer === undefined) this.#timer = timer;
       else this.#secondTimer = timer;
     }
@@ -171,16 +177,16 @@ class DeadlineRun {
     }
     if (this.#onAbort) this.signal.removeEventListener('abort', this.#onAbort);
     if (this.#total) {
-      if (this.#enclosing) this.#context.state.deadline = this.#enclosing;
-      else this.#context.state.deadline = undefined;
+      if (this.#enclosing) this.context.state.deadline = this.#enclosing;
+      else this.context.state.deadline = undefined;
     }
-    this.#context.signal = this.#outer;
+    this.context.signal = this.#outer;
     return true;
   }
 }
 
-function expire(run: DeadlineRun, phase: Phase, ms: number, context: Context): void {
-  run.fail(timeoutError(phase, ms, context));
+function expire(run: DeadlineRun, [phase, ms]: Deadline): void {
+  run.fail(timeoutError(phase, ms, run.context));
 }
 
 function withDeadlines(

@@ -10,12 +10,18 @@ export interface GateAdmission extends AttemptAdmission {
   readonly settled: boolean;
 }
 
+/** What bounds an attempt's wait at the gate: an object with `maxWait()` (one per request, no closure per attempt). */
+export interface WaitBound {
+  maxWait(): number;
+}
+
 /**
- * The admission of one attempt to `origin` through `gate`. `maxWait()` gives the ms the
- * request may still wait (its deadlines), read each time it starts waiting.
+ * The admission of one attempt to `origin` through `gate`. `maxWait()` (a function, or an
+ * object's `maxWait` method) gives the ms the request may still wait (its deadlines), read
+ * each time it starts waiting.
  */
-export function createAdmission(gate: RateGate, origin: string, maxWait: () => number, context: Context): GateAdmission {
-  return new Admission(gate, origin, maxWait, context);
+export function createAdmission(gate: RateGate, origin: string, maxWait: (() => number) | WaitBound, context: Context): GateAdmission {
+  return new Admission(gate, origin, typeof maxWait === 'function' ? { maxWait } : maxWait, context);
 }
 
 /** One object per attempt, its methods on the prototype: an attempt that passes at once allocates nothing else. */
@@ -24,13 +30,13 @@ class Admission implements GateAdmission {
   settled = false;
   readonly #gate: RateGate;
   readonly #origin: string;
-  readonly #maxWait: () => number;
+  readonly #bound: WaitBound;
   readonly #context: Context;
 
-  constructor(gate: RateGate, origin: string, maxWait: () => number, context: Context) {
+  constructor(gate: RateGate, origin: string, bound: WaitBound, context: Context) {
     this.#gate = gate;
     this.#origin = origin;
-    this.#maxWait = maxWait;
+    this.#bound = bound;
     this.#context = context;
   }
 
@@ -47,7 +53,7 @@ class Admission implements GateAdmission {
   passNow(): boolean {
     const gate = this.#gate as Partial<FastGate>;
     const admitNow = gate[ADMIT_NOW];
-    if (admitNow === undefined || this.#maxWait() <= 0) return false;
+    if (admitNow === undefined || this.#bound.maxWait() <= 0) return false;
     this.ticket = admitNow.call(gate, this.#origin);
     return this.ticket !== undefined;
   }
@@ -56,7 +62,7 @@ class Admission implements GateAdmission {
     const context = this.#context;
     const started = performance.now();
     try {
-      await this.#gate.acquire(this.#origin, signal, this.#maxWait());
+      await this.#gate.acquire(this.#origin, signal, this.#bound.maxWait());
       const waitedMs = performance.now() - started;
       if (waitedMs >= 1) context.emit({ type: 'gateHold', key: this.#origin, waitedMs });
     } catch (error) {
@@ -99,10 +105,10 @@ export async function passAdmission(context: Context): Promise<void> {
   }
 }
 
-/** Whether the request's total deadline has passed. */
-export function pastDeadline(context: Context, now: number = Date.now()): boolean {
+/** Whether the request's total deadline has passed (the clock is read only when there is one). */
+export function pastDeadline(context: Context, now?: number): boolean {
   const deadline = context.state.deadline;
-  return deadline !== undefined && now >= deadline.at;
+  return deadline !== undefined && (now ?? Date.now()) >= deadline.at;
 }
 
 /** The TimeoutError of a request whose deadline passed while it was held, never sent. */

@@ -50,13 +50,33 @@ const SKEW_MS = 2_000;
  * // { limit: 100, remaining: 0, resetMs: 1000, windowMs: 1000, resetPrecise: false }
  * ```
  */
-export function parseAnnouncedQuota(headers: Headers, now: number = Date.now()): AnnouncedQuota | undefined {
+export function parseAnnouncedQuota(headers: Headers, now?: number): AnnouncedQuota | undefined {
   try {
-    const quota = structured(headers) ?? draft6(headers) ?? legacy(headers, now);
+    if (!mayAnnounce(headers)) return undefined; // most responses: one look at the names, no field read
+    const quota = structured(headers) ?? draft6(headers) ?? legacy(headers, now ?? Date.now());
     return quota && (quota.remaining !== undefined || quota.limit !== undefined) ? quota : undefined;
   } catch {
     return undefined; // a header getter that throws, or anything unforeseen: no announcement
   }
+}
+
+/**
+ * Whether any header name could carry a quota (`RateLimit*`, `X-RateLimit*`): one pass over
+ * the names is cheaper than the five lookups that find nothing. Header objects that cannot
+ * list their names are read in full.
+ */
+function mayAnnounce(headers: Headers): boolean {
+  if (typeof headers.keys !== 'function') return true;
+  try {
+    for (const name of headers.keys()) {
+      const first = name.charCodeAt(0);
+      if ((first === 114 || first === 82) && name.length >= 9 && name.slice(0, 9).toLowerCase() === 'ratelimit') return true; // r, R
+      if ((first === 120 || first === 88) && name.length >= 11 && name.slice(0, 11).toLowerCase() === 'x-ratelimit') return true; // x, X
+    }
+  } catch {
+    return true; // names that cannot be listed: read the fields themselves
+  }
+  return false;
 }
 
 /** `RateLimit` as draft 7 (`limit=, remaining=, reset=`) or draft 8+ (`"name";r=;t=`), with `RateLimit-Policy`. */

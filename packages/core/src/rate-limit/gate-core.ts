@@ -32,7 +32,7 @@ export class GateCore {
 
   /** The state of `origin`, made on first use and marked as most recently used. */
   stateOf(origin: string): OriginState {
-    return this.origins.use(origin, this.clock.now(), this.#make);
+    return this.origins.use(origin, this.clock, this.#make); // the clock is read only to evict
   }
 
   make(): OriginState {

@@ -75,8 +75,11 @@ export class OriginTable {
     return this.#origins.get(origin);
   }
 
-  /** The state of `origin`, marked as most recently used; created with `make` when absent. */
-  use(origin: string, now: number, make: () => OriginState): OriginState {
+  /**
+   * The state of `origin`, marked as most recently used; created with `make` when absent.
+   * `clock` is read only when a new origin may push an old one out.
+   */
+  use(origin: string, clock: { now(): number }, make: () => OriginState): OriginState {
     const found = this.#origins.get(origin);
     if (found) {
       // Moving the most recent origin to the end changes nothing: one origin called again and
@@ -91,7 +94,7 @@ export class OriginTable {
     const state = make();
     this.#origins.set(origin, state);
     this.#newest = state;
-    if (this.#origins.size > this.#maxOrigins) this.#evict(now);
+    if (this.#origins.size > this.#maxOrigins) this.#evict(clock.now());
     return state;
   }
 

@@ -154,6 +154,23 @@ describe('createAdaptiveRate', () => {
     expect(resumed).toBeLessThanOrEqual(200);
   });
 
+  it('counts the first second from the first answer: a herd behind a late first request is still a herd', () => {
+    // Thousands of calls fired at once keep the client busy: the first attempt takes its turn
+    // at 0 but reaches the server at 900 ms, and the herd its answer releases meets a dry bucket
+    // 150 ms later. Counted from the first send, that throttle came after "a second of steady
+    // sending", and the rate fell to β × 50 per second (the 2,000-call bench took 2.1× the ideal).
+    const rate = createAdaptiveRate();
+    const server = tokenBucket(200, 20);
+    expect(rate.take(0)).toBe(0);
+    if (server(900)) rate.accepted(900);
+    herd(rate, server, 80, 3, 900);
+    expect(rate.enabled).toBe(true);
+    const reopen = 2300;
+    expect(rate.take(reopen)).toBe(0);
+    expect(rate.rate(reopen)).toBeGreaterThan(0.85 * 0.8 * 200); // 0.85 × the herd's rough rate
+    expect(rate.rate(reopen)).toBeLessThan(200);
+  });
+
   it('after a slow herd that no bucket fit explains, resumes near the rate the server served over the probe’s last second', () => {
     // A loaded client: the herd's requests reach the server over 450 ms, after the first answer's
     // round trip, so its burst reads as 1 and the probe that follows fits no bucket.

@@ -91,6 +91,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
   let lastThrottle = Number.NEGATIVE_INFINITY;
   let resumedAt: number | undefined; // first send after the last throttle
   let firstSend: number | undefined;
+  let firstAnswer: number | undefined; // the first response since the first send: the first second counts from it
   let lastSend = 0;
   let acceptedCount = 0; // non-throttled responses since `resumedAt` (or since the first send)
   let herd = false; // the first throttle came from a herd; its successes are still arriving
@@ -139,6 +140,7 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
       // from a herd, and no rate is averaged over the idle time.
       if (now - lastSend >= 1000 && now > firstSend) {
         firstSend = now;
+        firstAnswer = undefined;
         acceptedCount = 0;
         probe = createHerdProbe();
       }
@@ -166,7 +168,10 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
 
   /** The first throttle: a herd (no steady rate to fall back from), or after a second or more of sending. */
   function enable(now: number): void {
-    const elapsed = firstSend === undefined ? 0 : now - firstSend;
+    // Counted from the first answer, not the first send: a new origin's attempts wait for its
+    // first answer, so the herd leaves then; a busy client (thousands of calls fired at once)
+    // can put that first request on the wire hundreds of ms after it took its turn.
+    const elapsed = firstAnswer === undefined ? 0 : now - firstAnswer;
     // A herd's responses are kept to learn the server's bucket when sending resumes (see `resume`).
     herd = slowStart = elapsed < 1000;
     if (!herd) setMax(Math.max(minRate, acceptedCount / (elapsed / 1000)));
@@ -200,8 +205,9 @@ export function createAdaptiveRate(options: AdaptiveRateOptions = {}): AdaptiveR
 
   /** Keeps a response of the first second, or of a herd until sending resumes. */
   function record(now: number, accepted: boolean): void {
+    if (!enabled) firstAnswer ??= now;
     if (enabled && !herd) return;
-    probe.record(now, accepted, !enabled && firstSend !== undefined && now - firstSend >= 1000);
+    probe.record(now, accepted, !enabled && firstAnswer !== undefined && now - firstAnswer >= 1000);
   }
 
   return {

@@ -134,10 +134,6 @@ class DeadlineRun {
       }
       // Two arguments at most: more make Node copy `arguments` for every timer.
       const timer = setTimeout(expire, ms, this, deadline);
-      // Unref'd, as undici's own timers are: a deadline never keeps the process alive by itself
-      // (the request's socket does), and Node keeps the timer list of an unref'd duration
-      // between requests instead of making and dropping one per request.
-      (timer as { unref?: () => void }).unref?.();
       if (this.#timer === undefined) this.#timer = timer;
       else this.#secondTimer = timer;
     }

@@ -11,5 +11,6 @@ export interface BundleInput {
   file: string;
   bytes: number;
 }
-export declare function measureBundle(source: string): Promise<{ minified: number; gzipped: number; inputs: BundleInput[] }>;
+/** Bundles `source` from the sources, or with `flat` from each package as one flat file (as published). */
+export declare function measureBundle(source: string, options?: { flat?: boolean }): Promise<{ minified: number; gzipped: number; inputs: BundleInput[] }>;
 export declare function kB(bytes: number): string;

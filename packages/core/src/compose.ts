@@ -1,6 +1,6 @@
 import type { FetchLike, Middleware, MiddlewareList, RequestOptions, SluiceFetch, SluiceRequestInit } from './types/index.js';
 import { DEFAULT_REDACTION, RequestContext } from './request-context.js';
-import { passAdmission, pastDeadline, unsentTimeout } from './rate-limit/admission.js';
+import { passAdmission } from './rate-limit/admission.js';
 import { redactUrlInError, tagResponse } from './secrets/index.js';
 import { adopt, buildRequest, isStream } from './build-request.js';
 
@@ -127,7 +127,8 @@ class Chain {
 function terminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
   const admission = context.state.admission;
   if ((admission && !admission.passed && !admission.passNow?.()) || context.listening) return observedTerminal(request, context, fetchImpl);
-  if (pastDeadline(context)) return Promise.reject(unsentTimeout(context)); // never send a request past its own deadline
+  const unsent = pastDeadline(context);
+  if (unsent) return Promise.reject(unsent); // never send a request past its own deadline
   const signal = context.signal;
   try {
     return signal === request.signal ? fetchImpl(request) : fetchImpl(request, { signal });
@@ -140,7 +141,8 @@ function terminal(request: Request, context: RequestContext, fetchImpl: FetchLik
 async function observedTerminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
   const admission = context.state.admission;
   if (admission && !admission.passed) await passAdmission(context); // the gate, when nothing closer to the wire passed it
-  if (pastDeadline(context)) throw unsentTimeout(context); // never send a request past its own deadline
+  const unsent = pastDeadline(context);
+  if (unsent) throw unsent; // never send a request past its own deadline
   const signal = context.signal;
   const started = performance.now();
   try {
@@ -151,6 +153,16 @@ async function observedTerminal(request: Request, context: RequestContext, fetch
     context.emit({ type: 'attempt', error, durationMs: performance.now() - started });
     throw error;
   }
+}
+
+/**
+ * The error to settle with instead of sending, when the request's total deadline has
+ * passed: the deadline brings its own (the timeout middleware sets it), so compose alone
+ * carries no timeout error code.
+ */
+function pastDeadline(context: RequestContext): Error | undefined {
+  const deadline = context.state.deadline;
+  return deadline !== undefined && Date.now() >= deadline.at ? deadline.unsent(context) : undefined;
 }
 
 /**

@@ -6,6 +6,25 @@
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /**
+ * `Error` with what Node's `util.inspect` and `console.log` show for a Sluice error: the
+ * redacted JSON form. Made by a pure call, not written into {@link SluiceError}: a bundler
+ * keeps a class with a computed symbol key even when nothing uses it, which would put the
+ * error classes in every app that imports anything from the published flat file.
+ */
+function withInspect(Base: ErrorClass): ErrorClass {
+  return class extends Base {
+    [INSPECT](this: SluiceError): string {
+      return `${this.name}: ${this.message} ${JSON.stringify(this.toJSON())}`;
+    }
+  };
+}
+
+const InspectableError = /* @__PURE__ */ withInspect(Error);
+
+/** `Error`'s constructor, without its call signature. */
+type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
+
+/**
  * Options shared by every Sluice error.
  *
  * @example
@@ -31,7 +50,7 @@ export interface SluiceErrorOptions {
  * catch (error) { if (error instanceof SluiceError) console.log(error.correlationId); }
  * ```
  */
-export class SluiceError extends Error {
+export class SluiceError extends InspectableError {
   /** The class name, `'SluiceError'`; each subclass sets its own. */
   override name = 'SluiceError';
   /** The correlation id of the logical request that failed, when known. */
@@ -46,11 +65,6 @@ export class SluiceError extends Error {
   /** A plain, secret-free object for logs. */
   toJSON(): Record<string, unknown> {
     return { name: this.name, message: this.message, correlationId: this.correlationId };
-  }
-
-  /** What Node's `util.inspect` and `console.log` show: the redacted JSON form. */
-  [INSPECT](): string {
-    return `${this.name}: ${this.message} ${JSON.stringify(this.toJSON())}`;
   }
 }
 

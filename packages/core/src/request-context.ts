@@ -6,7 +6,7 @@ import { createRedaction, RequestSecrets } from './secrets/index.js';
  */
 
 /** Shared by every request until a middleware installs its own (redactions are never mutated). */
-export const DEFAULT_REDACTION = createRedaction();
+export const DEFAULT_REDACTION = /* @__PURE__ */ createRedaction();
 
 /**
  * The per-request {@link Context}. Its methods live on the prototype and its listener

@@ -68,4 +68,5 @@ export function apiKey(options: ApiKeyOptions): AuthMiddleware {
   );
 }
 
-const API_KEY_KEYS: OptionKeys<ApiKeyOptions> = { ...AUTH_KEYS, value: true, header: true, query: true };
+// Object.assign, not a spread: a pure-annotated call is dropped from an app that never uses it (a spread is not).
+const API_KEY_KEYS: OptionKeys<ApiKeyOptions> = /* @__PURE__ */ Object.assign({}, AUTH_KEYS, { value: true, header: true, query: true } as const);

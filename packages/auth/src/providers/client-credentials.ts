@@ -83,8 +83,8 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenProvi
   };
 }
 
-const CLIENT_CREDENTIALS_KEYS: OptionKeys<ClientCredentialsOptions> = {
-  ...CLIENT_AUTH_KEYS,
+// Object.assign, not a spread: a pure-annotated call is dropped from an app that never uses it (a spread is not).
+const CLIENT_CREDENTIALS_KEYS: OptionKeys<ClientCredentialsOptions> = /* @__PURE__ */ Object.assign({}, CLIENT_AUTH_KEYS, {
   tokenUrl: true,
   scope: true,
   audience: true,
@@ -92,4 +92,4 @@ const CLIENT_CREDENTIALS_KEYS: OptionKeys<ClientCredentialsOptions> = {
   initialToken: true,
   fetch: true,
   clock: true,
-};
+} as const);

@@ -94,8 +94,8 @@ function fingerprint(value: string): string {
   return `rt-${(hash >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-const REFRESH_TOKEN_GRANT_KEYS: OptionKeys<RefreshTokenGrantOptions> = {
-  ...CLIENT_AUTH_KEYS,
+// Object.assign, not a spread: a pure-annotated call is dropped from an app that never uses it (a spread is not).
+const REFRESH_TOKEN_GRANT_KEYS: OptionKeys<RefreshTokenGrantOptions> = /* @__PURE__ */ Object.assign({}, CLIENT_AUTH_KEYS, {
   tokenUrl: true,
   refreshToken: true,
   subject: true,
@@ -103,4 +103,4 @@ const REFRESH_TOKEN_GRANT_KEYS: OptionKeys<RefreshTokenGrantOptions> = {
   onRefreshToken: true,
   fetch: true,
   clock: true,
-};
+} as const);

@@ -2,7 +2,7 @@ import { AuthError, createRedaction, type FetchLike, REDACTED, scrubText } from 
 import type { Token, TokenRequestContext } from '../token/token.js';
 
 /** The one redaction of token calls: its `url` hides the token URL's secrets, its `text` known secret values. */
-const redaction = createRedaction();
+const redaction = /* @__PURE__ */ createRedaction();
 
 /** Response fields whose values are secrets. */
 const SECRET_FIELDS = new Set(['access_token', 'refresh_token', 'id_token', 'client_secret', 'client_assertion', 'assertion', 'password']);

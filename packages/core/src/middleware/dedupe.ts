@@ -43,7 +43,7 @@ export interface DedupeOptions {
  * const withTenant = dedupe({ headers: [...DEFAULT_DEDUPE_HEADERS, 'x-tenant'] });
  * ```
  */
-export const DEFAULT_DEDUPE_HEADERS: readonly string[] = Object.freeze([
+export const DEFAULT_DEDUPE_HEADERS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'accept',
   'accept-encoding',
   'authorization',

@@ -3,7 +3,7 @@ import type { Context, ContextState, Middleware, Next, TimeoutOptions, TimeoutVa
 export type { TimeoutOptions, TimeoutValue };
 import { TimeoutError } from '../errors.js';
 import { discard } from '../discard.js';
-import { heldTimeout, passAdmission } from '../rate-limit/admission.js';
+import { heldTimeout, passAdmission, unsentTimeout } from '../rate-limit/admission.js';
 import { checkKeys } from '../check.js';
 import { activeDeadlines, type Deadline, type Phase, TIMEOUT_KEYS, validate } from './timeout-options.js';
 
@@ -130,7 +130,7 @@ class DeadlineRun {
         this.#total = true;
         this.#enclosing = state.deadline;
         const at = Date.now() + ms;
-        if (!this.#enclosing || at < this.#enclosing.at) state.deadline = { at, totalMs: ms };
+        if (!this.#enclosing || at < this.#enclosing.at) state.deadline = { at, totalMs: ms, unsent: unsentTimeout };
       }
       // Two arguments at most: more make Node copy `arguments` for every timer.
       const timer = setTimeout(expire, ms, this, deadline);

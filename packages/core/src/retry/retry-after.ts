@@ -6,16 +6,15 @@
  */
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DAY = '(?:mon|tue|wed|thu|fri|sat|sun)';
-const LONG_DAY = '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)';
-const MONTH = '(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)';
-const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
+// The three HTTP-date forms as regex literals, not built from shared pieces at load time:
+// a literal is free to drop, so a bundle that never reads a date does not carry them.
 /** `Sun, 06 Nov 1994 08:49:37 GMT` */
-const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`, 'i');
+const IMF_FIXDATE = /^(?:mon|tue|wed|thu|fri|sat|sun), (\d{2}) (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/i;
 /** `Sunday, 06-Nov-94 08:49:37 GMT` */
-const RFC_850 = new RegExp(`^${LONG_DAY}, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`, 'i');
+const RFC_850 =
+  /^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday), (\d{2})-(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/i;
 /** `Sun Nov  6 08:49:37 1994` */
-const ASCTIME = new RegExp(`^${DAY} ${MONTH} {1,2}(\\d{1,2}) ${TIME} (\\d{4})$`, 'i');
+const ASCTIME = /^(?:mon|tue|wed|thu|fri|sat|sun) (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/i;
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
 const YEAR_MS = 366 * 24 * 3600 * 1000;
 

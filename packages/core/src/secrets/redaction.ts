@@ -77,7 +77,7 @@ export function createRedaction(names: Iterable<string> = DEFAULT_SECRET_NAMES):
   };
 }
 
-const ENCODED_REDACTED = encodeURIComponent(REDACTED);
+const ENCODED_REDACTED = /* @__PURE__ */ encodeURIComponent(REDACTED);
 
 /** `a=1&token=x` → `a=1&token=<replacement>` for the secret names; other pairs untouched. */
 function redactPairs(query: string, names: ReadonlySet<string>, replacement: string): string {

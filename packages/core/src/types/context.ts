@@ -154,6 +154,12 @@ export interface ContextState {
     at: number;
     /** The total timeout it came from, in milliseconds. */
     totalMs: number;
+    /**
+     * The error for an attempt found past the deadline right before the wire, which compose
+     * then never sends (the timeout middleware's is a `TimeoutError`, phase `total`). The
+     * deadline brings it, so that a pipeline without a timeout does not carry the error code.
+     */
+    unsent(context: Context): Error;
   };
 }
 

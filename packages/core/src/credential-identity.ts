@@ -25,6 +25,12 @@ export interface CredentialSource {
 
 const announced = new WeakMap<Context, CredentialSource>();
 const listeners = new WeakMap<Context, (source: CredentialSource) => void>();
+/**
+ * Whether any {@link CredentialWatch} exists: only a watch reads what auth announces, and
+ * it exists before any request it reads about, so until then an announcement is not
+ * recorded (no weak-table entry per request, which is work for every garbage collection).
+ */
+let watching = false;
 
 /**
  * Called by an auth middleware at the start of every request it handles, so that dedupe
@@ -36,6 +42,7 @@ const listeners = new WeakMap<Context, (source: CredentialSource) => void>();
  * ```
  */
 export function announceCredentialSource(context: Context, source: CredentialSource): void {
+  if (!watching) return;
   announced.set(context, source);
   listeners.get(context)?.(source);
 }
@@ -84,6 +91,10 @@ export const UNLEARNED: unique symbol = Symbol('credential source not learned ye
 export class CredentialWatch {
   #source: CredentialSource | null | undefined = undefined;
   #several = false;
+
+  constructor() {
+    watching = true;
+  }
 
   /**
    * The credential identity of `request`: from its per-request `auth` when it has one, else

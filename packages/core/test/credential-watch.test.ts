@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { announceCredentialSource, type Context, type CredentialSource, CredentialWatch, compose, type Middleware, UNLEARNED } from '@sluice/core';
+import { describe, expect, it } from 'vitest';
 
 /** An auth-like middleware that announces `source`, over a terminal that answers at once. */
 function pipelineWith(source: CredentialSource, outer: Middleware[] = []) {

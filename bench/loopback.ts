@@ -5,8 +5,7 @@
  * published packages (loopback-child.ts), so the client's CPU per request is what the
  * figures compare, on its own core, and no contender runs through tsx's transform.
  */
-import { spawn } from 'node:child_process';
-import { buildChild } from './overhead/build.js';
+import { buildChild, runChild } from './overhead/build.js';
 import { fmt, type Row } from './pool.js';
 import type { SectionContext } from './sections.js';
 import { plainServer } from './servers.js';
@@ -17,30 +16,6 @@ interface ChildResult {
   skipped: string[];
 }
 
-/** Runs the compiled client side against `url`; resolves with its JSON line. */
-function runChild(script: string, args: readonly string[]): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      out += chunk;
-    });
-    proc.stderr.on('data', (chunk: Buffer) => {
-      err += chunk;
-    });
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) {
-        reject(new Error(`loopback client exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
-        return;
-      }
-      resolve(JSON.parse(line) as ChildResult);
-    });
-  });
-}
-
 export async function loopbackSection({ log, quick }: SectionContext): Promise<Row[]> {
   const section = 'loopback';
   const requests = quick ? 500 : 4_000;
@@ -49,7 +24,7 @@ export async function loopbackSection({ log, quick }: SectionContext): Promise<R
   const server = await plainServer();
   try {
     log(`  ${fmt(requests)} keep-alive GETs × ${rounds} round(s) per contender, 64 in flight, median of rounds; client in its own process`);
-    const { order, rates, skipped } = await runChild(script, [`${server.url}/items`, String(requests), String(rounds)]);
+    const { order, rates, skipped } = await runChild<ChildResult>(script, [`${server.url}/items`, String(requests), String(rounds)]);
     for (const what of skipped) log(`  skipped ${what}`);
     const bare = rates['raw fetch'] ?? 1;
     const ky = rates['ky 2 alone'];

@@ -5,38 +5,11 @@
  * 64 sequential awaited calls, with no forced GC between measures, after a warm-up of
  * 600 ms per side; a round's figure is the p50 of its samples divided by 64.
  */
-import { spawn } from 'node:child_process';
 import type { SectionContext } from '../sections.js';
 import { fmt, type Row } from '../pool.js';
 import type { HeapResult, TimingResult } from './child.js';
-import { buildChild } from './build.js';
+import { buildChild, runChild } from './build.js';
 import { BATCH, CONTENDERS } from './contenders.js';
-
-/** Runs the compiled child in a fresh Node process; resolves with its JSON line. */
-function child<T>(script: string, args: readonly string[]): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--expose-gc', script, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      out += chunk;
-    });
-    proc.stderr.on('data', (chunk: Buffer) => {
-      err += chunk;
-    });
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) {
-        reject(new Error(`${args[0]} exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
-        return;
-      }
-      resolve(JSON.parse(line) as T);
-    });
-  });
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -59,7 +32,7 @@ export async function overheadSection({ log, quick }: SectionContext): Promise<R
   const script = await buildChild('child.ts');
   for (const name of Object.keys(CONTENDERS)) {
     try {
-      const result = await child<TimingResult>(script, [name, String(rounds), String(cpuMs)]);
+      const result = await runChild<TimingResult>(script, [name, String(rounds), String(cpuMs)]);
       // Each round's ratio compares two figures taken moments apart, so load drifting on a shared machine cancels out.
       const ratios = result.contender.map((value, i) => value / (result.bare[i] ?? Number.NaN));
       const ratio = median(ratios);
@@ -78,7 +51,7 @@ export async function overheadSection({ log, quick }: SectionContext): Promise<R
     rows.push({ section, subject: name, figure: us(contender), ratio: `${fmt(ratio, 2)}× bare`, note: `${spread}bare ${us(bare)}${vsKy}` });
   }
   try {
-    const heap = await child<HeapResult>(script, ['heap', String(requests)]);
+    const heap = await runChild<HeapResult>(script, ['heap', String(requests)]);
     const left = heap.handlesLeft.length;
     rows.push({
       section,

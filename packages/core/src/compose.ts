@@ -127,7 +127,7 @@ class Chain {
 function terminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
   const admission = context.state.admission;
   if ((admission && !admission.passed && !admission.passNow?.()) || context.listening) return observedTerminal(request, context, fetchImpl);
-  const unsent = pastDeadline(context);
+  const unsent = unsentPastDeadline(context);
   if (unsent) return Promise.reject(unsent); // never send a request past its own deadline
   const signal = context.signal;
   try {
@@ -141,7 +141,7 @@ function terminal(request: Request, context: RequestContext, fetchImpl: FetchLik
 async function observedTerminal(request: Request, context: RequestContext, fetchImpl: FetchLike): Promise<Response> {
   const admission = context.state.admission;
   if (admission && !admission.passed) await passAdmission(context); // the gate, when nothing closer to the wire passed it
-  const unsent = pastDeadline(context);
+  const unsent = unsentPastDeadline(context);
   if (unsent) throw unsent; // never send a request past its own deadline
   const signal = context.signal;
   const started = performance.now();
@@ -160,7 +160,7 @@ async function observedTerminal(request: Request, context: RequestContext, fetch
  * passed: the deadline brings its own (the timeout middleware sets it), so compose alone
  * carries no timeout error code.
  */
-function pastDeadline(context: RequestContext): Error | undefined {
+function unsentPastDeadline(context: RequestContext): Error | undefined {
   const deadline = context.state.deadline;
   return deadline !== undefined && Date.now() >= deadline.at ? deadline.unsent(context) : undefined;
 }

@@ -106,9 +106,9 @@ export async function passAdmission(context: Context): Promise<void> {
 }
 
 /** Whether the request's total deadline has passed (the clock is read only when there is one). */
-export function pastDeadline(context: Context, now?: number): boolean {
+export function pastDeadline(context: Context): boolean {
   const deadline = context.state.deadline;
-  return deadline !== undefined && (now ?? Date.now()) >= deadline.at;
+  return deadline !== undefined && Date.now() >= deadline.at;
 }
 
 /** The TimeoutError of a request whose deadline passed while it was held, never sent. */
